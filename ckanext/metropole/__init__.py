@@ -1,0 +1,1 @@
+"""ckanext-metropole: a shared open-data portal for a French métropole and its communes."""

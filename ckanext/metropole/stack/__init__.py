@@ -1,0 +1,1 @@
+"""Local stack helpers: Solr configuration generated from the installed CKAN."""

@@ -1,0 +1,556 @@
+#!/usr/bin/env bash
+# The local stack of ckanext-metropole: PostgreSQL 15, Redis 7, Solr 9 and CKAN, all on
+# 127.0.0.1, installed and started by this script when missing.
+#
+#   scripts/stack.sh install          Debian packages, .venv, Solr jars (only what is missing)
+#   scripts/stack.sh run              install, start, prepare the dev portal, serve CKAN (foreground)
+#   scripts/stack.sh up | down        the same stack in the background / stop what was started
+#   scripts/stack.sh test [ARGS]      start what is missing, prepare the test db and core, run pytest
+#   scripts/stack.sh bench [ARGS]     start what is missing, run the benchmarks
+#   scripts/stack.sh start [SERVICE...] | stop | status
+#                                     services only: postgres, redis, solr
+#
+# Every failure names the service and its log file, and exits non-zero.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$ROOT/scripts/stack.sh
+STATE=${METROPOLE_STATE_DIR:-$ROOT/.cache}
+RUN=$STATE/run
+LOGS=$STATE/log
+VENV=$ROOT/.venv
+PY=$VENV/bin/python
+CKAN=$VENV/bin/ckan
+
+# Ports: keep in step with test.ini and config/development.ini.template.
+PG_PORT=55432
+REDIS_PORT=56379
+SOLR_PORT=58983
+CKAN_PORT=5000
+SOLR_CORES=(ckan_dev ckan_test)
+
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_SOCKET_DIR=/tmp
+DEV_INI=$ROOT/config/development.ini
+TEST_INI=$ROOT/test.ini
+
+SOLR_POM=${METROPOLE_SOLR_POM:-$ROOT/solr/pom.xml}
+SOLR_LIB=$STATE/solr/lib
+SOLR_HOME=$STATE/solr/home
+
+mkdir -p "$RUN" "$LOGS"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Show the end of a log when a service fails, so CI output carries the reason.
+fail_with_log() {
+    local service=$1 log=$2 msg=$3
+    if [ -f "$log" ]; then
+        echo "---- last lines of $log ----" >&2
+        tail -n 25 "$log" >&2 || true
+        echo "----" >&2
+    fi
+    die "$service: $msg (log: $log)"
+}
+
+# ---------------------------------------------------------------- installation
+
+apt_install() {
+    say "installing Debian packages: $*"
+    local log=$LOGS/apt.log
+    if ! is_root; then
+        die "apt: packages missing ($*) and not root: install them or run as root"
+    fi
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; } \
+        >"$log" 2>&1 || fail_with_log apt "$log" "cannot install $*"
+}
+
+install_debs() {
+    local missing=()
+    [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15 postgresql-client-15)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v redis-cli >/dev/null || missing+=(redis-tools)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v pg_config >/dev/null || missing+=(libpq-dev)
+    [ -e /usr/lib/x86_64-linux-gnu/libmagic.so.1 ] || ldconfig -p 2>/dev/null | grep -q libmagic.so.1 || missing+=(libmagic1)
+    command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+    command -v mvn >/dev/null || missing+=(maven)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    # Debian's package starts a cluster of its own on 5432 where services may start;
+    # ours is separate (port $PG_PORT), so nothing to do about it.
+}
+
+requirements_hash() {
+    cat "$ROOT/requirements.txt" "$ROOT/dev-requirements.txt" "$ROOT/setup.py" | sha256sum | cut -c1-16
+}
+
+install_venv() {
+    local stamp=$VENV/.metropole-installed want
+    want=$(requirements_hash)
+    if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    local log=$LOGS/pip.log
+    say "installing Python packages into .venv (log: $log)"
+    if [ ! -x "$PY" ]; then
+        python3 -m venv "$VENV" >"$log" 2>&1 || fail_with_log python "$log" "cannot create $VENV"
+    fi
+    {
+        "$PY" -m pip install -q --upgrade pip setuptools wheel &&
+        "$PY" -m pip install -q -r "$ROOT/requirements.txt" -r "$ROOT/dev-requirements.txt" &&
+        "$PY" -m pip install -q --no-deps -e "$ROOT"
+    } >>"$log" 2>&1 || fail_with_log pip "$log" "cannot install the Python requirements"
+    echo "$want" >"$stamp"
+}
+
+install_solr_jars() {
+    local stamp=$SOLR_LIB/.pom-sha want
+    want=$(sha256sum "$SOLR_POM" | cut -c1-16)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    local log=$LOGS/maven.log
+    say "fetching the Solr jars from Maven Central (log: $log)"
+    rm -rf "$SOLR_LIB"
+    mkdir -p "$SOLR_LIB"
+    # shellcheck disable=SC2086
+    mvn -B -q ${METROPOLE_MAVEN_ARGS:-} -f "$SOLR_POM" dependency:copy-dependencies \
+        -DoutputDirectory="$SOLR_LIB" -DincludeScope=runtime >"$log" 2>&1 ||
+        fail_with_log maven "$log" "Maven could not resolve the Solr jars (solr/pom.xml)"
+    ls "$SOLR_LIB"/solr-test-framework-*.jar >/dev/null 2>&1 ||
+        fail_with_log maven "$log" "solr-test-framework is missing from $SOLR_LIB"
+    echo "$want" >"$stamp"
+}
+
+install_all() {
+    install_debs
+    install_venv
+    install_solr_jars
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user,
+# in a folder that user can reach (the checkout may sit under a private home).
+pg_data_dir() {
+    if is_root && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+        echo "/var/lib/postgresql/metropole-$(echo "$ROOT" | cksum | cut -d' ' -f1)/data"
+    else
+        echo "$STATE/pg/data"
+    fi
+}
+PGDATA_DIR=$(pg_data_dir)
+PG_LOG=$(dirname "$PGDATA_DIR")/postgres.log
+
+as_pg() {
+    if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+psql_super() {
+    as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres "$@"
+}
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
+
+start_postgres() {
+    if pg_running; then
+        return 0
+    fi
+    if port_open "$PG_PORT"; then
+        die "postgres: port 127.0.0.1:$PG_PORT is already taken by another process (log: $PG_LOG)"
+    fi
+    local parent
+    parent=$(dirname "$PGDATA_DIR")
+    mkdir -p "$parent"
+    is_root && chown postgres: "$parent"
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        say "postgres: creating the cluster in $PGDATA_DIR"
+        as_pg "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres -E UTF8 --locale=C.UTF-8 \
+            --auth-local=trust --auth-host=scram-sha-256 >"$parent/initdb.log" 2>&1 ||
+            fail_with_log postgres "$parent/initdb.log" "initdb failed"
+    fi
+    say "postgres: starting on 127.0.0.1:$PG_PORT"
+    # A development cluster: durability traded for speed (fsync off).
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 60 \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_SOCKET_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null 2>&1 || fail_with_log postgres "$PG_LOG" "failed to start"
+    echo postgres >>"$RUN/started-by-me"
+}
+
+ensure_database() {
+    local db=$1
+    psql_super -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='ckan'" | grep -q 1 ||
+        psql_super -d postgres -c "CREATE ROLE ckan LOGIN PASSWORD 'ckan'"
+    psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
+        psql_super -d postgres -c "CREATE DATABASE $db OWNER ckan ENCODING 'UTF8' TEMPLATE template0"
+}
+
+stop_postgres() {
+    if pg_running; then
+        say "postgres: stopping"
+        as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
+    fi
+}
+
+# ---------------------------------------------------------------- Redis
+
+REDIS_PID=$RUN/redis.pid
+REDIS_LOG=$LOGS/redis.log
+
+start_redis() {
+    if pid_alive "$REDIS_PID"; then
+        return 0
+    fi
+    if port_open "$REDIS_PORT"; then
+        die "redis: port 127.0.0.1:$REDIS_PORT is already taken by another process (log: $REDIS_LOG)"
+    fi
+    say "redis: starting on 127.0.0.1:$REDIS_PORT"
+    mkdir -p "$STATE/redis"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$REDIS_PID" \
+        --logfile "$REDIS_LOG" --dir "$STATE/redis" --save "" --appendonly no >>"$REDIS_LOG" 2>&1 ||
+        fail_with_log redis "$REDIS_LOG" "failed to start"
+    local i
+    for i in $(seq 1 50); do
+        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && {
+            echo redis >>"$RUN/started-by-me"; return 0; }
+        sleep 0.2
+    done
+    fail_with_log redis "$REDIS_LOG" "does not answer PING on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_redis() {
+    if pid_alive "$REDIS_PID"; then
+        say "redis: stopping"
+        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$REDIS_PID")"
+        wait_gone "$REDIS_PID"
+    fi
+}
+
+# ---------------------------------------------------------------- Solr
+
+SOLR_PID=$RUN/solr.pid
+SOLR_LOG=$LOGS/solr.log
+
+# The cores' conf is generated from the installed CKAN's schema at every start, so a
+# CKAN upgrade or a schema change of ours reaches the cores without a manual step.
+write_solr_home() {
+    mkdir -p "$SOLR_HOME"
+    cp "$ROOT/solr/solr.xml" "$SOLR_HOME/solr.xml"
+    local core
+    for core in "${SOLR_CORES[@]}"; do
+        mkdir -p "$SOLR_HOME/$core"
+        printf 'name=%s\ndataDir=data\n' "$core" >"$SOLR_HOME/$core/core.properties"
+        "$PY" -m ckanext.metropole.stack.solr_schema "$SOLR_HOME/$core/conf" >>"$SOLR_LOG" 2>&1 ||
+            fail_with_log solr "$SOLR_LOG" "cannot generate the schema of core $core"
+    done
+}
+
+solr_check_core() {
+    local core=$1 base="http://127.0.0.1:$SOLR_PORT/solr/$1" name
+    name=$(curl -sf --max-time 10 "$base/schema/name?wt=json" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["name"])') ||
+        return 1
+    local want
+    want=$("$PY" -c 'import ckanext.metropole.stack.solr_schema as s, lxml.etree as e; print(e.parse(str(s.ckan_schema_path())).getroot().get("name"))')
+    [ "$name" = "$want" ] || { echo "solr: core $core serves schema '$name', CKAN expects '$want'" >&2; return 1; }
+    curl -sf --max-time 10 "$base/select?q=*:*&rows=0&wt=json" >/dev/null
+}
+
+start_solr() {
+    if pid_alive "$SOLR_PID"; then
+        return 0
+    fi
+    if port_open "$SOLR_PORT"; then
+        die "solr: port 127.0.0.1:$SOLR_PORT is already taken by another process (log: $SOLR_LOG)"
+    fi
+    : >"$SOLR_LOG"
+    write_solr_home
+    say "solr: starting on 127.0.0.1:$SOLR_PORT (cores: ${SOLR_CORES[*]})"
+    setsid nohup bash "$SELF" solr-foreground "$SOLR_HOME" "$SOLR_PORT" "${SOLR_CORES[@]}" \
+        >>"$SOLR_LOG" 2>&1 </dev/null &
+    echo $! >"$SOLR_PID"
+    local i
+    for i in $(seq 1 180); do
+        if ! pid_alive "$SOLR_PID"; then
+            rm -f "$SOLR_PID"
+            fail_with_log solr "$SOLR_LOG" "exited during start-up"
+        fi
+        if grep -q '^solr: ready' "$SOLR_LOG"; then
+            local core
+            for core in "${SOLR_CORES[@]}"; do
+                solr_check_core "$core" || { stop_solr; fail_with_log solr "$SOLR_LOG" "core $core is not ready"; }
+            done
+            echo solr >>"$RUN/started-by-me"
+            return 0
+        fi
+        sleep 0.5
+    done
+    stop_solr
+    fail_with_log solr "$SOLR_LOG" "not ready after 90 s"
+}
+
+# The JVM serving Solr in the foreground: SOLR_HOME PORT CORE... (exit 3: a core failed).
+solr_foreground() {
+    local home=$1 port=$2
+    shift 2
+    # The Caffeine exclusion works around a JIT crash of JDK 17 in BoundedLocalCache.put.
+    exec java -Xms256m -Xmx1g \
+        -XX:CompileCommand=quiet -XX:CompileCommand=exclude,com.github.benmanes.caffeine.cache.BoundedLocalCache::put \
+        -Dlog4j2.configurationFile="$ROOT/solr/log4j2.xml" -Dsolr.log.dir="$LOGS" \
+        -Dsolr.install.dir="$STATE/solr" -Dsolr.solr.home="$home" \
+        -cp "$SOLR_LIB/*" "$ROOT/solr/SolrLauncher.java" "$home" "$port" "$@"
+}
+
+wait_gone() {
+    local pidfile=$1 i
+    for i in $(seq 1 60); do
+        pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+        sleep 0.5
+    done
+    kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+stop_solr() {
+    if pid_alive "$SOLR_PID"; then
+        say "solr: stopping"
+        kill "$(cat "$SOLR_PID")" 2>/dev/null || true
+        wait_gone "$SOLR_PID"
+    fi
+    rm -f "$SOLR_PID"
+}
+
+# ---------------------------------------------------------------- CKAN
+
+CKAN_PID=$RUN/ckan.pid
+CKAN_LOG=$LOGS/ckan.log
+SECRETS=$STATE/secrets.env
+
+# config/development.ini is generated from the committed template with secrets made
+# once on this machine (kept in .cache/secrets.env), so it can be regenerated freely.
+write_dev_ini() {
+    if [ ! -f "$SECRETS" ]; then
+        umask 077
+        {
+            echo "SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            echo "JWT_SECRET=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        } >"$SECRETS"
+        umask 022
+    fi
+    # shellcheck disable=SC1090
+    . "$SECRETS"
+    sed -e "s|@SECRET_KEY@|$SECRET_KEY|" -e "s|@JWT_SECRET@|$JWT_SECRET|" -e "s|@ROOT@|$ROOT|" \
+        "$ROOT/config/development.ini.template" >"$DEV_INI.tmp"
+    mv "$DEV_INI.tmp" "$DEV_INI"
+}
+
+ckan_db_migrate() {
+    local ini=$1 log=$2
+    "$CKAN" -c "$ini" db init >>"$log" 2>&1 || fail_with_log ckan "$log" "ckan db init failed ($ini)"
+    "$CKAN" -c "$ini" db pending-migrations --apply >>"$log" 2>&1 ||
+        fail_with_log ckan "$log" "plugin migrations failed ($ini)"
+}
+
+ensure_admin() {
+    local log=$LOGS/ckan-setup.log pwfile=$STATE/admin-password password
+    if "$CKAN" -c "$DEV_INI" user show admin 2>>"$log" | grep -q "name=admin"; then
+        if [ -n "${CKAN_ADMIN_PASSWORD:-}" ]; then
+            "$CKAN" -c "$DEV_INI" user setpass admin -p "$CKAN_ADMIN_PASSWORD" >>"$log" 2>&1 ||
+                fail_with_log ckan "$log" "cannot set the password of admin"
+        fi
+        return 0
+    fi
+    if [ -n "${CKAN_ADMIN_PASSWORD:-}" ]; then
+        password=$CKAN_ADMIN_PASSWORD
+    else
+        password=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')
+        (umask 077; echo "$password" >"$pwfile")
+    fi
+    "$CKAN" -c "$DEV_INI" user add admin email=admin@example.org password="$password" fullname="Administrateur" >>"$log" 2>&1 ||
+        fail_with_log ckan "$log" "cannot create the sysadmin admin"
+    "$CKAN" -c "$DEV_INI" sysadmin add admin >>"$log" 2>&1 ||
+        fail_with_log ckan "$log" "cannot make admin a sysadmin"
+    if [ -z "${CKAN_ADMIN_PASSWORD:-}" ]; then
+        say "sysadmin 'admin' created, password: $password (kept in $pwfile)"
+    else
+        say "sysadmin 'admin' created with CKAN_ADMIN_PASSWORD"
+    fi
+}
+
+# Demo content: each scripts/demo.d/NN-*.sh runs once per development database
+# (later capabilities add their own; markers live in the database's own folder).
+load_demo() {
+    local marker_dir=$STATE/demo-loaded script name log=$LOGS/demo.log
+    mkdir -p "$marker_dir"
+    shopt -s nullglob
+    for script in "$ROOT"/scripts/demo.d/*.sh; do
+        name=$(basename "$script")
+        [ -f "$marker_dir/$name" ] && continue
+        say "demo: $name (log: $log)"
+        CKAN_INI=$DEV_INI CKAN="$CKAN" bash "$script" >>"$log" 2>&1 || fail_with_log demo "$log" "$name failed"
+        touch "$marker_dir/$name"
+    done
+    shopt -u nullglob
+}
+
+prepare_dev() {
+    ensure_database ckan_dev
+    write_dev_ini
+    local log=$LOGS/ckan-setup.log
+    : >"$log"
+    ckan_db_migrate "$DEV_INI" "$log"
+    ensure_admin
+    load_demo
+}
+
+prepare_test() {
+    ensure_database ckan_test
+    local log=$LOGS/ckan-test-setup.log
+    : >"$log"
+    ckan_db_migrate "$TEST_INI" "$log"
+}
+
+ckan_answers() {
+    curl -sf --max-time 5 "http://127.0.0.1:$CKAN_PORT/api/3/action/status_show" >/dev/null 2>&1
+}
+
+start_ckan_background() {
+    if pid_alive "$CKAN_PID" && ckan_answers; then
+        return 0
+    fi
+    if port_open "$CKAN_PORT"; then
+        die "ckan: port 127.0.0.1:$CKAN_PORT is already taken by another process (log: $CKAN_LOG)"
+    fi
+    say "ckan: starting on http://127.0.0.1:$CKAN_PORT (log: $CKAN_LOG)"
+    : >"$CKAN_LOG"
+    setsid nohup "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" >>"$CKAN_LOG" 2>&1 </dev/null &
+    echo $! >"$CKAN_PID"
+    local i
+    for i in $(seq 1 180); do
+        pid_alive "$CKAN_PID" || fail_with_log ckan "$CKAN_LOG" "exited during start-up"
+        ckan_answers && return 0
+        sleep 0.5
+    done
+    stop_ckan
+    fail_with_log ckan "$CKAN_LOG" "status_show does not answer after 90 s"
+}
+
+stop_ckan() {
+    if pid_alive "$CKAN_PID"; then
+        say "ckan: stopping"
+        # The development server runs a reloader child: stop the whole process group.
+        kill -- "-$(cat "$CKAN_PID")" 2>/dev/null || kill "$(cat "$CKAN_PID")" 2>/dev/null || true
+        wait_gone "$CKAN_PID"
+    fi
+    rm -f "$CKAN_PID"
+}
+
+# ---------------------------------------------------------------- commands
+
+start_services() {
+    start_postgres
+    start_redis
+    start_solr
+}
+
+# Stop, at exit, only what this invocation started (a running `make up` stack is kept).
+stop_started_by_me() {
+    local list=$RUN/started-by-me
+    [ -f "$list" ] || return 0
+    grep -q solr "$list" && stop_solr
+    grep -q redis "$list" && stop_redis
+    grep -q postgres "$list" && stop_postgres
+    rm -f "$list"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+    install)
+        install_all
+        ;;
+    up)
+        install_all
+        rm -f "$RUN/started-by-me"
+        start_services
+        prepare_dev
+        start_ckan_background
+        rm -f "$RUN/started-by-me"
+        say "portal on http://127.0.0.1:$CKAN_PORT — stop it with: make down"
+        ;;
+    run)
+        install_all
+        rm -f "$RUN/started-by-me"
+        start_services
+        prepare_dev
+        rm -f "$RUN/started-by-me"
+        if pid_alive "$CKAN_PID"; then
+            die "ckan: already serving in the background (make up); stop it with make down first"
+        fi
+        if port_open "$CKAN_PORT"; then
+            die "ckan: port 127.0.0.1:$CKAN_PORT is already taken by another process"
+        fi
+        say "portal on http://127.0.0.1:$CKAN_PORT (Ctrl-C stops CKAN; make down stops the services)"
+        exec "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT"
+        ;;
+    down)
+        bash "$SELF" stop
+        ;;
+    test)
+        install_all
+        rm -f "$RUN/started-by-me"
+        [ -n "${KEEP_STACK:-}" ] || trap stop_started_by_me EXIT
+        start_services
+        prepare_test
+        say "running the test suite"
+        cd "$ROOT"
+        "$VENV/bin/pytest" --ckan-ini=test.ini "$@"
+        ;;
+    bench)
+        install_all
+        rm -f "$RUN/started-by-me"
+        [ -n "${KEEP_STACK:-}" ] || trap stop_started_by_me EXIT
+        start_services
+        prepare_test
+        cd "$ROOT"
+        "$PY" -m bench "$@"
+        ;;
+    start)
+        # start [postgres|redis|solr]...: the services only (all three by default)
+        for service in "${@:-postgres redis solr}"; do
+            for s in $service; do
+                case $s in postgres|redis|solr) "start_$s" ;; *) die "unknown service '$s' (postgres, redis, solr)" ;; esac
+            done
+        done
+        ;;
+    stop)
+        stop_ckan
+        stop_solr
+        stop_redis
+        stop_postgres
+        rm -f "$RUN/started-by-me"
+        ;;
+    solr-jars)
+        install_solr_jars
+        ;;
+    solr-foreground)
+        solr_foreground "$@"
+        ;;
+    status)
+        pg_running && echo "postgres: running (127.0.0.1:$PG_PORT, $PGDATA_DIR)" || echo "postgres: stopped"
+        pid_alive "$REDIS_PID" && echo "redis: running (127.0.0.1:$REDIS_PORT)" || echo "redis: stopped"
+        pid_alive "$SOLR_PID" && echo "solr: running (http://127.0.0.1:$SOLR_PORT/solr)" || echo "solr: stopped"
+        pid_alive "$CKAN_PID" && echo "ckan: running (http://127.0.0.1:$CKAN_PORT)" || echo "ckan: stopped"
+        ;;
+    *)
+        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac
