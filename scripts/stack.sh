@@ -430,7 +430,7 @@ start_ckan_background() {
     fi
     say "ckan: starting on http://127.0.0.1:$CKAN_PORT (log: $CKAN_LOG)"
     : >"$CKAN_LOG"
-    setsid nohup "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" >>"$CKAN_LOG" 2>&1 </dev/null &
+    setsid nohup "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" --threaded --disable-reloader --disable-debugger >>"$CKAN_LOG" 2>&1 </dev/null &
     echo $! >"$CKAN_PID"
     local i
     for i in $(seq 1 180); do
@@ -498,7 +498,7 @@ case "$cmd" in
             die "ckan: port 127.0.0.1:$CKAN_PORT is already taken by another process"
         fi
         say "portal on http://127.0.0.1:$CKAN_PORT (Ctrl-C stops CKAN; make down stops the services)"
-        exec "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT"
+        exec "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" --threaded --disable-debugger
         ;;
     down)
         bash "$SELF" stop

@@ -1,0 +1,41 @@
+"""Shared test helpers. CKAN's own fixtures (clean_db, clean_index, with_plugins,
+ckan_config, ...) come from its pytest plugin, enabled by ``--ckan-ini=test.ini``."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK = ROOT / "scripts" / "stack.sh"
+
+
+@pytest.fixture
+def stack_script():
+    """Run scripts/stack.sh with arguments and environment; returns the finished process."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: int = 240):
+        import os
+
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(["bash", str(STACK), *args], env=full_env, capture_output=True,
+                              text=True, timeout=timeout, cwd=ROOT)
+
+    return run
+
+
+# Plugins of test.ini whose tables come from their own migrations (not CKAN's core).
+PLUGINS_WITH_MIGRATIONS = ("activity", "harvest")
+
+
+@pytest.fixture
+def clean_db(reset_db, migrate_db_for, with_plugins):
+    """CKAN's clean_db, plus the tables of the plugins we run with.
+
+    The first reset of a session drops every table (plugins' included) and recreates only
+    CKAN's own, so the plugins' migrations are applied again after it.
+    """
+    reset_db()
+    for plugin in PLUGINS_WITH_MIGRATIONS:
+        migrate_db_for(plugin)
