@@ -1,0 +1,79 @@
+"""Shared benchmark plumbing: a CKAN variant per subprocess, on the test database/core.
+
+Each variant runs in its own process (plugins are process-wide in CKAN) against the test
+database and Solr core, which are wiped first: benchmarks never touch the demo portal.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_INI = ROOT / "test.ini"
+STOCK_PLUGINS = "activity"
+
+
+def full_plugins() -> str:
+    from ckan.cli import load_config
+
+    return " ".join(load_config(str(TEST_INI))["ckan.plugins"].split())
+
+
+def run_variant(module: str, plugins: str, *args: str) -> dict:
+    """Run ``python -m MODULE PLUGINS ARGS...`` and return the JSON it prints last."""
+    proc = subprocess.run([sys.executable, "-m", module, plugins, *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise SystemExit(f"{module} failed ({plugins}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+class Ckan:
+    """CKAN loaded from test.ini with the given plugins, inside a request context."""
+
+    def __init__(self, plugins: str):
+        from ckan.cli import load_config
+        from ckan.config.middleware import make_app
+
+        conf = load_config(str(TEST_INI))
+        conf["ckan.plugins"] = plugins
+        self.app = make_app(conf)
+        self.context = self.app._wsgi_app.test_request_context()
+        self.context.push()
+
+    def reset(self) -> None:
+        import ckan.model as model
+        from ckan.cli.db import _run_migrations
+        from ckan.lib import search
+
+        model.Session.close_all()
+        model.repo.rebuild_db()
+        for plugin in ("activity", "harvest"):
+            try:
+                _run_migrations(plugin)
+            except Exception:  # plugin not loaded in this variant: no tables to add
+                pass
+        search.clear_all()
+
+    def sysadmin(self) -> str:
+        import ckan.plugins.toolkit as tk
+
+        return tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+
+    def action(self, action_name: str, user: str, **data):
+        import ckan.plugins.toolkit as tk
+
+        return tk.get_action(action_name)({"user": user, "ignore_auth": True}, data)
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))],
+            "n": len(ordered)}
+
+
+def ratio(ours: float, stock: float) -> str:
+    return f"{ours / stock:.2f}x" if stock else "n/a"
