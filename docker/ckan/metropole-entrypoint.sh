@@ -1,0 +1,70 @@
+#!/bin/bash
+# Entry point of every CKAN container of the stack (web, harvest consumers, periodic run).
+# CKAN__X__Y=value and CKANEXT__X__Y=value environment variables become `ckan.x.y = value`
+# and `ckanext.x.y = value` in the ini (ckan-docker's convention), then the role runs.
+set -euo pipefail
+CKAN_INI=${CKAN_INI:-/srv/app/ckan.ini}
+
+if [ ! -f "$CKAN_INI" ]; then
+    ckan generate config "$CKAN_INI"
+fi
+while IFS='=' read -r name value; do
+    case "$name" in
+        CKAN__*|CKANEXT__*) key=$(echo "$name" | tr '[:upper:]' '[:lower:]' | sed 's/__/./g')
+                 ckan config-tool "$CKAN_INI" "$key=$value" ;;
+    esac
+done < <(env)
+ckan config-tool "$CKAN_INI" "sqlalchemy.url=$CKAN_SQLALCHEMY_URL" "solr_url=$CKAN_SOLR_URL" \
+    "ckan.redis.url=$CKAN_REDIS_URL" "ckan.site_url=$CKAN_SITE_URL" "SECRET_KEY=$CKAN_SECRET_KEY" \
+    "api_token.jwt.encode.secret=string:$CKAN_SECRET_KEY" "api_token.jwt.decode.secret=string:$CKAN_SECRET_KEY"
+
+wait_for() {  # name url-or-host:port
+    for _ in $(seq 1 60); do
+        if python3 - "$2" <<'PY'
+import socket, sys, urllib.parse
+target = sys.argv[1]
+parsed = urllib.parse.urlparse(target if "://" in target else "tcp://" + target)
+socket.create_connection((parsed.hostname, parsed.port or 80), timeout=3).close()
+PY
+        then return 0; fi
+        sleep 2
+    done
+    echo "metropole: $1 is unreachable at $2" >&2
+    exit 1
+}
+wait_for postgres "$CKAN_SQLALCHEMY_URL"
+wait_for solr "$CKAN_SOLR_URL"
+wait_for redis "$CKAN_REDIS_URL"
+
+role=${1:-web}
+shift || true
+case "$role" in
+    web)
+        # Only the web container migrates and creates the sysadmin: one writer at start-up.
+        ckan -c "$CKAN_INI" db init
+        ckan -c "$CKAN_INI" db pending-migrations --apply
+        if [ -n "${CKAN_SYSADMIN_NAME:-}" ] && ! ckan -c "$CKAN_INI" user show "$CKAN_SYSADMIN_NAME" | grep -q "name=$CKAN_SYSADMIN_NAME"; then
+            ckan -c "$CKAN_INI" user add "$CKAN_SYSADMIN_NAME" email="$CKAN_SYSADMIN_EMAIL" password="$CKAN_SYSADMIN_PASSWORD"
+            ckan -c "$CKAN_INI" sysadmin add "$CKAN_SYSADMIN_NAME"
+        fi
+        exec uwsgi --http 0.0.0.0:5000 --wsgi-file /srv/app/metropole/wsgi.py \
+            --master --processes "${UWSGI_PROCESSES:-4}" --threads 2 --harakiri 60 --buffer-size 32768 \
+            --env CKAN_INI="$CKAN_INI"
+        ;;
+    gather-consumer|fetch-consumer)
+        exec ckan -c "$CKAN_INI" harvester "$role"
+        ;;
+    harvest-run)
+        # ckanext-harvest's periodic trigger: starts due jobs and closes finished ones.
+        while true; do
+            ckan -c "$CKAN_INI" harvester run || echo "metropole: harvester run failed" >&2
+            sleep "${HARVEST_RUN_INTERVAL:-900}"
+        done
+        ;;
+    worker)
+        exec ckan -c "$CKAN_INI" jobs worker
+        ;;
+    *)
+        exec ckan -c "$CKAN_INI" "$role" "$@"
+        ;;
+esac

@@ -1,0 +1,85 @@
+"""The local configs, the stack script and docker/ describe one and the same portal."""
+from __future__ import annotations
+
+import configparser
+import re
+
+import yaml
+
+from .conftest import ROOT
+
+REQUIRED_PLUGINS = {"metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme",
+                    "scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"}
+
+
+def _ini(path):
+    parser = configparser.RawConfigParser(strict=False)
+    parser.read(path, encoding="utf-8")
+    return dict(parser["app:main"])
+
+
+def _stack_constants():
+    text = (ROOT / "scripts" / "stack.sh").read_text()
+    return {k: v for k, v in re.findall(r"^(PG_PORT|REDIS_PORT|SOLR_PORT|CKAN_PORT)=(\d+)$", text, re.M)}
+
+
+def test_dev_and_test_configs_use_the_stack_ports_but_separate_db_and_core():
+    ports = _stack_constants()
+    assert len(ports) == 4
+    test = _ini(ROOT / "test.ini")
+    dev = _ini(ROOT / "config" / "development.ini.template")
+    for conf in (test, dev):
+        assert f"127.0.0.1:{ports['PG_PORT']}/" in conf["sqlalchemy.url"]
+        assert conf["solr_url"].startswith(f"http://127.0.0.1:{ports['SOLR_PORT']}/solr/")
+        assert conf["ckan.redis.url"].startswith(f"redis://127.0.0.1:{ports['REDIS_PORT']}/")
+        assert conf["ckan.harvest.mq.port"] == ports["REDIS_PORT"]
+        assert "127.0.0.1" in conf["ckanext.metropole.harvest.allowed_hosts"].split()
+    assert conf["ckan.site_url"].endswith(f":{ports['CKAN_PORT']}")
+    # make test never wipes the demo portal
+    assert test["sqlalchemy.url"].rsplit("/", 1)[1] != dev["sqlalchemy.url"].rsplit("/", 1)[1]
+    assert test["solr_url"].rsplit("/", 1)[1] != dev["solr_url"].rsplit("/", 1)[1]
+    assert test["ckan.redis.url"] != dev["ckan.redis.url"]
+    assert test["ckan.harvest.mq.redis_db"] != dev["ckan.harvest.mq.redis_db"]
+    solr_cores = re.search(r"^SOLR_CORES=\((.*)\)$", (ROOT / "scripts" / "stack.sh").read_text(), re.M)
+    assert {test["solr_url"].rsplit("/", 1)[1], dev["solr_url"].rsplit("/", 1)[1]} == set(solr_cores[1].split())
+
+
+def test_docker_compose_matches_the_local_stack():
+    compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"ckan", "harvest-gather", "harvest-fetch", "harvest-run", "db", "solr", "redis"} <= set(services)
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+    env = services["ckan"]["environment"]
+    plugins = env["CKAN__PLUGINS"].split()
+    assert plugins == _ini(ROOT / "test.ini")["ckan.plugins"].split()
+    assert plugins == _ini(ROOT / "config" / "development.ini.template")["ckan.plugins"].split()
+    assert REQUIRED_PLUGINS <= set(plugins)
+    assert env["CKAN__HARVEST__MQ__TYPE"] == "redis"
+    assert services["harvest-gather"]["command"] == ["gather-consumer"]
+    assert services["harvest-fetch"]["command"] == ["fetch-consumer"]
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"] == "redis:7"
+    assert (ROOT / "docker" / ".env.example").is_file()
+
+
+def test_docker_images_build_on_the_pinned_bases_and_our_schema_generator():
+    ckan = (ROOT / "docker" / "ckan" / "Dockerfile").read_text()
+    solr = (ROOT / "docker" / "solr" / "Dockerfile").read_text()
+    assert "ARG CKAN_BASE=ckan/ckan-base:2.11" in ckan and "FROM ${CKAN_BASE}" in ckan
+    assert "FROM ckan/ckan-solr:2.11-solr9-spatial" in solr
+    assert "python -m ckanext.metropole.stack.solr_schema" in solr
+    entry = (ROOT / "docker" / "ckan" / "metropole-entrypoint.sh").read_text()
+    for role in ("gather-consumer|fetch-consumer", "harvest-run)", "harvester run"):
+        assert role in entry
+
+
+def test_requirements_are_pinned():
+    for name in ("requirements.txt", "dev-requirements.txt"):
+        lines = [l.split("#")[0].strip() for l in (ROOT / name).read_text().splitlines()]
+        for line in filter(None, lines):
+            assert "==" in line, f"{name}: {line} is not pinned"
+    reqs = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^ckan\[requirements\]==2\.11\.\d+$", reqs, re.M)
+    for ext in ("ckanext-scheming==3.1", "ckanext-harvest==1.6", "ckanext-dcat==2.4", "ckanext-spatial==2.3"):
+        assert ext in reqs
