@@ -470,6 +470,19 @@ stop_started_by_me() {
     rm -f "$list"
 }
 
+# When `up` or `run` fails midway, say what is left running rather than leave it silently.
+report_left_running() {
+    local rc=$? running=()
+    [ "$rc" -eq 0 ] && return 0
+    pg_running && running+=(postgres)
+    pid_alive "$REDIS_PID" && running+=(redis)
+    pid_alive "$SOLR_PID" && running+=(solr)
+    pid_alive "$CKAN_PID" && running+=(ckan)
+    if [ ${#running[@]} -gt 0 ]; then
+        printf '\033[33mstill running: %s (stop them with: make down)\033[0m\n' "${running[*]}" >&2
+    fi
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -477,6 +490,7 @@ case "$cmd" in
         install_all
         ;;
     up)
+        trap report_left_running EXIT
         install_all
         rm -f "$RUN/started-by-me"
         start_services
@@ -486,6 +500,7 @@ case "$cmd" in
         say "portal on http://127.0.0.1:$CKAN_PORT — stop it with: make down"
         ;;
     run)
+        trap report_left_running EXIT
         install_all
         rm -f "$RUN/started-by-me"
         start_services
