@@ -1,7 +1,8 @@
 #!/bin/bash
 # Entry point of every CKAN container of the stack (web, harvest consumers, periodic run).
-# CKAN__X__Y=value and CKANEXT__X__Y=value environment variables become `ckan.x.y = value`
-# and `ckanext.x.y = value` in the ini (ckan-docker's convention), then the role runs.
+# CKAN__X__Y=value, CKANEXT__X__Y=value and SCHEMING__X=value environment variables become
+# `ckan.x.y = value`, `ckanext.x.y = value` and `scheming.x = value` in the ini (ckan-docker's
+# convention), then the role runs.
 set -euo pipefail
 CKAN_INI=${CKAN_INI:-/srv/app/ckan.ini}
 
@@ -10,7 +11,7 @@ if [ ! -f "$CKAN_INI" ]; then
 fi
 while IFS='=' read -r name value; do
     case "$name" in
-        CKAN__*|CKANEXT__*) key=$(echo "$name" | tr '[:upper:]' '[:lower:]' | sed 's/__/./g')
+        CKAN__*|CKANEXT__*|SCHEMING__*) key=$(echo "$name" | tr '[:upper:]' '[:lower:]' | sed 's/__/./g')
                  ckan config-tool "$CKAN_INI" "$key=$value" ;;
     esac
 done < <(env)

@@ -1,0 +1,15 @@
+"""``ckan metropole …``: one command group shared by the bundle's capabilities."""
+import click
+
+
+@click.group(short_help="Commandes du portail métropolitain (ckanext-metropole).")
+def metropole():
+    """Commandes du portail métropolitain."""
+
+
+def get_commands():
+    # Imported here so that each capability registers its subcommands on the group.
+    from .communes.cli import territory
+
+    metropole.add_command(territory)
+    return [metropole]

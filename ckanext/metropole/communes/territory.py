@@ -1,0 +1,318 @@
+"""A territory (the métropole and its member communes) turned into CKAN organisations.
+
+``plan()`` reads the portal and decides, for every organisation, create / update /
+unchanged, and refuses the whole load (before any write) on a conflict. ``apply()`` then
+writes through the Action API, so every write is validated like a form. Organisations are
+matched by INSEE code, never by name: loading again updates, never duplicates.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from slugify import slugify
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from .reference import Commune, obliged, reference
+from .validators import INSEE_RE
+
+# Fields the reference data owns; anything else (description, logo, website…) is the
+# commune's own and never overwritten.
+MANAGED = ("title", "kind", "insee_code", "siren", "population", "postal_codes", "member_of")
+
+
+class TerritoryError(Exception):
+    """A load refused before any write; the message (French) names the offending value."""
+
+
+@dataclass
+class Territory:
+    name: str
+    title: str
+    siren: str | None
+    population: int | None
+    communes: list[Commune]
+    source: str
+
+
+@dataclass
+class Change:
+    action: str  # create | update | unchanged
+    name: str
+    data: dict
+    changed: list[str] = field(default_factory=list)
+    org_id: str | None = None
+
+
+@dataclass
+class Plan:
+    territory: Territory
+    metropole: Change
+    communes: list[Change]
+    reported: list[str]
+
+    def changes(self) -> list[Change]:
+        return [self.metropole, *self.communes]
+
+
+# ------------------------------------------------------------------ territory definition
+
+def from_epci(siren: str, name: str | None = None, title: str | None = None) -> Territory:
+    siren = siren.strip()
+    epci = reference().epci(siren)
+    if epci is None:
+        raise TerritoryError(
+            f"SIREN inconnu : {siren} n'est celui d'aucun EPCI du référentiel officiel. "
+            "Pour un territoire qui n'est pas un EPCI (la Métropole de Lyon par exemple), "
+            "donnez la liste de ses communes avec --communes FICHIER.")
+    communes = [reference().commune(code) for code in epci.members]
+    missing = [code for code, c in zip(epci.members, communes) if c is None]
+    if missing:
+        raise TerritoryError(f"Communes membres absentes du référentiel : {', '.join(missing)}.")
+    return Territory(name=name or slugify(epci.name), title=title or epci.name, siren=epci.siren,
+                     population=epci.population, communes=communes, source=f"EPCI {epci.siren}")
+
+
+def from_codes(codes: Iterable[str], name: str | None, title: str | None, siren: str | None = None,
+               source: str = "liste de communes") -> Territory:
+    if not name or not title:
+        raise TerritoryError("Un territoire donné par une liste de communes demande --name et --title "
+                             "(adresse et nom de l'organisation de la métropole).")
+    unique: list[str] = []
+    for code in codes:
+        if code not in unique:
+            unique.append(code)
+    if not unique:
+        raise TerritoryError(f"Aucune commune dans {source}.")
+    problems = []
+    communes = []
+    for code in unique:
+        commune = reference().commune(code)
+        if commune is None:
+            successor = reference().successor(code)
+            problems.append(f"{code} (fusionnée dans {successor.name}, {successor.insee})" if successor
+                            else code)
+        else:
+            communes.append(commune)
+    if problems:
+        raise TerritoryError(f"Codes INSEE inconnus du référentiel officiel : {', '.join(problems)}.")
+    if siren:
+        from .validators import siren as check_siren
+        try:
+            siren = check_siren(siren, {})
+        except tk.Invalid as e:
+            raise TerritoryError(str(e.error))
+    population = sum(c.population or 0 for c in communes)
+    return Territory(name=name, title=title, siren=siren or None, population=population,
+                     communes=communes, source=source)
+
+
+def read_codes(path: Path) -> list[str]:
+    """INSEE codes from a file: one per line, or a CSV with an ``insee`` column."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise TerritoryError(f"Impossible de lire le fichier {path} : {e.strerror}.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = [line for line in text.splitlines()]
+    if not any(line.strip() for line in lines):
+        raise TerritoryError(f"Le fichier {path} est vide : un code INSEE par ligne, ou un CSV avec une colonne insee.")
+    first = next(line for line in lines if line.strip())
+    codes: list[tuple[int, str]] = []
+    if any(sep in first for sep in ",;\t") or first.strip().lower() == "insee":
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t") if any(s in first for s in ",;\t") else csv.excel
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        columns = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
+        if "insee" not in columns:
+            raise TerritoryError(f"Le fichier CSV {path} n'a pas de colonne « insee » "
+                                 f"(colonnes : {', '.join(c for c in columns if c)}).")
+        for number, row in enumerate(reader, start=2):
+            value = (row.get(columns["insee"]) or "").strip()
+            if value:
+                codes.append((number, value))
+    else:
+        for number, line in enumerate(lines, start=1):
+            value = line.split("#", 1)[0].strip()
+            if value:
+                codes.append((number, value))
+    bad = [f"« {value} » (ligne {number})" for number, value in codes if not INSEE_RE.match(value.upper())]
+    if bad:
+        raise TerritoryError(f"Codes INSEE mal formés dans {path} : {', '.join(bad[:10])}"
+                             f"{' …' if len(bad) > 10 else ''} — 5 caractères attendus, ex. 01053 ou 2A004.")
+    if not codes:
+        raise TerritoryError(f"Aucun code INSEE dans {path}.")
+    return [value.upper() for _, value in codes]
+
+
+# ------------------------------------------------------------------ portal state
+
+@dataclass
+class Existing:
+    id: str
+    name: str
+    title: str
+    state: str
+    is_organization: bool
+    extras: dict
+
+
+def _existing_groups() -> list[Existing]:
+    groups = model.Session.query(model.Group).all()
+    extras: dict[str, dict] = {}
+    for group_id, key, value in (model.Session.query(model.GroupExtra.group_id, model.GroupExtra.key,
+                                                     model.GroupExtra.value)
+                                 .filter(model.GroupExtra.state == "active")):
+        extras.setdefault(group_id, {})[key] = value
+    return [Existing(g.id, g.name, g.title, g.state, bool(g.is_organization), extras.get(g.id, {}))
+            for g in groups]
+
+
+def _unique_slug(commune: Commune, taken: set[str]) -> str:
+    base = slugify(commune.name)[:90] or commune.insee
+    for candidate in (base, f"{base}-{commune.departement}", f"{base}-{commune.insee}"):
+        if candidate not in taken:
+            return candidate
+    raise TerritoryError(f"Aucune adresse libre pour la commune {commune.name} ({commune.insee}).")
+
+
+def _stored(existing: Existing, key: str):
+    if key == "title":
+        return existing.title
+    value = existing.extras.get(key, "")
+    if key == "postal_codes":
+        try:
+            return json.loads(value or "[]")
+        except ValueError:
+            return []
+    if key == "population":
+        return int(value) if value not in ("", None) else None
+    return value
+
+
+def _diff(existing: Existing, wanted: dict) -> list[str]:
+    return [key for key in MANAGED if key in wanted and _stored(existing, key) != wanted[key]]
+
+
+def _commune_data(commune: Commune, metropole_name: str) -> dict:
+    return {"title": commune.name, "kind": "commune", "insee_code": commune.insee,
+            "siren": commune.siren or "", "population": commune.population,
+            "postal_codes": list(commune.postal_codes), "member_of": metropole_name}
+
+
+def plan(territory: Territory) -> Plan:
+    groups = _existing_groups()
+    taken = {g.name for g in groups}
+    orgs = [g for g in groups if g.is_organization and g.state != "deleted"]
+    by_insee = {g.extras["insee_code"]: g for g in orgs if g.extras.get("insee_code")}
+    wanted_codes = {c.insee for c in territory.communes}
+
+    # The métropole organisation: by name, else by SIREN.
+    metro = next((g for g in groups if g.name == territory.name), None)
+    if metro is None and territory.siren:
+        metro = next((g for g in orgs if g.extras.get("kind") == "metropole"
+                      and g.extras.get("siren") == territory.siren), None)
+    if metro is not None and (not metro.is_organization or metro.state == "deleted"
+                              or metro.extras.get("kind") not in ("metropole", None, "")):
+        raise TerritoryError(f"L'adresse « {territory.name} » est déjà prise par un groupe ou une "
+                             "organisation qui n'est pas une métropole : choisissez-en une autre avec --name.")
+    metro_data = {"title": territory.title, "kind": "metropole", "siren": territory.siren or "",
+                  "population": territory.population, "postal_codes": [], "member_of": ""}
+    if metro is None:
+        metro_change = Change("create", territory.name, {"name": territory.name, **metro_data})
+    else:
+        changed = _diff(metro, metro_data)
+        metro_change = Change("update" if changed else "unchanged", metro.name,
+                              {k: metro_data[k] for k in changed}, changed, metro.id)
+    metro_name = metro_change.name
+
+    conflicts = []
+    changes = []
+    for commune in territory.communes:
+        wanted = _commune_data(commune, metro_name)
+        org = by_insee.get(commune.insee)
+        if org is None:
+            name = _unique_slug(commune, taken)
+            taken.add(name)
+            changes.append(Change("create", name, {"name": name, **wanted}))
+            continue
+        owner = org.extras.get("member_of")
+        if owner and owner != metro_name:
+            conflicts.append(f"{commune.name} ({commune.insee}) appartient déjà au territoire « {owner} »")
+            continue
+        changed = _diff(org, wanted)
+        changes.append(Change("update" if changed else "unchanged", org.name,
+                              {k: wanted[k] for k in changed}, changed, org.id))
+    if conflicts:
+        raise TerritoryError("Communes déjà rattachées à un autre territoire : " + " ; ".join(conflicts)
+                             + ". Retirez-les de ce territoire ou de l'autre avant de recharger.")
+
+    reported = []
+    for org in orgs:
+        if org.extras.get("kind") == "commune" and org.extras.get("member_of") == metro_name \
+                and org.extras.get("insee_code") not in wanted_codes:
+            code = org.extras.get("insee_code", "")
+            successor = reference().successor(code)
+            why = (f"fusionnée dans {successor.name} ({successor.insee})" if successor
+                   else "n'est plus membre du territoire")
+            reported.append(f"{org.title} ({code}) {why} : organisation « {org.name} » conservée avec ses données")
+    return Plan(territory, metro_change, changes, reported)
+
+
+# ------------------------------------------------------------------ writing
+
+@dataclass
+class Summary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reported: int = 0
+
+    def __str__(self) -> str:
+        return (f"créées : {self.created}, mises à jour : {self.updated}, "
+                f"inchangées : {self.unchanged}, signalées : {self.reported}")
+
+
+def apply(the_plan: Plan, progress: Callable[[Change], None] = lambda change: None) -> Summary:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    summary = Summary(reported=len(the_plan.reported))
+    for change in the_plan.changes():
+        context = {"user": site_user, "ignore_auth": True}
+        if change.action == "create":
+            tk.get_action("organization_create")(context, change.data)
+            summary.created += 1
+        elif change.action == "update":
+            tk.get_action("organization_patch")(context, {"id": change.org_id, **change.data})
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+        progress(change)
+    return summary
+
+
+# ------------------------------------------------------------------ reading back
+
+def communes_of(metropole_name: str) -> list[dict]:
+    """The commune organisations of a métropole, with their identity, sorted by name."""
+    rows = []
+    for g in _existing_groups():
+        if g.is_organization and g.state == "active" and g.extras.get("kind") == "commune" \
+                and g.extras.get("member_of") == metropole_name:
+            population = _stored(g, "population")
+            rows.append({"id": g.id, "name": g.name, "title": g.title, "insee_code": g.extras.get("insee_code"),
+                         "siren": g.extras.get("siren"), "population": population,
+                         "open_data_obligation": obliged(population)})
+    return sorted(rows, key=lambda r: slugify(r["title"]))
+
+
+def metropoles() -> list[Existing]:
+    return [g for g in _existing_groups()
+            if g.is_organization and g.state == "active" and g.extras.get("kind") == "metropole"]

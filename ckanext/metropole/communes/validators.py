@@ -1,0 +1,161 @@
+"""Validators of the organisation schema (schemas/organization.yaml). Messages in French:
+commune agents and operators read them in the forms and in the API's 409 answers."""
+from __future__ import annotations
+
+import json
+import re
+
+import ckan.model as model
+from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
+
+from .reference import obliged, reference, siren_is_valid
+
+KINDS = ("metropole", "commune", "partner")
+INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+POSTCODE_RE = re.compile(r"^\d{5}$")
+
+
+def _value(data, name):
+    value = data.get((name,))
+    return None if value in (None, "", missing) else value
+
+
+def _empty(value) -> bool:
+    return value in (None, "", missing) or (isinstance(value, (list, tuple)) and not any(value))
+
+
+def _other_org_with_extra(key: str, value: str, own_id) -> str | None:
+    query = (model.Session.query(model.Group.name)
+             .join(model.GroupExtra, model.GroupExtra.group_id == model.Group.id)
+             .filter(model.Group.is_organization.is_(True), model.Group.state != "deleted",
+                     model.GroupExtra.key == key, model.GroupExtra.value == value,
+                     model.GroupExtra.state == "active"))
+    if own_id:
+        query = query.filter(model.Group.id != own_id)
+    row = query.first()
+    return row[0] if row else None
+
+
+def insee_code(key, data, errors, context):
+    value = data.get(key)
+    kind = _value(data, "kind")
+    if _empty(value):
+        if kind == "commune":
+            errors[key].append("Le code INSEE est obligatoire pour une commune.")
+            raise StopOnError
+        data[key] = ""
+        return
+    value = str(value).strip().upper()
+    if kind != "commune":
+        errors[key].append("Seule une commune a un code INSEE.")
+        raise StopOnError
+    if not INSEE_RE.match(value):
+        errors[key].append(f"« {value} » n'est pas un code INSEE : 5 caractères attendus (ex. 63113, 2A004).")
+        raise StopOnError
+    if reference().commune(value) is None:
+        successor = reference().successor(value)
+        hint = f" Elle a rejoint la commune {successor.name} ({successor.insee})." if successor else ""
+        errors[key].append(f"Le code INSEE {value} n'est celui d'aucune commune du référentiel officiel.{hint}")
+        raise StopOnError
+    other = _other_org_with_extra("insee_code", value, _value(data, "id"))
+    if other:
+        errors[key].append(f"Le code INSEE {value} est déjà celui de l'organisation « {other} ».")
+        raise StopOnError
+    data[key] = value
+
+
+def siren(value, context):
+    if _empty(value):
+        return ""
+    value = re.sub(r"\s", "", str(value))
+    if not value.isdigit() or len(value) != 9:
+        raise Invalid(f"« {value} » n'est pas un SIREN : 9 chiffres attendus.")
+    if not siren_is_valid(value):
+        raise Invalid(f"Le SIREN {value} est invalide : sa clé de contrôle (Luhn) ne correspond pas.")
+    return value
+
+
+def population(value, context):
+    if _empty(value):
+        return ""
+    try:
+        number = int(str(value).replace(" ", "").replace("\u202f", ""))
+    except ValueError:
+        raise Invalid(f"« {value} » n'est pas un nombre d'habitants (entier attendu).")
+    if number < 0:
+        raise Invalid("La population ne peut pas être négative.")
+    return str(number)
+
+
+def int_output(value, context):
+    if _empty(value):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def postal_codes(key, data, errors, context):
+    value = data.get(key)
+    if _empty(value):
+        data[key] = "[]"
+        return
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+            value = loaded if isinstance(loaded, list) else [value]
+        except ValueError:
+            value = re.split(r"[\s,;]+", value)
+    codes = []
+    for code in value:
+        code = str(code).strip()
+        if not code:
+            continue
+        if not POSTCODE_RE.match(code):
+            errors[key].append(f"« {code} » n'est pas un code postal : 5 chiffres attendus.")
+            continue
+        if code not in codes:
+            codes.append(code)
+    data[key] = json.dumps(codes)
+
+
+def member_of(key, data, errors, context):
+    value = data.get(key)
+    if _empty(value):
+        data[key] = ""
+        return
+    value = str(value).strip()
+    if _value(data, "kind") == "metropole":
+        errors[key].append("Une métropole n'appartient pas à une autre organisation.")
+        raise StopOnError
+    group = model.Group.get(value)
+    if group is None or not group.is_organization or group.state != "active":
+        errors[key].append(f"L'organisation « {value} » n'existe pas.")
+        raise StopOnError
+    if group.extras.get("kind") != "metropole":
+        errors[key].append(f"L'organisation « {value} » n'est pas une métropole.")
+        raise StopOnError
+    data[key] = group.name
+
+
+def open_data_obligation(key, data, errors, context):
+    """Derived from the population, whatever was sent: never typed in."""
+    pop = _value(data, "population")
+    try:
+        number = int(pop) if pop is not None else None
+    except (TypeError, ValueError):
+        number = None
+    data[key] = "true" if obliged(number) else "false"
+
+
+def get_validators() -> dict:
+    return {
+        "metropole_insee_code": insee_code,
+        "metropole_siren": siren,
+        "metropole_population": population,
+        "metropole_int_output": int_output,
+        "metropole_postal_codes": postal_codes,
+        "metropole_member_of": member_of,
+        "metropole_open_data_obligation": open_data_obligation,
+    }
