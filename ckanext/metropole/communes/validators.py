@@ -57,7 +57,11 @@ def insee_code(key, data, errors, context):
         hint = f" Elle a rejoint la commune {successor.name} ({successor.insee})." if successor else ""
         errors[key].append(f"Le code INSEE {value} n'est celui d'aucune commune du référentiel officiel.{hint}")
         raise StopOnError
-    other = _other_org_with_extra("insee_code", value, _value(data, "id"))
+    # On update, CKAN puts the organisation being edited in the context.
+    # ("id" may hold a name: resolve it.)
+    own = context.get("group") or (model.Group.get(_value(data, "id")) if _value(data, "id") else None)
+    own_id = own.id if own is not None else None
+    other = _other_org_with_extra("insee_code", value, own_id)
     if other:
         errors[key].append(f"Le code INSEE {value} est déjà celui de l'organisation « {other} ».")
         raise StopOnError
