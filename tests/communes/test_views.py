@@ -1,0 +1,87 @@
+"""/communes and the commune page: identity, counts and last publication from one search."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ckan.lib import search
+from ckan.tests import factories, helpers
+
+from ckanext.metropole.communes import territory as t
+from ckanext.metropole.communes import views
+
+from .conftest import CLERMONT
+
+
+def _row(html, insee):
+    match = re.search(rf'<tr data-insee="{insee}">(.*?)</tr>', html, re.S)
+    assert match, insee
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+@pytest.fixture
+def clermont(load_territory):
+    load_territory(t.from_epci(CLERMONT))
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "clermont")
+class TestCommunePages:
+    def test_communes_page_lists_every_commune_with_counts_and_obligation(self, app, ref):
+        clermont_id = helpers.call_action("organization_show", id="clermont-ferrand")["id"]
+        durtol_id = helpers.call_action("organization_show", id="durtol")["id"]
+        factories.Dataset(owner_org=clermont_id, title="Bornes fontaines")
+        factories.Dataset(owner_org=clermont_id, title="Parkings")
+        factories.Dataset(owner_org=durtol_id, title="Délibérations")
+        factories.Dataset(owner_org=durtol_id, title="Brouillon", private=True)
+
+        html = app.get("/communes").body
+        assert "Clermont Auvergne Métropole" in html
+        assert html.count('<tr data-insee="') == 21
+        clermont = _row(html, "63113")
+        assert clermont.startswith("Clermont-Ferrand 63113 146")
+        assert "Soumise à l'obligation" in clermont
+        assert clermont.split("Soumise à l'obligation")[1].split()[0] == "2"
+        durtol = _row(html, "63141")
+        assert "Non soumise" in durtol
+        assert durtol.split("Non soumise")[1].split()[0] == "1"  # the private one is not counted
+        aubiere = _row(html, "63014")
+        assert aubiere.endswith("0 —")  # no dataset, no last publication
+        assert 'href="/organization/clermont-ferrand"' in html
+
+    def test_counts_come_from_one_solr_query(self, monkeypatch):
+        factories.Dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"])
+        calls = []
+        real = search.make_connection
+
+        def counting(*args, **kwargs):
+            conn = real(*args, **kwargs)
+            original = conn.search
+            conn.search = lambda *a, **k: calls.append(k) or original(*a, **k)
+            return conn
+
+        monkeypatch.setattr(search, "make_connection", counting)
+        data = views.territories()
+        assert len(calls) == 1
+        counts = {c["name"]: c["count"] for c in data[0]["communes"]}
+        assert counts["royat"] == 1 and sum(counts.values()) == 1
+
+    def test_last_publication_is_the_latest_dataset_date(self):
+        org_id = helpers.call_action("organization_show", id="royat")["id"]
+        factories.Dataset(owner_org=org_id)
+        latest = factories.Dataset(owner_org=org_id)
+        royat = next(c for c in views.territories()[0]["communes"] if c["name"] == "royat")
+        assert royat["count"] == 2
+        assert royat["last"][:19] == latest["metadata_modified"][:19]
+
+    def test_commune_page_shows_identity_above_datasets(self, app):
+        factories.Dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],
+                          title="Bornes fontaines")
+        html = app.get("/organization/clermont-ferrand").body
+        identity = html.index("metropole-identity")
+        assert identity < html.index("Bornes fontaines")
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[identity:html.index("Bornes fontaines")]))
+        assert "Code INSEE 63113" in text
+        assert "SIREN 216301135" in text
+        assert "146 351 habitants" in text.replace("\u202f", " ")
+        assert "Soumise à l'obligation" in text
