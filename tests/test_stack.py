@@ -27,7 +27,8 @@ def test_all_plugins_load_and_status_show_lists_them():
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 def test_organisation_and_dataset_are_found_by_package_search():
-    org = factories.Organization(name="clermont-ferrand", title="Clermont-Ferrand")
+    org = factories.Organization(name="clermont-ferrand", title="Clermont-Ferrand", kind="commune",
+                                 insee_code="63113")
     dataset = factories.Dataset(owner_org=org["id"], name="bornes-fontaines",
                                 title="Bornes fontaines de la ville", notes="Eau potable")
     factories.Dataset(owner_org=org["id"], name="parkings", title="Parkings publics")
@@ -54,7 +55,7 @@ def record_job(org_name: str) -> str:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     org = tk.get_action("organization_create")(
         {"user": site_user["name"], "ignore_auth": True},
-        {"name": org_name, "title": "Créée par une tâche de fond"},
+        {"name": org_name, "title": "Créée par une tâche de fond", "kind": "partner"},
     )
     return org["id"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -85,3 +86,37 @@ class TestCommunePages:
         assert "SIREN 216301135" in text
         assert "146 351 habitants" in text.replace("\u202f", " ")
         assert "Soumise à l'obligation" in text
+
+
+def _csrf(html):
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+class TestOrganisationForm:
+    def test_form_is_french_and_has_no_obligation_input(self, app):
+        sysadmin = factories.SysadminWithToken()
+        html = unescape(app.get("/organization/new", headers={"Authorization": sysadmin["token"]}).body)
+        for label in ("Type d'organisation", "Code INSEE", "SIREN", "Population", "Codes postaux",
+                      "Membre de", "Courriel de contact"):
+            assert label in html
+        assert 'name="open_data_obligation"' not in html
+
+    def test_bad_insee_shows_french_error_and_saves_nothing(self, app):
+        sysadmin = factories.SysadminWithToken()
+        headers = {"Authorization": sysadmin["token"]}
+        form = app.get("/organization/new", headers=headers).body
+        response = app.post("/organization/new", headers=headers, data={
+            "_csrf_token": _csrf(form), "title": "Commune inventée", "name": "commune-inventee",
+            "kind": "commune", "insee_code": "99999", "save": ""})
+        body = unescape(response.body)
+        assert response.status_code == 200
+        assert "aucune commune du référentiel" in body
+        assert 'value="Commune inventée"' in body  # what was typed is kept
+        assert helpers.call_action("organization_list") == []
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_main_navigation_links_to_communes(app):
+    html = app.get("/dataset/").body
+    assert 'href="/communes"' in html
