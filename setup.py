@@ -38,5 +38,8 @@ setup(
             "metropole_harvester = ckanext.metropole.harvest.plugin:HarvesterPlugin",
             "metropole_theme = ckanext.metropole.theme.plugin:ThemePlugin",
         ],
+        "ckan.rdf.profiles": [
+            "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",
+        ],
     },
 )

@@ -241,16 +241,34 @@ SOLR_LOG=$LOGS/solr.log
 
 # The cores' conf is generated from the installed CKAN's schema at every start, so a
 # CKAN upgrade or a schema change of ours reaches the cores without a manual step.
+write_core_conf() {
+    local core=$1
+    mkdir -p "$SOLR_HOME/$core"
+    printf 'name=%s\ndataDir=data\n' "$core" >"$SOLR_HOME/$core/core.properties"
+    "$PY" -m ckanext.metropole.stack.solr_schema "$SOLR_HOME/$core/conf" >>"$SOLR_LOG" 2>&1 ||
+        fail_with_log solr "$SOLR_LOG" "cannot generate the schema of core $core"
+}
+
 write_solr_home() {
     mkdir -p "$SOLR_HOME"
     cp "$ROOT/solr/solr.xml" "$SOLR_HOME/solr.xml"
     local core
     for core in "${SOLR_CORES[@]}"; do
-        mkdir -p "$SOLR_HOME/$core"
-        printf 'name=%s\ndataDir=data\n' "$core" >"$SOLR_HOME/$core/core.properties"
-        "$PY" -m ckanext.metropole.stack.solr_schema "$SOLR_HOME/$core/conf" >>"$SOLR_LOG" 2>&1 ||
-            fail_with_log solr "$SOLR_LOG" "cannot generate the schema of core $core"
+        write_core_conf "$core"
     done
+}
+
+# A Solr already running (make up) gets the current conf too: regenerate, reload if changed.
+refresh_core() {
+    local core=$1 before after
+    before=$(cat "$SOLR_HOME/$core/conf/"* 2>/dev/null | sha256sum)
+    write_core_conf "$core"
+    after=$(cat "$SOLR_HOME/$core/conf/"* | sha256sum)
+    if [ "$before" != "$after" ]; then
+        say "solr: schema of $core changed, reloading the core"
+        curl -sf --max-time 60 "http://127.0.0.1:$SOLR_PORT/solr/admin/cores?action=RELOAD&core=$core" >/dev/null ||
+            fail_with_log solr "$SOLR_LOG" "cannot reload core $core with its new schema"
+    fi
 }
 
 solr_check_core() {
@@ -401,6 +419,7 @@ load_demo() {
 }
 
 prepare_dev() {
+    refresh_core ckan_dev
     ensure_database ckan_dev
     write_dev_ini
     local log=$LOGS/ckan-setup.log
@@ -411,6 +430,7 @@ prepare_dev() {
 }
 
 prepare_test() {
+    refresh_core ckan_test
     ensure_database ckan_test
     local log=$LOGS/ckan-test-setup.log
     : >"$log"

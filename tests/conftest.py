@@ -39,3 +39,14 @@ def clean_db(reset_db, migrate_db_for, with_plugins):
     reset_db()
     for plugin in PLUGINS_WITH_MIGRATIONS:
         migrate_db_for(plugin)
+
+
+# What our dataset schema requires beyond CKAN's: tests that are not about the schema use it.
+DATASET_DEFAULTS = {"theme": ["administration"], "license_id": "lov2"}
+
+
+def make_dataset(**fields):
+    """factories.Dataset with the fields our schema requires."""
+    from ckan.tests import factories
+
+    return factories.Dataset(**{**DATASET_DEFAULTS, **fields})

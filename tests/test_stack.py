@@ -10,6 +10,7 @@ import rq
 import ckan.lib.jobs as jobs
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
+from .conftest import make_dataset
 from ckan.tests import factories, helpers
 
 OUR_PLUGINS = ["metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme"]
@@ -29,9 +30,9 @@ def test_all_plugins_load_and_status_show_lists_them():
 def test_organisation_and_dataset_are_found_by_package_search():
     org = factories.Organization(name="clermont-ferrand", title="Clermont-Ferrand", kind="commune",
                                  insee_code="63113")
-    dataset = factories.Dataset(owner_org=org["id"], name="bornes-fontaines",
+    dataset = make_dataset(owner_org=org["id"], name="bornes-fontaines",
                                 title="Bornes fontaines de la ville", notes="Eau potable")
-    factories.Dataset(owner_org=org["id"], name="parkings", title="Parkings publics")
+    make_dataset(owner_org=org["id"], name="parkings", title="Parkings publics")
 
     result = helpers.call_action("package_search", q="fontaines", fq="organization:clermont-ferrand")
     assert result["count"] == 1

@@ -10,6 +10,8 @@ def metropole():
 def get_commands():
     # Imported here so that each capability registers its subcommands on the group.
     from .communes.cli import territory
+    from .dataset.cli import themes
 
     metropole.add_command(territory)
+    metropole.add_command(themes)
     return [metropole]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import ckan.plugins.toolkit as tk
+from ..conftest import DATASET_DEFAULTS, make_dataset
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
@@ -34,7 +35,7 @@ def agent(request, communes):
 
 
 def _dataset_of(org):
-    return factories.Dataset(owner_org=org["id"], resources=[{"url": "http://example.org/a.csv"}])
+    return make_dataset(owner_org=org["id"], resources=[{"url": "http://example.org/a.csv"}])
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
@@ -42,8 +43,9 @@ class TestCommuneAgentPermissions:
     def test_package_create(self, agent, communes):
         a, b = communes
         with pytest.raises(tk.NotAuthorized):
-            _as(agent, "package_create", name="chez-b", owner_org=b["id"])
-        assert _as(agent, "package_create", name="chez-a", owner_org=a["id"])["owner_org"] == a["id"]
+            _as(agent, "package_create", name="chez-b", owner_org=b["id"], **DATASET_DEFAULTS)
+        assert _as(agent, "package_create", name="chez-a", owner_org=a["id"],
+                   **DATASET_DEFAULTS)["owner_org"] == a["id"]
 
     def test_package_update_patch_delete(self, agent, communes):
         a, b = communes
@@ -62,7 +64,8 @@ class TestCommuneAgentPermissions:
         assert helpers.call_action("package_show", id=theirs["id"])["title"] == theirs["title"]
         assert helpers.call_action("package_show", id=theirs["id"])["state"] == "active"
 
-        _as(agent, "package_update", id=mine["id"], name=mine["name"], title="Mis à jour", owner_org=a["id"])
+        _as(agent, "package_update", id=mine["id"], name=mine["name"], title="Mis à jour", owner_org=a["id"],
+            **DATASET_DEFAULTS)
         assert _as(agent, "package_patch", id=mine["id"], title="Corrigé")["title"] == "Corrigé"
         _as(agent, "package_delete", id=mine["id"])
         assert helpers.call_action("package_show", id=mine["id"])["state"] == "deleted"

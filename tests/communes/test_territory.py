@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import ckan.model as model
+from ..conftest import make_dataset
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
@@ -83,7 +84,7 @@ class TestLoadEpci:
 
     def test_commune_that_left_is_reported_and_kept_with_its_data(self, load_territory):
         load_territory(t.from_epci(CLERMONT))
-        dataset = factories.Dataset(owner_org=_show("durtol")["id"])
+        dataset = make_dataset(owner_org=_show("durtol")["id"])
         codes = [c for c in t.from_epci(CLERMONT).communes if c.insee != "63141"]
         terr = t.from_codes([c.insee for c in codes], "clermont-auvergne-metropole",
                             "Clermont Auvergne Métropole", CLERMONT)

@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 
 from ckan.lib import search
+from ..conftest import make_dataset
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
@@ -31,10 +32,10 @@ class TestCommunePages:
     def test_communes_page_lists_every_commune_with_counts_and_obligation(self, app, ref):
         clermont_id = helpers.call_action("organization_show", id="clermont-ferrand")["id"]
         durtol_id = helpers.call_action("organization_show", id="durtol")["id"]
-        factories.Dataset(owner_org=clermont_id, title="Bornes fontaines")
-        factories.Dataset(owner_org=clermont_id, title="Parkings")
-        factories.Dataset(owner_org=durtol_id, title="Délibérations")
-        factories.Dataset(owner_org=durtol_id, title="Brouillon", private=True)
+        make_dataset(owner_org=clermont_id, title="Bornes fontaines")
+        make_dataset(owner_org=clermont_id, title="Parkings")
+        make_dataset(owner_org=durtol_id, title="Délibérations")
+        make_dataset(owner_org=durtol_id, title="Brouillon", private=True)
 
         html = app.get("/communes").body
         assert "Clermont Auvergne Métropole" in html
@@ -51,7 +52,7 @@ class TestCommunePages:
         assert 'href="/organization/clermont-ferrand"' in html
 
     def test_counts_come_from_one_solr_query(self, monkeypatch):
-        factories.Dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"])
+        make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"])
         calls = []
         real = search.make_connection
 
@@ -69,14 +70,14 @@ class TestCommunePages:
 
     def test_last_publication_is_the_latest_dataset_date(self):
         org_id = helpers.call_action("organization_show", id="royat")["id"]
-        factories.Dataset(owner_org=org_id)
-        latest = factories.Dataset(owner_org=org_id)
+        make_dataset(owner_org=org_id)
+        latest = make_dataset(owner_org=org_id)
         royat = next(c for c in views.territories()[0]["communes"] if c["name"] == "royat")
         assert royat["count"] == 2
         assert royat["last"][:19] == latest["metadata_modified"][:19]
 
     def test_commune_page_shows_identity_above_datasets(self, app):
-        factories.Dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],
+        make_dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],
                           title="Bornes fontaines")
         html = app.get("/organization/clermont-ferrand").body
         identity = html.index("metropole-identity")

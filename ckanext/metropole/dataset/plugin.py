@@ -1,8 +1,69 @@
 import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from .. import cli
+from ..resources import config_dir
+from . import groups, indexing, validators, vocabularies
+
+DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
 
 
 class DatasetPlugin(p.SingletonPlugin):
-    """metropole_dataset: the French themed dataset schema, French search and DCAT-AP.
+    """metropole_dataset: the French themed dataset schema, French search and DCAT-AP."""
 
-    Wiring only; the schema is ``schemas/dataset.yaml`` (ckanext-scheming).
-    """
+    p.implements(p.IConfigurer)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IClick)
+
+    # IConfigurer
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+        if not config.get("licenses_group_url"):
+            config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
+        # scheming_datasets reads its option before our update_config: it must be in the ini.
+        if DATASET_SCHEMA not in config.get("scheming.dataset_schemas", "").split():
+            raise RuntimeError(f"metropole_dataset: set scheming.dataset_schemas = {DATASET_SCHEMA} "
+                               "in the CKAN configuration (and enable scheming_datasets)")
+
+    def get_validators(self):
+        return validators.get_validators()
+
+    def get_helpers(self):
+        return {
+            "metropole_theme_choices": vocabularies.theme_choices,
+            "metropole_frequency_choices": vocabularies.frequency_choices,
+            "metropole_table_schema_choices": vocabularies.table_schema_choices,
+            "metropole_commune_choices": vocabularies.commune_choices,
+            "metropole_theme_labels": vocabularies.theme_labels,
+        }
+
+    # IFacets
+    def dataset_facets(self, facets_dict, package_type):
+        return indexing.FACETS.copy()
+
+    def organization_facets(self, facets_dict, organization_type, package_type):
+        return indexing.FACETS.copy()
+
+    def group_facets(self, facets_dict, group_type, package_type):
+        return indexing.FACETS.copy()
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict):
+        return indexing.before_index(pkg_dict)
+
+    def after_dataset_search(self, search_results, search_params):
+        return indexing.label_facets(search_results)
+
+    def after_dataset_create(self, context, pkg_dict):
+        if pkg_dict.get("type", "dataset") == "dataset":
+            groups.sync_memberships(pkg_dict["id"], pkg_dict.get("theme"))
+
+    def after_dataset_update(self, context, pkg_dict):
+        if pkg_dict.get("type", "dataset") == "dataset":
+            groups.sync_memberships(pkg_dict["id"], pkg_dict.get("theme"))
+
+    def get_commands(self):
+        return cli.get_commands()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..dataset import solr as dataset_solr
+
 HERE = Path(__file__).resolve().parent
 
 # ckanext-spatial: the bbox fields of the "solr-bbox" backend and the JTS geometry
@@ -72,7 +74,7 @@ def add_spatial(root: etree._Element) -> None:
 
 
 # Each transform takes the parsed schema and changes it in place.
-TRANSFORMS = [add_spatial]
+TRANSFORMS = [add_spatial, *dataset_solr.TRANSFORMS]
 
 
 def build_schema(source: Path | None = None) -> bytes:
@@ -97,6 +99,8 @@ def write_conf(conf_dir: Path) -> Path:
         path = conf_dir / filename
         if not path.exists():
             path.write_text("")
+    for filename, content in dataset_solr.RESOURCES.items():
+        (conf_dir / filename).write_text(content)
     return conf_dir
 
 

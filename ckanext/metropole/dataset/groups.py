@@ -1,0 +1,95 @@
+"""Theme groups: the 13 themes as CKAN groups, kept in step with each dataset's ``theme``."""
+from __future__ import annotations
+
+import json
+import logging
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from . import vocabularies as v
+
+log = logging.getLogger(__name__)
+
+
+def ensure_theme_groups() -> dict[str, int]:
+    """Create or update one group per theme; returns counts."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for theme in v.themes():
+        context = {"user": site_user, "ignore_auth": True}
+        group = model.Group.get(theme["id"])
+        if group is None:
+            tk.get_action("group_create")(context, {"name": theme["id"], "title": theme["label"],
+                                                    "description": theme["description"]})
+            counts["created"] += 1
+        elif (group.title, group.description, group.state) != (theme["label"], theme["description"], "active"):
+            tk.get_action("group_patch")(context, {"id": group.id, "title": theme["label"],
+                                                   "description": theme["description"], "state": "active"})
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def _theme_groups() -> dict[str, model.Group]:
+    groups = (model.Session.query(model.Group)
+              .filter(model.Group.name.in_(list(v.theme_labels())), model.Group.is_organization.is_(False),
+                      model.Group.state == "active"))
+    return {g.name: g for g in groups}
+
+
+def sync_memberships(package_id: str, themes) -> bool:
+    """Make the dataset a member of exactly its themes' groups (other groups untouched).
+
+    Runs inside package_create/package_update, before their commit, writing Member rows
+    directly: the dataset is then indexed once, with its groups, and no user needs rights on
+    the theme groups. Returns whether anything changed.
+    """
+    if isinstance(themes, str):
+        try:
+            themes = json.loads(themes)
+        except ValueError:
+            themes = [themes]
+    wanted = set(themes or [])
+    groups = _theme_groups()
+    if not groups:
+        return False  # theme groups not created yet (ckan metropole themes sync)
+    members = (model.Session.query(model.Member)
+               .filter(model.Member.table_name == "package", model.Member.table_id == package_id,
+                       model.Member.group_id.in_([g.id for g in groups.values()])))
+    current = {m.group_id: m for m in members}
+    changed = False
+    for name, group in groups.items():
+        member = current.get(group.id)
+        if name in wanted and (member is None or member.state != "active"):
+            if member is None:
+                # (Member takes its group as a relationship: group_id= would be ignored)
+                model.Session.add(model.Member(table_name="package", table_id=package_id,
+                                               group=group, capacity="public", state="active"))
+            else:
+                member.state = "active"
+            changed = True
+        elif name not in wanted and member is not None and member.state == "active":
+            member.state = "deleted"
+            changed = True
+    return changed
+
+
+def resync_all() -> int:
+    """Memberships of every dataset from its theme (after creating the groups). Returns the
+    number of datasets whose groups changed, which are reindexed."""
+    from ckan.lib import search
+
+    changed = []
+    rows = (model.Session.query(model.Package.id, model.PackageExtra.value)
+            .outerjoin(model.PackageExtra, (model.PackageExtra.package_id == model.Package.id)
+                       & (model.PackageExtra.key == "theme"))
+            .filter(model.Package.state == "active", model.Package.type == "dataset"))
+    for package_id, themes in rows.all():
+        if sync_memberships(package_id, themes or "[]"):
+            changed.append(package_id)
+    model.repo.commit()
+    for package_id in changed:
+        search.rebuild(package_id)
+    return len(changed)

@@ -1,0 +1,87 @@
+"""Controlled vocabularies of the dataset schema, read from the data files of ``config/``."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import lru_cache
+
+import yaml
+
+from ..resources import config_dir
+
+EU_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+SCHEMA_DATA_GOUV = "https://schema.data.gouv.fr/schemas/{id}/latest/schema.json"
+
+
+def _yaml(name: str):
+    with open(config_dir() / name, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for comparing labels typed anywhere."""
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower().strip()
+
+
+@lru_cache(maxsize=1)
+def themes() -> list[dict]:
+    return _yaml("themes.yaml")
+
+
+@lru_cache(maxsize=1)
+def theme_labels() -> dict[str, str]:
+    return {t["id"]: t["label"] for t in themes()}
+
+
+@lru_cache(maxsize=1)
+def frequencies() -> dict[str, str]:
+    return {f["code"]: f["label"] for f in _yaml("frequencies.yaml")}
+
+
+@lru_cache(maxsize=1)
+def licenses() -> list[dict]:
+    with open(config_dir() / "licenses.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+@lru_cache(maxsize=1)
+def license_ids() -> dict[str, dict]:
+    return {lic["id"]: lic for lic in licenses()}
+
+
+@lru_cache(maxsize=1)
+def table_schemas() -> dict[str, str]:
+    return {s["id"]: s["label"] for s in _yaml("table_schemas.yaml")}
+
+
+@lru_cache(maxsize=1)
+def formats() -> dict[str, str]:
+    return {str(k).lower(): v for k, v in _yaml("formats.yaml").items()}
+
+
+def schema_url(value: str) -> str:
+    """A schema.data.gouv.fr id or a URL, as the URL dct:conformsTo points to."""
+    return SCHEMA_DATA_GOUV.format(id=value) if value in table_schemas() else value
+
+
+# scheming choices helpers (choices_helper in schemas/dataset.yaml)
+def theme_choices(field=None) -> list[dict]:
+    return [{"value": t["id"], "label": t["label"]} for t in themes()]
+
+
+def frequency_choices(field=None) -> list[dict]:
+    return [{"value": code, "label": label} for code, label in frequencies().items()]
+
+
+def table_schema_choices(field=None) -> list[dict]:
+    return [{"value": "", "label": "Aucun schéma"}] + [
+        {"value": sid, "label": label} for sid, label in table_schemas().items()]
+
+
+def commune_choices(field=None) -> list[dict]:
+    from .communes_field import territory_communes
+
+    return [{"value": code, "label": f"{name} ({code})"}
+            for code, name in sorted(territory_communes().items(), key=lambda kv: fold(kv[1]))]
