@@ -40,6 +40,9 @@ class Ckan:
 
         conf = load_config(str(TEST_INI))
         conf["ckan.plugins"] = plugins
+        # Bulk loading: let Solr commit on its own schedule (solrconfig's autoSoftCommit),
+        # the benchmarks commit explicitly before measuring.
+        conf["ckan.search.solr_commit"] = "false"
         self.app = make_app(conf)
         self.context = self.app._wsgi_app.test_request_context()
         self.context.push()

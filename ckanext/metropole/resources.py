@@ -17,3 +17,10 @@ def schemas_dir() -> Path:
 
 def config_dir() -> Path:
     return PACKAGE_DIR / "config"
+
+
+def require_in_option(config, key: str, value: str, plugin: str, needs: str) -> None:
+    """Refuse to start when an option read by another plugin before ours lacks our value
+    (scheming reads its schemas in its own update_config, earlier than ours)."""
+    if value not in (config.get(key) or "").split():
+        raise RuntimeError(f"{plugin}: set {key} = {value} in the CKAN configuration (and enable {needs})")

@@ -2,6 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import cli
+from ..resources import require_in_option
 from . import validators, views
 
 
@@ -19,11 +20,9 @@ class CommunesPlugin(p.SingletonPlugin):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
-        # scheming_organizations reads its option before our update_config runs: it must be
-        # in the ini. Refuse to start without it rather than store communes without identity.
-        if ORG_SCHEMA not in config.get("scheming.organization_schemas", "").split():
-            raise RuntimeError(f"metropole_communes: set scheming.organization_schemas = {ORG_SCHEMA} "
-                               "in the CKAN configuration (and enable scheming_organizations)")
+        # Without it communes would be stored without their identity: refuse to start.
+        require_in_option(config, "scheming.organization_schemas", ORG_SCHEMA, "metropole_communes",
+                          "scheming_organizations")
 
     def get_validators(self):
         return validators.get_validators()

@@ -2,7 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import cli
-from ..resources import config_dir
+from ..resources import config_dir, require_in_option
 from . import groups, indexing, validators, vocabularies
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
@@ -23,10 +23,8 @@ class DatasetPlugin(p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
-        # scheming_datasets reads its option before our update_config: it must be in the ini.
-        if DATASET_SCHEMA not in config.get("scheming.dataset_schemas", "").split():
-            raise RuntimeError(f"metropole_dataset: set scheming.dataset_schemas = {DATASET_SCHEMA} "
-                               "in the CKAN configuration (and enable scheming_datasets)")
+        require_in_option(config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset",
+                          "scheming_datasets")
 
     def get_validators(self):
         return validators.get_validators()

@@ -1,10 +1,35 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckanext.harvest.harvesters.base import HarvesterBase
+from ckanext.harvest.interfaces import IHarvester
+
+from . import pipeline, sourceconfig
 
 
 @tk.blanket.config_declarations
-class HarvesterPlugin(p.SingletonPlugin):
-    """metropole_harvester: the intercommunal harvester on ckanext-harvest.
+class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
+    """metropole_harvester: the ``intercommunal`` harvest source type (ckanext-harvest)."""
 
-    Wiring only; protocol adapters and the shared pipeline live in this folder.
-    """
+    p.implements(IHarvester)
+
+    def info(self):
+        return {
+            "name": "intercommunal",
+            "title": "Portail d'une commune (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT)",
+            "description": "Moissonne le portail open data d'une commune dans l'organisation de la commune ; "
+                           "le protocole est reconnu à partir de l'adresse du portail.",
+            "form_config_interface": "Text",
+        }
+
+    def validate_config(self, config):
+        sourceconfig.parse(config)  # ValueError (French) is shown on the form's config field
+        return config
+
+    def gather_stage(self, harvest_job):
+        return pipeline.gather(self, harvest_job)
+
+    def fetch_stage(self, harvest_object):
+        return pipeline.fetch(harvest_object)
+
+    def import_stage(self, harvest_object):
+        return pipeline.import_object(harvest_object)

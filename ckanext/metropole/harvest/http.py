@@ -1,0 +1,129 @@
+"""HTTP for harvesting: bounded in size, time and redirects, and refusing internal addresses.
+
+A harvest source URL is typed by an operator and fetched by the server: without these
+guards it could read the portal's own network (SSRF). Loopback, private, link-local and
+reserved addresses are refused unless the host is listed in
+``ckanext.metropole.harvest.allowed_hosts`` (development and tests allow 127.0.0.1).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+import ckan.plugins.toolkit as tk
+
+from .errors import HarvestError
+
+USER_AGENT = "ckanext-metropole-harvester/0.1 (+https://github.com/ckan)"
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError as e:
+            snippet = self.text()[:80].replace("\n", " ")
+            raise HarvestError(f"Réponse JSON invalide de {self.url} ({e.msg}, ligne {e.lineno}) : « {snippet} »")
+
+
+class Client:
+    def __init__(self, allowed_hosts=None, max_bytes=None, timeout=None, max_redirects=5):
+        config = tk.config
+        if allowed_hosts is None:
+            allowed_hosts = config.get("ckanext.metropole.harvest.allowed_hosts") or []
+        if isinstance(allowed_hosts, str):
+            allowed_hosts = allowed_hosts.split()
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.max_bytes = int(max_bytes or config.get("ckanext.metropole.harvest.max_response_bytes") or 50_000_000)
+        self.timeout = float(timeout or config.get("ckanext.metropole.harvest.timeout") or 30)
+        self.max_redirects = max_redirects
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.requests = 0
+
+    def check_host(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise HarvestError(f"Adresse refusée : {url} (seuls http et https sont moissonnés).")
+        host = (parts.hostname or "").lower()
+        if not host:
+            raise HarvestError(f"Adresse invalide : {url}")
+        if host in self.allowed_hosts:
+            return
+        try:
+            infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+        except socket.gaierror:
+            raise HarvestError(f"Le nom {host} ne correspond à aucune adresse (DNS) : vérifiez l'URL de la source.")
+        for info in infos:
+            ip = ipaddress.ip_address(info[4][0])
+            if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                    or ip.is_unspecified:
+                raise HarvestError(
+                    f"Adresse refusée : {host} mène à {ip}, une adresse locale ou privée. Un opérateur peut "
+                    "l'autoriser avec ckanext.metropole.harvest.allowed_hosts.")
+
+    def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
+        """GET with guards; raises HarvestError (French) on any failure or non-2xx status."""
+        deadline = time.monotonic() + self.timeout * 2
+        current = requests.Request("GET", url, params=params).prepare().url
+        for _ in range(self.max_redirects + 1):
+            self.check_host(current)
+            self.requests += 1
+            try:
+                response = self.session.get(current, stream=True, allow_redirects=False,
+                                            timeout=(min(10, self.timeout), self.timeout),
+                                            headers={"Accept": accept} if accept else None)
+            except requests.Timeout:
+                raise HarvestError(f"Délai dépassé ({self.timeout:.0f} s) en interrogeant {current}.")
+            except requests.RequestException as e:
+                raise HarvestError(f"Connexion impossible à {current} : {type(e).__name__}.")
+            with response:
+                if response.is_redirect:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise HarvestError(f"Redirection sans destination depuis {current}.")
+                    current = urljoin(current, location)
+                    continue
+                body = self._read(response, current, deadline)
+                if response.status_code >= 400:
+                    raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.")
+                return Response(current, response.status_code,
+                                response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
+        raise HarvestError(f"Trop de redirections (plus de {self.max_redirects}) depuis {url}.")
+
+    def _read(self, response, url: str, deadline: float) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise HarvestError(f"Réponse trop volumineuse de {url} : {int(declared):,} octets annoncés, "
+                               f"limite {self.max_bytes:,}.".replace(",", " "))
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise HarvestError(f"Réponse trop volumineuse de {url} : plus de {self.max_bytes:,} octets."
+                                       .replace(",", " "))
+                if time.monotonic() > deadline:
+                    raise HarvestError(f"Délai dépassé en lisant la réponse de {url}.")
+                chunks.append(chunk)
+        except requests.RequestException as e:
+            raise HarvestError(f"Réponse interrompue de {url} ({type(e).__name__}) : contenu tronqué.")
+        body = b"".join(chunks)
+        if declared and declared.isdigit() and len(body) < int(declared):
+            raise HarvestError(f"Réponse tronquée de {url} : {len(body)} octets reçus sur {declared} annoncés.")
+        return body

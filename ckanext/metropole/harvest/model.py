@@ -1,0 +1,30 @@
+"""The one model every protocol adapter maps into (as udata's harvest backends do)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RemoteResource:
+    url: str
+    name: str = ""
+    format: str = ""
+    description: str = ""
+    conforms_to: str = ""
+
+
+@dataclass
+class RemoteDataset:
+    remote_id: str  # stable at the source: the harvest guid
+    title: str
+    notes: str = ""
+    themes: list[str] = field(default_factory=list)  # source labels, mapped later
+    keywords: list[str] = field(default_factory=list)
+    license: str = ""  # as the source says it: id, title or URL
+    frequency: str = ""
+    modified: str = ""
+    landing_page: str = ""
+    publisher: str = ""
+    temporal_start: str = ""
+    temporal_end: str = ""
+    resources: list[RemoteResource] = field(default_factory=list)

@@ -1,0 +1,184 @@
+"""The shared harvest pipeline of every protocol, on ckanext-harvest's stages.
+
+gather: read the whole remote catalogue, map each dataset into our schema and hash it.
+  Only new or changed datasets become harvest objects for fetch/import; unchanged ones are
+  recorded as "not modified" and never rewritten (no package_update, no activity, no
+  re-index). Datasets gone from the source are withdrawn only when the listing completed
+  without error and their share stays within max_withdrawal_ratio.
+fetch: nothing left to fetch (the listings carry full metadata).
+import: create, update (restoring a withdrawn dataset) or withdraw (package_delete).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from urllib.parse import urlsplit
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
+
+from . import mapping, sourceconfig
+from .errors import HarvestError
+from .http import Client
+from .protocols import ADAPTERS, detect
+
+log = logging.getLogger(__name__)
+HASH_KEY = "metropole_hash"
+
+
+def _site_user() -> str:
+    return tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+
+
+def _owner(source) -> dict:
+    # A harvest source is also a dataset (same id): its organisation is the commune's.
+    source_package = model.Package.get(source.id)
+    org = model.Group.get(source_package.owner_org) if source_package and source_package.owner_org else None
+    if org is None:
+        raise HarvestError("La source n'a pas d'organisation propriétaire : choisissez la commune qui "
+                           "recevra les jeux de données.")
+    return {"id": org.id, "name": org.name, "title": org.title, "insee_code": org.extras.get("insee_code")}
+
+
+def _portal_name(source) -> str:
+    source_package = model.Package.get(source.id)
+    return (source_package.title if source_package else None) or source.title or \
+        urlsplit(source.url).hostname or source.url
+
+
+def _previous(source_id: str) -> dict[str, tuple]:
+    """guid -> (harvest object id, package id, package state, stored hash) of the current objects."""
+    rows = (model.Session.query(HarvestObject.guid, HarvestObject.id, HarvestObject.package_id,
+                                model.Package.state, HarvestObjectExtra.value)
+            .outerjoin(model.Package, model.Package.id == HarvestObject.package_id)
+            .outerjoin(HarvestObjectExtra, (HarvestObjectExtra.harvest_object_id == HarvestObject.id)
+                       & (HarvestObjectExtra.key == HASH_KEY))
+            .filter(HarvestObject.harvest_source_id == source_id, HarvestObject.current.is_(True)))
+    return {guid: (obj_id, package_id, state, digest) for guid, obj_id, package_id, state, digest in rows}
+
+
+def gather(harvester, job) -> list[str]:
+    source = job.source
+    try:
+        config = sourceconfig.parse(source.config)
+        owner = _owner(source)
+        client = Client()
+        adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
+        remotes = list(adapter.datasets(client, source.url, config))
+    except (HarvestError, ValueError) as e:
+        HarvestGatherError.create(f"Moissonnage interrompu, rien n'a été modifié ni retiré : {e}", job)
+        return []
+    except Exception as e:  # a bug must not wipe anything either: report it and stop
+        log.exception("gather failed for %s", source.url)
+        HarvestGatherError.create(f"Erreur inattendue ({type(e).__name__}), rien n'a été modifié ni retiré : {e}",
+                                  job)
+        return []
+
+    previous = _previous(source.id)
+    portal = _portal_name(source)
+    now = dt.datetime.utcnow()
+    to_fetch, unchanged, seen = [], [], set()
+    for remote in remotes:
+        if remote.remote_id in seen:
+            continue  # a listing may repeat an item across pages
+        seen.add(remote.remote_id)
+        mapped = mapping.to_dataset(remote, owner, portal, config)
+        digest = mapping.content_hash(mapped.dataset)
+        old = previous.get(remote.remote_id)
+        if old and old[3] == digest and old[2] == "active":
+            unchanged.append(remote.remote_id)
+            continue
+        obj = HarvestObject(guid=remote.remote_id, job=job, content=json.dumps(
+            {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes}, ensure_ascii=False),
+            extras=[HarvestObjectExtra(key=HASH_KEY, value=digest)])
+        model.Session.add(obj)
+        to_fetch.append(obj)
+
+    vanished = [guid for guid, (_, package_id, state, _) in previous.items()
+                if guid not in seen and package_id and state == "active"]
+    active = sum(1 for (_, package_id, state, _) in previous.values() if package_id and state == "active")
+    if vanished:
+        share = len(vanished) / active if active else 1.0
+        if share > config.max_withdrawal_ratio:
+            HarvestGatherError.create(
+                f"Retrait refusé : {len(vanished)} jeux sur {active} ({share:.0%}) ont disparu de la source, "
+                f"au-delà du seuil de {config.max_withdrawal_ratio:.0%} (max_withdrawal_ratio). Rien n'a été "
+                "retiré : vérifiez la source.", job)
+        else:
+            for guid in vanished:
+                obj = HarvestObject(guid=guid, job=job, content=json.dumps({"action": "withdraw"}))
+                model.Session.add(obj)
+                to_fetch.append(obj)
+
+    # Unchanged datasets: one row each, in bulk, so the job report counts them.
+    model.Session.bulk_insert_mappings(HarvestObject, [
+        {"id": model.types.make_uuid(), "guid": guid, "harvest_job_id": job.id, "harvest_source_id": source.id,
+         "state": "COMPLETE", "report_status": "not modified", "current": False, "gathered": now,
+         "import_finished": now}
+        for guid in unchanged])
+    model.Session.commit()
+    return [obj.id for obj in to_fetch]
+
+
+def fetch(harvest_object) -> bool:
+    return True
+
+
+def _error(harvest_object, message: str) -> bool:
+    HarvestObjectError.create(message, harvest_object, "Import")
+    return False
+
+
+def import_object(harvest_object):
+    content = json.loads(harvest_object.content or "{}")
+    previous = (model.Session.query(HarvestObject)
+                .filter(HarvestObject.guid == harvest_object.guid,
+                        HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
+                        HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
+    context = {"user": _site_user(), "ignore_auth": True}
+    if content.get("action") == "withdraw":
+        if previous is None or not previous.package_id:
+            return "unchanged"
+        tk.get_action("package_delete")(context, {"id": previous.package_id})
+        previous.current = False
+        harvest_object.package_id = previous.package_id
+        harvest_object.current = False
+        harvest_object.save()
+        previous.save()
+        return True
+
+    dataset = content["dataset"]
+    package_id = previous.package_id if previous else None
+    if package_id is None:
+        existing = model.Package.get(dataset["name"])
+        if existing is not None:
+            if not _owned_by_source(existing.id, harvest_object.harvest_source_id):
+                return _error(harvest_object, f"L'adresse « {dataset['name']} » est déjà prise par un jeu de données "
+                                              "qui ne vient pas de cette source : rien n'a été écrasé.")
+            package_id = existing.id
+    try:
+        if package_id:
+            result = tk.get_action("package_update")(dict(context, allow_state_change=True),
+                                                      {**dataset, "id": package_id, "state": "active"})
+        else:
+            result = tk.get_action("package_create")(context, dataset)
+    except tk.ValidationError as e:
+        details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                            for k, v in e.error_dict.items())
+        return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma : {details}")
+    for note in content.get("notes") or []:
+        HarvestObjectError.create(f"« {dataset.get('title')} » : {note}", harvest_object, "Import")
+    if previous is not None:
+        previous.current = False
+        previous.save()
+    harvest_object.package_id = result["id"]
+    harvest_object.current = True
+    harvest_object.save()
+    return True
+
+
+def _owned_by_source(package_id: str, source_id: str) -> bool:
+    return model.Session.query(HarvestObject.id).filter(
+        HarvestObject.package_id == package_id, HarvestObject.harvest_source_id == source_id).first() is not None

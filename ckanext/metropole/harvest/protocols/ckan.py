@@ -1,0 +1,98 @@
+"""CKAN and DKAN Action API: package_search paged by rows/start; DKAN's quirks handled."""
+from __future__ import annotations
+
+from ..errors import HarvestError
+from ..model import RemoteDataset, RemoteResource
+
+NAME = "ckan"
+ROWS = 100
+
+
+def _action(client, root: str, action: str, params: dict | None = None):
+    url = root.rstrip("/") + f"/api/3/action/{action}"
+    data = client.get(url, params=params).json()
+    # CKAN answers HTTP 200 with success:false on errors
+    if not isinstance(data, dict) or data.get("success") is not True:
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        raise HarvestError(f"L'API CKAN a refusé {action} ({url}) : {message or 'success:false'}.")
+    return data.get("result")
+
+
+def detect(client, root: str) -> bool:
+    try:
+        result = _action(client, root, "status_show")
+        return isinstance(result, dict)
+    except HarvestError:
+        # DKAN has no status_show but answers package_list
+        return isinstance(_action(client, root, "package_list"), list)
+
+
+def _search(client, root: str, config):
+    start, total = 0, None
+    fq = f'organization:"{config.organization}"' if config.organization else ""
+    while total is None or start < total:
+        params = {"rows": ROWS, "start": start}
+        if fq:
+            params["fq"] = fq
+        result = _action(client, root, "package_search", params)
+        if not isinstance(result, dict) or not isinstance(result.get("results"), list):
+            raise HarvestError("Réponse inattendue de package_search (count et results attendus).")
+        total = result.get("count", 0)
+        if not result["results"] and start < total:
+            raise HarvestError(f"Catalogue CKAN incomplet : {start} jeux lus sur {total} annoncés.")
+        yield from result["results"]
+        start += ROWS
+
+
+def _dkan_listing(client, root: str, config):
+    """DKAN 7 lacks package_search: package_list, then package_show (which returns a list)."""
+    for name in _action(client, root, "package_list"):
+        result = _action(client, root, "package_show", {"id": name})
+        package = result[0] if isinstance(result, list) and result else result
+        if not isinstance(package, dict):
+            raise HarvestError(f"package_show de {name} : réponse inattendue.")
+        if config.organization and (package.get("organization") or {}).get("name") != config.organization:
+            continue
+        yield package
+
+
+def to_remote(package: dict, root: str) -> RemoteDataset:
+    ident = package.get("id") or package.get("name")
+    if not ident:
+        raise HarvestError("Jeu CKAN sans id.")
+    extras = {e.get("key"): e.get("value") for e in package.get("extras") or [] if isinstance(e, dict)}
+    themes = package.get("theme") or extras.get("theme") or []
+    if isinstance(themes, str):
+        themes = [themes]
+    groups = [g.get("title") or g.get("name") for g in package.get("groups") or [] if isinstance(g, dict)]
+    return RemoteDataset(
+        remote_id=str(ident),
+        title=package.get("title") or package.get("name") or str(ident),
+        notes=package.get("notes") or "",
+        themes=[*themes, *[g for g in groups if g]],
+        keywords=[t.get("display_name") or t.get("name") for t in package.get("tags") or []
+                  if isinstance(t, dict) and (t.get("name") or t.get("display_name"))],
+        license=package.get("license_id") or package.get("license_url") or package.get("license_title") or "",
+        frequency=package.get("frequency") or extras.get("frequency") or "",
+        modified=package.get("metadata_modified") or "",
+        landing_page=root.rstrip("/") + f"/dataset/{package.get('name') or ident}",
+        publisher=(package.get("organization") or {}).get("title") or "",
+        temporal_start=package.get("temporal_start") or extras.get("temporal_start") or "",
+        temporal_end=package.get("temporal_end") or extras.get("temporal_end") or "",
+        resources=[RemoteResource(url=r.get("url") or "", name=r.get("name") or "", format=r.get("format") or "",
+                                  description=r.get("description") or "",
+                                  conforms_to=r.get("conforms_to") or "")
+                   for r in package.get("resources") or [] if isinstance(r, dict)],
+    )
+
+
+def datasets(client, root: str, config):
+    try:
+        listing = list(_search(client, root, config))
+    except HarvestError as e:
+        if "package_search" not in str(e) and "404" not in str(e):
+            raise
+        listing = list(_dkan_listing(client, root, config))
+    for package in listing:
+        yield to_remote(package, root)

@@ -1,0 +1,71 @@
+"""udata (data.gouv.fr) API v1: /api/1/organizations/{org}/datasets/, paged by next_page."""
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from ..errors import HarvestError
+from ..model import RemoteDataset, RemoteResource
+
+NAME = "udata"
+PAGE_SIZE = 100
+MAX_PAGES = 1000
+
+
+def detect(client, root: str) -> bool:
+    data = client.get(root.rstrip("/") + "/api/1/site/").json()
+    return isinstance(data, dict) and "id" in data and "title" in data
+
+
+def _pages(client, root: str, config):
+    if not config.organization:
+        raise HarvestError("Pour une source udata (data.gouv.fr), indiquez l'organisation à lire : "
+                           "{\"organization\": \"<identifiant ou slug>\"}.")
+    url = root.rstrip("/") + f"/api/1/organizations/{config.organization}/datasets/"
+    params = {"page": 1, "page_size": PAGE_SIZE}
+    seen, total = 0, None
+    for _ in range(MAX_PAGES):
+        page = client.get(url, params=params).json()
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise HarvestError(f"Réponse inattendue de {url} (data et next_page attendus).")
+        total = page.get("total", total)
+        yield from page["data"]
+        seen += len(page["data"])
+        next_page = page.get("next_page")
+        if not next_page:
+            if isinstance(total, int) and seen < total:
+                raise HarvestError(f"Catalogue udata incomplet : {seen} jeux lus sur {total} annoncés.")
+            return
+        url, params = urljoin(url, next_page), None
+    raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination udata sans fin à {url}.")
+
+
+def to_remote(item: dict, root: str) -> RemoteDataset:
+    if not item.get("id"):
+        raise HarvestError("Jeu udata sans id.")
+    temporal = item.get("temporal_coverage") or {}
+    resources = []
+    for r in item.get("resources") or []:
+        schema = r.get("schema") or {}
+        resources.append(RemoteResource(url=r.get("url") or "", name=r.get("title") or "",
+                                        format=r.get("format") or "", description=r.get("description") or "",
+                                        conforms_to=schema.get("name") or schema.get("url") or ""))
+    return RemoteDataset(
+        remote_id=item["id"],
+        title=item.get("title") or item["id"],
+        notes=item.get("description") or "",
+        themes=[],
+        keywords=[t for t in item.get("tags") or [] if isinstance(t, str)],
+        license=item.get("license") or "",
+        frequency=item.get("frequency") or "",
+        modified=item.get("last_modified") or item.get("last_update") or "",
+        landing_page=item.get("page") or root.rstrip("/") + f"/datasets/{item.get('slug') or item['id']}/",
+        publisher=(item.get("organization") or {}).get("name") or "",
+        temporal_start=temporal.get("start") or "",
+        temporal_end=temporal.get("end") or "",
+        resources=resources,
+    )
+
+
+def datasets(client, root: str, config):
+    for item in _pages(client, root, config):
+        yield to_remote(item, root)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
+from ckanext.harvest import queue
+from ckanext.harvest.model import HarvestJob
+from ckanext.harvest.tests.lib import run_harvest_job
+
+from ckanext.metropole.communes import territory as t
+from ckanext.metropole.dataset import groups
+from ckanext.metropole.harvest.protocols import ckan as ckan_adapter, opendatasoft, udata
+
+from .portal_server import Portal
+
+ODS = "/api/explore/v2.1/catalog/datasets"
+
+
+@pytest.fixture
+def portal():
+    server = Portal()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Fixtures stay small: pages of 2 so that every listing spans several pages."""
+    monkeypatch.setattr(opendatasoft, "PAGE", 2)
+    monkeypatch.setattr(ckan_adapter, "ROWS", 2)
+    monkeypatch.setattr(udata, "PAGE_SIZE", 2)
+
+
+@pytest.fixture
+def territory(clean_db, clean_index, with_plugins):
+    t.apply(t.plan(t.from_epci("246300701")))
+    groups.ensure_theme_groups()
+
+
+def serve_ods(portal, prefix="datasets", pages=3, fault_page=None, fault=None, status=200):
+    portal.clear(ODS)
+    portal.add(ODS, fixture=f"opendatasoft/{prefix}_0.json", query={"limit": 1})
+    for i in range(pages):
+        kwargs = {}
+        if fault_page == i:
+            kwargs = {"fault": fault, "status": status}
+        portal.add(ODS, fixture=f"opendatasoft/{prefix}_{i * 2}.json", query={"limit": 2, "offset": i * 2}, **kwargs)
+
+
+@pytest.fixture
+def make_source(territory):
+    sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+
+    def create(url, owner="aubiere", config="", name=None):
+        return helpers.call_action("harvest_source_create", context={"user": sysadmin["name"]},
+                                   url=url, name=name or f"source-{owner}", title=f"Portail de {owner}",
+                                   source_type="intercommunal", owner_org=owner, config=config)
+    return create
+
+
+@pytest.fixture
+def harvest():
+    """Run one complete job of a source (gather, fetch, import) and return its stats."""
+
+    def run(source):
+        sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+        job_dict = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
+                                       source_id=source["id"], run=False)
+        job = HarvestJob.get(job_dict["id"])
+        run_harvest_job(job, queue.get_harvester("intercommunal"))
+        shown = helpers.call_action("harvest_job_show", id=job.id)
+        errors = [e.message for e in job.gather_errors]
+        object_errors = [e.message for o in job.objects for e in o.errors]
+        return {"stats": shown["stats"], "gather_errors": errors, "object_errors": object_errors, "job": job}
+
+    return run
+
+
+def harvested(owner="aubiere", state="active"):
+    org = model.Group.get(owner)
+    return sorted(p.name for p in model.Session.query(model.Package)
+                  .filter(model.Package.owner_org == org.id, model.Package.state == state,
+                          model.Package.type == "dataset"))
+
+
+def package(name):
+    return tk.get_action("package_show")({"ignore_auth": True}, {"id": name})
