@@ -101,7 +101,8 @@ class Client:
                     continue
                 body = self._read(response, current, deadline)
                 if response.status_code >= 400:
-                    raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.")
+                    raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
+                                       status=response.status_code)
                 return Response(current, response.status_code,
                                 response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
         raise HarvestError(f"Trop de redirections (plus de {self.max_redirects}) depuis {url}.")

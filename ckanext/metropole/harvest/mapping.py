@@ -128,7 +128,7 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         if len(tag) >= 2 and tag not in tags:
             tags.append(tag)
     dataset = {
-        "name": dataset_name(owner["name"], remote.remote_id),
+        "name": dataset_name(owner["name"], remote.slug or remote.remote_id),
         "title": (remote.title or remote.remote_id).strip()[:500],
         "notes": html_to_text(remote.notes),
         "owner_org": owner["id"],

@@ -17,6 +17,7 @@ class RemoteResource:
 class RemoteDataset:
     remote_id: str  # stable at the source: the harvest guid
     title: str
+    slug: str = ""  # a readable stable id (name, slug, dct:identifier) for our URL, else remote_id
     notes: str = ""
     themes: list[str] = field(default_factory=list)  # source labels, mapped later
     keywords: list[str] = field(default_factory=list)

@@ -68,6 +68,7 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
     groups = [g.get("title") or g.get("name") for g in package.get("groups") or [] if isinstance(g, dict)]
     return RemoteDataset(
         remote_id=str(ident),
+        slug=package.get("name") or "",
         title=package.get("title") or package.get("name") or str(ident),
         notes=package.get("notes") or "",
         themes=[*themes, *[g for g in groups if g]],
@@ -91,7 +92,7 @@ def datasets(client, root: str, config):
     try:
         listing = list(_search(client, root, config))
     except HarvestError as e:
-        if "package_search" not in str(e) and "404" not in str(e):
+        if e.status not in (400, 404):  # only a missing package_search means DKAN
             raise
         listing = list(_dkan_listing(client, root, config))
     for package in listing:

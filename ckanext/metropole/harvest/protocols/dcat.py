@@ -1,6 +1,7 @@
 """DCAT catalogues (RDF/XML, Turtle, JSON-LD), parsed by ckanext-dcat, paged with Hydra."""
 from __future__ import annotations
 
+import json
 import re
 
 from ..errors import HarvestError
@@ -85,6 +86,8 @@ def to_remote(dataset: dict) -> RemoteDataset:
     resources = []
     for r in dataset.get("resources") or []:
         conforms = r.get("conforms_to") or ""
+        if isinstance(conforms, str) and conforms.startswith("["):
+            conforms = json.loads(conforms)  # ckanext-dcat hands lists over as JSON text
         if isinstance(conforms, list):
             conforms = conforms[0] if conforms else ""
         resources.append(RemoteResource(url=r.get("url") or r.get("download_url") or r.get("access_url") or "",
@@ -93,6 +96,7 @@ def to_remote(dataset: dict) -> RemoteDataset:
     temporal = (dataset.get("temporal_coverage") or [{}])[0] if dataset.get("temporal_coverage") else {}
     return RemoteDataset(
         remote_id=str(remote_id),
+        slug=dataset.get("identifier") or extras.get("identifier") or "",
         title=dataset.get("title") or str(remote_id),
         notes=dataset.get("notes") or "",
         themes=themes,

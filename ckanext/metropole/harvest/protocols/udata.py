@@ -51,6 +51,7 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
                                         conforms_to=schema.get("name") or schema.get("url") or ""))
     return RemoteDataset(
         remote_id=item["id"],
+        slug=item.get("slug") or "",
         title=item.get("title") or item["id"],
         notes=item.get("description") or "",
         themes=[],
