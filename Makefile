@@ -1,7 +1,7 @@
 # The two commands of the README are `make run` and `make test`; see scripts/stack.sh.
 STACK := bash scripts/stack.sh
 
-.PHONY: run up down test bench install status
+.PHONY: run up down test bench install status i18n
 run:      ## install what is missing, start the stack, serve http://127.0.0.1:5000 (foreground)
 	@$(STACK) run
 up:       ## the same stack in the background; returns once status_show answers
@@ -16,3 +16,5 @@ install:  ## Debian packages, .venv and Solr jars only
 	@$(STACK) install
 status:
 	@$(STACK) status
+i18n:     ## compile the French message catalogue (.po -> .mo)
+	@.venv/bin/pybabel compile -d ckanext/metropole/theme/i18n -D ckanext-metropole -l fr

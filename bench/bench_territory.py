@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, TEST_INI, Ckan, full_plugins, run_variant
+from bench.common import ROOT, Ckan, full_plugins, run_variant
 
 MEL = "200093201"
 
@@ -22,11 +22,10 @@ def reset(plugins: str) -> dict:
 
 def main() -> None:
     run_variant("bench.bench_territory", full_plugins())
-    ckan = str(ROOT / ".venv" / "bin" / "ckan")
     for label, goal in (("empty portal", 30), ("again", 5)):
         started = time.perf_counter()
-        proc = subprocess.run([ckan, "-c", str(TEST_INI), "metropole", "territory", "load", "--epci", MEL],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run([sys.executable, "-m", "bench.cli", "metropole", "territory", "load", "--epci", MEL],
+                              capture_output=True, text=True, timeout=600, cwd=ROOT)
         seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-2000:])

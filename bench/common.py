@@ -14,6 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "test.ini"
 STOCK_PLUGINS = "activity"
+# test.ini, on the benchmarks' own database, Solr core and Redis database (scripts/stack.sh)
+BENCH_OVERRIDES = {
+    "sqlalchemy.url": "postgresql://ckan:ckan@127.0.0.1:55432/ckan_bench",
+    "solr_url": "http://127.0.0.1:58983/solr/ckan_bench",
+    "ckan.redis.url": "redis://127.0.0.1:56379/2",
+    "ckan.harvest.mq.redis_db": "2",
+}
 
 
 def full_plugins() -> str:
@@ -39,6 +46,7 @@ class Ckan:
         from ckan.config.middleware import make_app
 
         conf = load_config(str(TEST_INI))
+        conf.update(BENCH_OVERRIDES)
         conf["ckan.plugins"] = plugins
         # Bulk loading: let Solr commit on its own schedule (solrconfig's autoSoftCommit),
         # the benchmarks commit explicitly before measuring.

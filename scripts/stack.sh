@@ -27,7 +27,7 @@ PG_PORT=55432
 REDIS_PORT=56379
 SOLR_PORT=58983
 CKAN_PORT=5000
-SOLR_CORES=(ckan_dev ckan_test)
+SOLR_CORES=(ckan_dev ckan_test ckan_bench)
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_SOCKET_DIR=/tmp
@@ -553,7 +553,9 @@ case "$cmd" in
         rm -f "$RUN/started-by-me"
         [ -n "${KEEP_STACK:-}" ] || trap stop_started_by_me EXIT
         start_services
-        prepare_test
+        # benchmarks have their own database and core: they run beside the tests and the demo
+        refresh_core ckan_bench
+        ensure_database ckan_bench
         cd "$ROOT"
         "$PY" -m bench "$@"
         ;;

@@ -36,6 +36,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_table_schema_choices": vocabularies.table_schema_choices,
             "metropole_commune_choices": vocabularies.commune_choices,
             "metropole_theme_labels": vocabularies.theme_labels,
+            "metropole_commune_names": vocabularies.commune_names,
         }
 
     # IFacets

@@ -85,3 +85,10 @@ def commune_choices(field=None) -> list[dict]:
 
     return [{"value": code, "label": f"{name} ({code})"}
             for code, name in sorted(territory_communes().items(), key=lambda kv: fold(kv[1]))]
+
+
+def commune_names(codes) -> list[str]:
+    from .communes_field import territory_communes
+
+    names = territory_communes()
+    return [f"{names[c]} ({c})" if c in names else c for c in codes or []]

@@ -1,0 +1,75 @@
+"""The portal's identity from configuration, checked at start-up (WCAG 2.1 AA contrast)."""
+from __future__ import annotations
+
+import os
+import re
+
+import ckan.plugins.toolkit as tk
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+MIN_CONTRAST = 4.5
+WHITE = "#FFFFFF"
+
+
+def _luminance(color: str) -> float:
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(color[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _public_dirs(config) -> list[str]:
+    paths = config.get("extra_public_paths") or []
+    if isinstance(paths, str):
+        paths = paths.split(",")
+    return [d.strip() for d in paths if d and d.strip()]
+
+
+def check(config) -> None:
+    """Raise RuntimeError naming the configuration key at fault."""
+    for key in ("ckanext.metropole.primary_color", "ckanext.metropole.secondary_color"):
+        value = (config.get(key) or "").strip()
+        if not COLOR_RE.match(value):
+            raise RuntimeError(f"{key} : « {value} » n'est pas une couleur au format #RRGGBB (ex. #1F4E79).")
+        ratio = contrast(value, WHITE)
+        if ratio < MIN_CONTRAST:
+            raise RuntimeError(f"{key} : {value} contraste à {ratio:.2f}:1 avec le blanc, moins que les 4,5:1 "
+                               "exigés (RGAA, WCAG 2.1 AA). Choisissez une couleur plus foncée.")
+    logo = (config.get("ckanext.metropole.logo") or "").strip()
+    if logo and not logo.startswith(("http://", "https://")):
+        here = os.path.dirname(os.path.abspath(__file__))
+        candidates = [os.path.join(here, "public", logo.lstrip("/"))] + [
+            os.path.join(d, logo.lstrip("/")) for d in _public_dirs(config)]
+        if not any(os.path.isfile(c) for c in candidates):
+            raise RuntimeError(f"ckanext.metropole.logo : le fichier « {logo} » est introuvable dans les dossiers "
+                               "publics de CKAN.")
+    locale = config.get("ckan.locale_default") or "fr"
+    offered = config.get("ckan.locales_offered") or []
+    if isinstance(offered, str):
+        offered = offered.split()
+    from ckan.lib.i18n import get_locales
+
+    if locale not in get_locales() or (offered and locale not in offered):
+        raise RuntimeError(f"ckan.locale_default : langue « {locale} » inconnue ou absente de "
+                           f"ckan.locales_offered ({' '.join(offered) or 'toutes'}).")
+
+
+def identity() -> dict:
+    config = tk.config
+    return {
+        "name": config.get("ckanext.metropole.name"),
+        "logo": config.get("ckanext.metropole.logo"),
+        "primary": config.get("ckanext.metropole.primary_color"),
+        "secondary": config.get("ckanext.metropole.secondary_color"),
+        "links": [(label, url) for label, url in (
+            (tk._("Legal notice"), config.get("ckanext.metropole.legal_notice_url")),
+            (tk._("Accessibility: partially compliant"), config.get("ckanext.metropole.accessibility_url")),
+            (tk._("Contact"), config.get("ckanext.metropole.contact_url"))) if url],
+    }

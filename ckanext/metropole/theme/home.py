@@ -1,0 +1,60 @@
+"""Home page figures: ONE Solr query whatever the number of communes, briefly cached."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ..communes import territory
+from ..dataset import vocabularies as v
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def _harvest_sources() -> int:
+    try:
+        from ckanext.harvest.model import HarvestSource
+    except ImportError:
+        return 0
+    return model.Session.query(HarvestSource).filter(HarvestSource.active.is_(True)).count()
+
+
+def compute() -> dict:
+    result = tk.get_action("package_search")({"ignore_auth": True}, {
+        "q": "*:*", "rows": 6, "sort": "metadata_modified desc",
+        "facet.field": json.dumps(["theme", "organization"]), "facet.limit": -1, "fq": "+dataset_type:dataset"})
+    facets = result["search_facets"]
+    theme_counts = {i["name"]: i["count"] for i in facets.get("theme", {}).get("items", [])}
+    org_counts = {i["name"]: i["count"] for i in facets.get("organization", {}).get("items", [])}
+    communes = []
+    for metro in territory.metropoles():
+        for c in territory.communes_of(metro.name):
+            communes.append({**c, "count": org_counts.get(c["name"], 0)})
+    communes.sort(key=lambda c: (-c["count"], v.fold(c["title"])))
+    return {
+        "themes": [{"id": t["id"], "label": t["label"], "description": t["description"],
+                    "count": theme_counts.get(t["id"], 0)} for t in v.themes()],
+        "communes": communes,
+        "latest": result["results"],
+        "figures": {"datasets": result["count"],
+                    "contributing": sum(1 for c in communes if c["count"]),
+                    "communes": len(communes),
+                    "sources": _harvest_sources()},
+    }
+
+
+def data() -> dict:
+    ttl = tk.config.get("ckanext.metropole.home_cache_seconds") or 0
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get("home")
+        if ttl and cached and now - cached[0] < ttl:
+            return cached[1]
+    fresh = compute()
+    with _lock:
+        _cache["home"] = (now, fresh)
+    return fresh

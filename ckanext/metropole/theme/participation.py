@@ -1,0 +1,52 @@
+"""/participation: which communes publish, against their open-data obligation."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response
+
+import ckan.plugins.toolkit as tk
+from ckan.lib import search
+
+from ..communes import views as communes_views
+from ..communes.reference import OPEN_DATA_THRESHOLD
+
+blueprint = Blueprint("metropole_participation", __name__)
+
+
+def rows() -> list[dict]:
+    """One faceted Solr query (communes.views.publication_stats) for every commune."""
+    out = []
+    for terr in communes_views.territories():
+        for c in terr["communes"]:
+            out.append({**c, "territory": terr["title"],
+                        "missing": c["open_data_obligation"] and not c["count"]})
+    return out
+
+
+@blueprint.route("/participation")
+def index():
+    try:
+        data, error = rows(), None
+    except search.SearchError:
+        data, error = [], tk._("Search is unavailable for a moment: please try again shortly.")
+    biggest = max([r["count"] for r in data] or [0]) or 1
+    return tk.render("participation/index.html", {
+        "rows": data, "search_error": error, "threshold": OPEN_DATA_THRESHOLD, "biggest": biggest,
+        "obliged": sum(1 for r in data if r["open_data_obligation"]),
+        "missing": sum(1 for r in data if r["missing"]),
+        "contributing": sum(1 for r in data if r["count"])})
+
+
+@blueprint.route("/participation.csv")
+def csv_download():
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["code_insee", "commune", "territoire", "population", "obligation_ouverture",
+                     "jeux_de_donnees", "derniere_publication"])
+    for r in rows():
+        writer.writerow([r["insee_code"], r["title"], r["territory"], r["population"] or "",
+                         "oui" if r["open_data_obligation"] else "non", r["count"], (r["last"] or "")[:10]])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=participation.csv"})
