@@ -1,0 +1,48 @@
+"""The identity comes from configuration and is refused at start-up when it would fail RGAA."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ckanext.metropole.theme import branding
+
+from ..conftest import ROOT
+
+GOOD = {"ckanext.metropole.primary_color": "#1F4E79", "ckanext.metropole.secondary_color": "#0B5D42",
+        "ckanext.metropole.logo": "", "ckan.locale_default": "fr", "ckan.locales_offered": "fr en"}
+
+
+def test_contrast_ratio_follows_wcag():
+    assert branding.contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert branding.contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    assert branding.contrast("#1F4E79", "#FFFFFF") > 4.5
+
+
+def test_defaults_pass():
+    branding.check(GOOD)
+
+
+@pytest.mark.parametrize("override,message", [
+    ({"ckanext.metropole.primary_color": "bleu"}, "ckanext.metropole.primary_color : « bleu » n'est pas une couleur"),
+    ({"ckanext.metropole.primary_color": "#FFD700"}, "ckanext.metropole.primary_color : #FFD700 contraste à 1.4"),
+    ({"ckanext.metropole.secondary_color": "#888888"}, "ckanext.metropole.secondary_color : #888888 contraste"),
+    ({"ckanext.metropole.logo": "/metropole/absent.svg"}, "ckanext.metropole.logo : le fichier « /metropole/absent.svg »"),
+    ({"ckan.locale_default": "xx"}, "ckan.locale_default : langue « xx »"),
+])
+def test_bad_identity_names_the_key(override, message):
+    with pytest.raises(RuntimeError) as e:
+        branding.check({**GOOD, **override})
+    assert message in str(e.value)
+
+
+def test_ckan_refuses_to_start_with_a_failing_colour_pair(tmp_path):
+    ini = tmp_path / "bad.ini"
+    text = (ROOT / "test.ini").read_text().replace(
+        "[app:main]\n", "[app:main]\nckanext.metropole.primary_color = #FFFF00\n", 1)
+    ini.write_text(text)
+    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "config", "list"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "ckanext.metropole.primary_color : #FFFF00 contraste" in proc.stdout + proc.stderr

@@ -1,0 +1,158 @@
+"""Home, dataset and participation pages, in French, and the Solr cost of the home page."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+
+import pysolr
+import pytest
+
+from ckan.tests import factories, helpers
+
+from ckanext.metropole.communes import territory as t
+from ckanext.metropole.dataset import groups
+
+from ..conftest import make_dataset
+
+
+
+@pytest.fixture(autouse=True)
+def fresh_home_cache():
+    from ckanext.metropole.theme import home
+
+    home._cache.clear()
+
+
+def _text(html):
+    html = re.sub(r"(?s)<(script|style).*?</\1>", "", html)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture
+def clermont(clean_db, clean_index, with_plugins):
+    t.apply(t.plan(t.from_epci("246300701")))
+    groups.ensure_theme_groups()
+    org = lambda name: helpers.call_action("organization_show", id=name)["id"]  # noqa: E731
+    make_dataset(owner_org=org("royat"), title="Piscine municipale", theme=["sports"])
+    make_dataset(owner_org=org("royat"), title="Délibérations", theme=["administration"])
+    make_dataset(owner_org=org("clermont-ferrand"), title="Défibrillateurs", theme=["sante", "equipements"])
+
+
+@pytest.fixture
+def solr_requests(monkeypatch):
+    calls = []
+    real = pysolr.Solr._send_request
+
+    def counting(self, method, path="", *args, **kwargs):
+        calls.append(path)
+        return real(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(pysolr.Solr, "_send_request", counting)
+    return calls
+
+
+@pytest.mark.usefixtures("clermont")
+class TestHome:
+    def test_home_in_french_with_tiles_communes_latest_and_figures(self, app):
+        text = _text(app.get("/").body)
+        assert "Rechercher des jeux de données" in text
+        assert "Santé 1 jeu de données" in text and "Sports 1 jeu de données" in text
+        assert "Transports 0 jeu de données" in text
+        assert "Royat 2" in text and "Clermont-Ferrand 1" in text
+        assert "2 communes contributrices sur 21" in text
+        assert "Mis à jour récemment" in text and "Défibrillateurs" in text
+        html = app.get("/").body
+        assert '<html lang="fr"' in html
+        assert 'href="#content"' in html  # skip link
+
+    @pytest.mark.ckan_config("ckanext.metropole.home_cache_seconds", "0")
+    def test_home_costs_a_constant_number_of_solr_queries(self, app, solr_requests):
+        app.get("/")
+        with_21 = len([c for c in solr_requests if "select" in c])
+        t.apply(t.plan(t.from_epci("200093201")))  # + the 95 communes of the MEL
+        solr_requests.clear()
+        text = _text(app.get("/").body)
+        with_116 = len([c for c in solr_requests if "select" in c])
+        assert "sur 116" in text
+        # ours (themes, organisations, latest: one query) + the one CKAN's home view makes
+        assert with_21 == with_116 <= 2
+
+    @pytest.mark.ckan_config("ckanext.metropole.home_cache_seconds", "60")
+    def test_home_figures_are_cached_briefly(self, app, solr_requests):
+        app.get("/")
+        assert [c for c in solr_requests if "facet.field=theme" in c]
+        solr_requests.clear()
+        app.get("/")
+        assert [c for c in solr_requests if "facet.field=theme" in c] == []
+
+    @pytest.mark.ckan_config("ckanext.metropole.name", "Clermont Auvergne Métropole Open Data")
+    @pytest.mark.ckan_config("ckanext.metropole.primary_color", "#5A1A6B")
+    @pytest.mark.ckan_config("ckanext.metropole.legal_notice_url", "https://example.org/mentions")
+    def test_rebranding_by_configuration_only(self, app):
+        html = app.get("/").body
+        assert "Clermont Auvergne Métropole Open Data" in html
+        assert "--metropole-primary: #5A1A6B" in html
+        assert '<a href="https://example.org/mentions">Mentions légales</a>' in html
+
+    def test_english_stays_available(self, app):
+        text = _text(app.get("/en/").body)
+        assert "Search the datasets" in text and "Themes" in text
+
+
+@pytest.mark.usefixtures("clermont")
+class TestParticipation:
+    def test_obliged_communes_without_data_stand_out(self, app, solr_requests):
+        html = app.get("/participation").body
+        assert len([c for c in solr_requests if "select" in c]) == 1
+        royat = re.search(r'<tr data-insee="63308" class="([^"]*)">', html).group(1)
+        aubiere = re.search(r'<tr data-insee="63014" class="([^"]*)">', html).group(1)
+        durtol = re.search(r'<tr data-insee="63141" class="([^"]*)">', html).group(1)
+        assert royat == ""  # publishes
+        assert aubiere == "metropole-missing"  # 10 000+ inhabitants, nothing published
+        assert durtol == ""  # under 3 500: no obligation
+        text = _text(html)
+        assert "2 communes publient des données" in text
+        assert "<svg" in html and "Jeux de données publiés par commune" in text
+
+    def test_csv_download(self, app):
+        response = app.get("/participation.csv")
+        assert response.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.body.lstrip("\ufeff")), delimiter=";"))
+        assert len(rows) == 21
+        royat = next(r for r in rows if r["code_insee"] == "63308")
+        assert royat["jeux_de_donnees"] == "2" and royat["obligation_ouverture"] == "oui"
+        assert royat["derniere_publication"]
+
+
+@pytest.mark.usefixtures("clermont")
+def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
+    dataset = make_dataset(owner_org=helpers.call_action("organization_show", id="aubiere")["id"],
+                           title="Marchés", theme=["economie"], communes=["63014", "63308"],
+                           harvest_portal="Portail d'Aubière", harvest_landing_page="https://aubiere.fr/marches")
+    html = app.get(f"/dataset/{dataset['name']}").body
+    text = _text(html)
+    assert "Communes couvertes Aubière (63014), Royat (63308)" in text
+    assert "Économie" in text
+    assert 'href="https://www.etalab.gouv.fr/licence-ouverte-open-licence" rel="license"' in html
+    assert "Moissonné depuis Portail d'Aubière — voir la source" in text
+    assert 'href="https://aubiere.fr/marches"' in html
+    assert f'href="/dataset/{dataset["name"]}.ttl"' in html
+
+
+def test_french_catalogue_is_compiled(tmp_path):
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    from ..conftest import ROOT
+
+    folder = ROOT / "ckanext" / "metropole" / "theme" / "i18n" / "fr" / "LC_MESSAGES"
+    with open(folder / "ckanext-metropole.po", "rb") as f:
+        po = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if not isinstance(m.string, str)
+              else m.string for m in read_po(f) if m.id}
+    with open(folder / "ckanext-metropole.mo", "rb") as f:
+        mo = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if not isinstance(m.string, str)
+              else m.string for m in read_mo(f) if m.id}
+    assert po == mo, "run `make i18n` after editing the .po"
+    assert po["Participation of the communes"] == "Participation des communes"
