@@ -81,6 +81,9 @@ install_debs() {
     [ -e /usr/lib/x86_64-linux-gnu/libmagic.so.1 ] || ldconfig -p 2>/dev/null | grep -q libmagic.so.1 || missing+=(libmagic1)
     command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null || missing+=(maven)
+    # browser tests: Debian's chromium, driven by Playwright (which downloads no browser)
+    [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+    command -v npm >/dev/null || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi
@@ -130,10 +133,22 @@ install_solr_jars() {
     echo "$want" >"$stamp"
 }
 
+# axe-core (npm) audits pages for accessibility in the browser tests.
+AXE_VERSION=4.11.0
+install_node_tools() {
+    [ -f "$STATE/node/node_modules/axe-core/axe.min.js" ] && return 0
+    local log=$LOGS/npm.log
+    say "installing axe-core $AXE_VERSION from npm (log: $log)"
+    mkdir -p "$STATE/node"
+    (cd "$STATE/node" && npm install --no-audit --no-fund "axe-core@$AXE_VERSION") >"$log" 2>&1 ||
+        fail_with_log npm "$log" "cannot install axe-core"
+}
+
 install_all() {
     install_debs
     install_venv
     install_solr_jars
+    install_node_tools
 }
 
 # ---------------------------------------------------------------- PostgreSQL

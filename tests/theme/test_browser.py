@@ -1,0 +1,157 @@
+"""In a real browser (Debian's chromium, headless, driven by Playwright): a commune editor
+publishes through the French form, a visitor finds the dataset, and the key pages pass an
+axe-core audit (no serious or critical violation). Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from ckan.tests import factories, helpers
+
+from ckanext.metropole.communes import territory as t
+from ckanext.metropole.dataset import groups
+
+from ..conftest import ROOT, make_dataset
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "Motdepasse-2024!"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or not AXE.exists(),
+                                reason="make test installs chromium and axe-core")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """CKAN served by its own process on a free port, on the test database and core."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    ini = tmp_path_factory.mktemp("ini") / "browser.ini"
+    text = (ROOT / "test.ini").read_text().replace("ckan.site_url = http://127.0.0.1:5000",
+                                                   f"ckan.site_url = {url}")
+    ini.write_text(text.replace("[app:main]\n", "[app:main]\nckanext.metropole.home_cache_seconds = 0\n", 1))
+    log = open(tmp_path_factory.mktemp("log") / "ckan.log", "w")
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "run", "-H", "127.0.0.1",
+                             "-p", str(port), "--disable-reloader", "--threaded"],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/api/3/action/status_show", timeout=2).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError(f"CKAN did not start on {url}: see {log.name}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def portal(clean_db, clean_index, with_plugins):
+    t.apply(t.plan(t.from_epci("246300701")))
+    groups.ensure_theme_groups()
+    agent = factories.User(name="agent-royat", password=PASSWORD, email="agent@royat.fr")
+    helpers.call_action("organization_member_create", id="royat", username=agent["name"], role="editor")
+    royat = helpers.call_action("organization_show", id="royat")
+    make_dataset(owner_org=royat["id"], title="Piscine municipale", theme=["sports"],
+                 harvest_portal="Portail de Royat", harvest_landing_page="https://royat.fr/piscine",
+                 resources=[{"url": "https://royat.fr/piscine.csv", "format": "CSV"}])
+    return agent
+
+
+def _shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_editor_publishes_through_the_french_form_and_a_visitor_finds_it(server, browser, portal):
+    page = browser.new_page(locale="fr-FR")
+    page.goto(server + "/user/login")
+    page.fill("#field-login", "agent-royat")
+    page.fill("#field-password", PASSWORD)
+    page.click("form.form-horizontal button[type=submit], form button.btn-primary")
+    page.wait_for_load_state()
+
+    page.goto(server + "/dataset/new")
+    page.fill("#field-title", "Bornes à verre")
+    page.select_option("#field-organizations", label="Royat", force=True)  # a select2 widget
+    page.select_option("#field-license_id", value="lov2", force=True)
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    error = page.locator(".error-explanation, .alert-error, .error-block").first
+    assert "Choisissez au moins un thème." in page.content()
+    assert error.is_visible()
+    _shot(page, "01-form-error")
+
+    page.check("input[name=theme][value=environnement]")
+    page.select_option("#field-private", value="False", force=True)  # CKAN's form defaults to private
+    page.fill("#field-notes", "Points d'apport volontaire du verre.")
+    page.click("button[name=save]")
+    page.wait_for_url("**/resource/new")
+    page.click("#resource-link-button")  # "Lien": a URL rather than an upload
+    page.fill("#field-resource-url", "https://royat.fr/verre.csv")
+    page.fill("#field-name", "Bornes (CSV)")
+    _shot(page, "02-resource-form")
+    page.click("button[name=save][value=go-metadata]")
+    page.wait_for_load_state()
+    assert "/dataset/" in page.url
+    _shot(page, "03-dataset-published")
+
+    visitor = browser.new_page(locale="fr-FR")
+    visitor.goto(server + "/dataset/?q=verres")
+    assert visitor.locator("text=Bornes à verre").first.is_visible()
+    _shot(visitor, "04-search-verres")
+    assert helpers.call_action("package_show", id="bornes-a-verre")["state"] == "active"
+
+
+PAGES = [("home", "/"), ("search", "/dataset/?q=piscine"), ("commune", "/organization/royat"),
+         ("participation", "/participation"), ("communes", "/communes")]
+
+
+@pytest.mark.parametrize("name,path", PAGES)
+def test_key_pages_pass_axe(server, browser, portal, name, path):
+    page = browser.new_page(locale="fr-FR")
+    page.goto(server + path)
+    if name == "search":
+        page.click("text=Piscine municipale")
+        page.wait_for_load_state()
+        name = "dataset"
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    _shot(page, f"axe-{name}")
+    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
