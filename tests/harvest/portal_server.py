@@ -95,7 +95,8 @@ class Portal:
 
     def match(self, path, query):
         for route in self.routes.get(path, []):
-            if all(query.get(k) == str(v) for k, v in route.query.items()):
+            # a None value asks only that the parameter be present
+            if all((k in query) if v is None else query.get(k) == str(v) for k, v in route.query.items()):
                 return route
         return None
 
