@@ -53,9 +53,21 @@ def populate(ckan: Ckan, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def _existing() -> int:
+    import ckan.model as model
+
+    try:
+        return model.Session.query(model.Package).filter(model.Package.name.like("jeu-%"),
+                                                         model.Package.state == "active").count()
+    except Exception:  # empty database: no tables yet
+        model.Session.rollback()
+        return 0
+
+
 def measure(plugins: str, create: int) -> dict:
     ckan = Ckan(plugins)
-    rate = populate(ckan, create) if create else None
+    # The 10,000 datasets take ~15 min to create: kept from an earlier run when they are there.
+    rate = populate(ckan, create) if create and _existing() < create else None
     user = ckan.sysadmin()
     rnd = random.Random(7)
     params = []
@@ -79,8 +91,8 @@ def main() -> None:
     ours = run_variant("bench.bench_search", full_plugins(), str(DATASETS))
     stock = run_variant("bench.bench_search", STOCK_PLUGINS, "0")
     ours_again = run_variant("bench.bench_search", full_plugins(), "0")  # order effects
-    print(f"{ours['datasets']} datasets (created at {ours['create_per_s']:.0f}/s with our plugins), "
-          f"{QUERIES} package_search calls with 6 facets")
+    created = f"created at {ours['create_per_s']:.0f}/s" if ours["create_per_s"] else "kept from an earlier run"
+    print(f"{ours['datasets']} datasets ({created}, with our plugins), {QUERIES} package_search calls with 6 facets")
     print(f"{'':22}{'stock CKAN':>12}{'metropole':>12}{'ratio':>8}   goal <= 1.10x")
     for key in ("p50", "p95"):
         s = stock["search_ms"][key]

@@ -1,4 +1,5 @@
 """`python -m bench.cli ARGS…` = `ckan -c test.ini ARGS…` on the benchmarks' database and core."""
+import os
 import sys
 
 import ckan.cli
@@ -12,6 +13,8 @@ _load = ckan.cli.load_config
 def load_config(path=None):
     conf = _load(str(TEST_INI))
     conf.update(BENCH_OVERRIDES)
+    if os.environ.get("BENCH_PLUGINS"):
+        conf["ckan.plugins"] = os.environ["BENCH_PLUGINS"]
     return conf
 
 

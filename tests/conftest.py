@@ -25,6 +25,15 @@ def stack_script():
     return run
 
 
+@pytest.fixture(autouse=True)
+def fresh_commune_names():
+    """Each test starts without the commune names cached by an earlier one (clean_db
+    empties the database without the organisation hooks that clear the cache)."""
+    from ckanext.metropole.dataset import communes_field
+
+    communes_field.clear_cache()
+
+
 # Plugins of test.ini whose tables come from their own migrations (not CKAN's core).
 PLUGINS_WITH_MIGRATIONS = ("activity", "harvest")
 

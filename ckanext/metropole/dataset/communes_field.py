@@ -1,6 +1,8 @@
 """The ``communes`` field: INSEE codes of the communes a dataset covers."""
 from __future__ import annotations
 
+import time
+
 import ckan.model as model
 
 
@@ -16,8 +18,28 @@ def _commune_orgs():
     return by_group
 
 
+_cache: dict = {}
+TTL = 60  # seconds; organisation writes in this process clear it at once
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
 def territory_communes() -> dict[str, str]:
-    """INSEE code -> commune name, for every commune organisation of the portal."""
+    """INSEE code -> commune name, for every commune organisation of the portal.
+
+    Read on every search (facet labels): cached briefly, since communes change only when a
+    territory is loaded or an organisation edited."""
+    cached = _cache.get("communes")
+    if cached and time.monotonic() - cached[0] < TTL:
+        return cached[1]
+    value = fresh_territory_communes()
+    _cache["communes"] = (time.monotonic(), value)
+    return value
+
+
+def fresh_territory_communes() -> dict[str, str]:
     titles = dict(model.Session.query(model.Group.id, model.Group.title)
                   .filter(model.Group.is_organization.is_(True), model.Group.state == "active"))
     return {e["insee_code"]: titles.get(gid, e["insee_code"])

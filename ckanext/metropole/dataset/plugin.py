@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 
 from .. import cli
 from ..resources import config_dir, require_in_option
-from . import groups, indexing, validators, vocabularies
+from . import communes_field, groups, indexing, validators, vocabularies
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
 
@@ -17,6 +17,7 @@ class DatasetPlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IClick)
+    p.implements(p.IOrganizationController, inherit=True)
 
     # IConfigurer
     def update_config(self, config):
@@ -66,3 +67,14 @@ class DatasetPlugin(p.SingletonPlugin):
 
     def get_commands(self):
         return cli.get_commands()
+
+    # IOrganizationController (and IPackageController, whose hooks share these names): the
+    # commune names cached for facet labels are dropped on any write in this process.
+    def create(self, entity):
+        communes_field.clear_cache()
+
+    def edit(self, entity):
+        communes_field.clear_cache()
+
+    def delete(self, entity):
+        communes_field.clear_cache()

@@ -10,7 +10,7 @@ from ckan.lib.helpers import unified_resource_format
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 
 from . import vocabularies as v
-from .communes_field import default_communes, territory_communes
+from .communes_field import default_communes, fresh_territory_communes
 
 MAX_DESCRIPTION = 100_000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -72,7 +72,7 @@ def communes(key, data, errors, context):
     values = [x.upper() for x in _as_list(data.get(key))]
     if not values:
         values = default_communes(data.get(("owner_org",)))
-    allowed = territory_communes()
+    allowed = fresh_territory_communes()  # a write checks against the database, not the cache
     outside = [x for x in values if x not in allowed]
     if outside:
         errors[key].append(f"Code INSEE hors du territoire du portail : {', '.join(outside)}. "

@@ -24,7 +24,8 @@ def tables() -> dict:
     with open(config_dir() / "harvest_mapping.yaml", encoding="utf-8") as f:
         raw = yaml.safe_load(f)
     return {"licenses": {v.fold(str(k)): val for k, val in raw["licenses"].items()},
-            "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()}}
+            "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()},
+            "eu_themes": {v.fold(str(k)): val for k, val in raw.get("eu_themes", {}).items()}}
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +83,11 @@ def map_themes(labels: list[str], config: SourceConfig) -> list[str]:
     for label in labels:
         themes = [lookup(label)] if lookup(label) else [lookup(part) for part in label.split(",")]
         for theme in themes:
+            if theme and theme not in found:
+                found.append(theme)
+    if not found:  # coarse EU data-theme codes only when nothing finer matched
+        for label in labels:
+            theme = tables()["eu_themes"].get(v.fold(label))
             if theme and theme not in found:
                 found.append(theme)
     return found
