@@ -44,7 +44,7 @@ def portal():
 
 def run_job(ckan, source_type, url, owner, config=""):
     from ckanext.harvest import queue
-    from ckanext.harvest.model import HarvestJob
+    from ckanext.harvest.model import HarvestJob, HarvestObject
     import ckanext.harvest.queue as q
 
     user = ckan.sysadmin()
@@ -61,9 +61,10 @@ def run_job(ckan, source_type, url, owner, config=""):
         ids = q.gather_stage(harvester, job) or []
         gather_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        from ckanext.harvest.model import HarvestObject
         for obj_id in ids:
             q.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
+        job.status = "Finished"  # what `harvester run` does once the objects are imported
+        job.save()
         timings.append({"seconds": time.perf_counter() - started, "objects": len(ids),
                         "gather_peak_mb": gather_peak / 1e6})
     return timings

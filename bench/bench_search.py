@@ -90,12 +90,13 @@ def measure(plugins: str, create: int) -> dict:
 def main() -> None:
     ours = run_variant("bench.bench_search", full_plugins(), str(DATASETS))
     stock = run_variant("bench.bench_search", STOCK_PLUGINS, "0")
-    ours_again = run_variant("bench.bench_search", full_plugins(), "0")  # order effects
+    ours_again = run_variant("bench.bench_search", full_plugins(), "0")
+    stock_again = run_variant("bench.bench_search", STOCK_PLUGINS, "0")  # each side: best of two runs
     created = f"created at {ours['create_per_s']:.0f}/s" if ours["create_per_s"] else "kept from an earlier run"
     print(f"{ours['datasets']} datasets ({created}, with our plugins), {QUERIES} package_search calls with 6 facets")
     print(f"{'':22}{'stock CKAN':>12}{'metropole':>12}{'ratio':>8}   goal <= 1.10x")
     for key in ("p50", "p95"):
-        s = stock["search_ms"][key]
+        s = min(stock["search_ms"][key], stock_again["search_ms"][key])
         o = min(ours["search_ms"][key], ours_again["search_ms"][key])
         print(f"{'package_search ' + key + ' ms':22}{s:>12.2f}{o:>12.2f}{ratio(o, s):>8}")
 

@@ -139,7 +139,15 @@ def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
     assert "Moissonné depuis Portail d'Aubière — voir la source" in text
     assert 'href="https://aubiere.fr/marches"' in html
     assert f'href="/dataset/{dataset["name"]}.ttl"' in html
+    assert "dataset-map-section" not in html  # no extent, no map
 
+
+@pytest.mark.usefixtures("clermont")
+def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
+    extent = '{"type": "Polygon", "coordinates": [[[3.0, 45.7], [3.2, 45.7], [3.2, 45.8], [3.0, 45.8], [3.0, 45.7]]]}'
+    dataset = make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"], spatial=extent)
+    html = app.get(f"/dataset/{dataset['name']}").body
+    assert "dataset-map-section" in html and "45.7" in html
 
 def test_french_catalogue_is_compiled(tmp_path):
     from babel.messages.mofile import read_mo
