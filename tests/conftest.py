@@ -45,9 +45,16 @@ def clean_db(reset_db, migrate_db_for, with_plugins):
     The first reset of a session drops every table (plugins' included) and recreates only
     CKAN's own, so the plugins' migrations are applied again after it.
     """
+    import ckan.model as model
+
+    engine = model.meta.engine
     reset_db()
     for plugin in PLUGINS_WITH_MIGRATIONS:
         migrate_db_for(plugin)
+    # CKAN's migration env rebinds the session to its own NullPool engine: every later
+    # commit would open a new connection (~60 ms with scram-sha-256). Back to the pool.
+    model.Session.remove()
+    model.init_model(engine)
 
 
 # What our dataset schema requires beyond CKAN's: tests that are not about the schema use it.
