@@ -65,9 +65,9 @@ def load(epci, communes_file, name, title, siren, dry_run):
 @click.option("--name", help="Adresse de l'organisation de la métropole (s'il y en a plusieurs).")
 def show(name):
     """Affiche la métropole, ses communes et leur obligation d'ouverture."""
-    metros = t.metropoles()
+    metros = t.by_metropole()
     if name:
-        metros = [m for m in metros if m.name == name]
+        metros = [(m, c) for m, c in metros if m.name == name]
     if not metros:
         click.secho("Aucune métropole sur ce portail" + (f" à l'adresse « {name} »" if name else "")
                     + " : chargez-la avec « ckan metropole territory load ».", fg="red", err=True)
@@ -76,8 +76,7 @@ def show(name):
         click.secho("Plusieurs métropoles : précisez --name parmi " + ", ".join(m.name for m in metros),
                     fg="red", err=True)
         sys.exit(1)
-    metro = metros[0]
-    communes = t.communes_of(metro.name)
+    metro, communes = metros[0]
     obliged = sum(1 for c in communes if c["open_data_obligation"])
     click.echo(f"{metro.title} ({metro.name}) — SIREN {metro.extras.get('siren') or '—'} — "
                f"{len(communes)} communes, dont {obliged} soumises à l'obligation d'ouverture")

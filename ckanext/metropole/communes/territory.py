@@ -300,19 +300,31 @@ def apply(the_plan: Plan, progress: Callable[[Change], None] = lambda change: No
 
 # ------------------------------------------------------------------ reading back
 
-def communes_of(metropole_name: str) -> list[dict]:
-    """The commune organisations of a métropole, with their identity, sorted by name."""
-    rows = []
-    for g in _existing_groups():
-        if g.is_organization and g.state == "active" and g.extras.get("kind") == "commune" \
-                and g.extras.get("member_of") == metropole_name:
-            population = _stored(g, "population")
-            rows.append({"id": g.id, "name": g.name, "title": g.title, "insee_code": g.extras.get("insee_code"),
-                         "siren": g.extras.get("siren"), "population": population,
-                         "open_data_obligation": obliged(population)})
-    return sorted(rows, key=lambda r: slugify(r["title"]))
+def _commune_row(g: Existing) -> dict:
+    population = _stored(g, "population")
+    return {"id": g.id, "name": g.name, "title": g.title, "insee_code": g.extras.get("insee_code"),
+            "siren": g.extras.get("siren"), "population": population,
+            "open_data_obligation": obliged(population)}
+
+
+def _active(groups: list[Existing], kind: str) -> list[Existing]:
+    return [g for g in groups if g.is_organization and g.state == "active" and g.extras.get("kind") == kind]
+
+
+def commune_organisations() -> list[Existing]:
+    """Every active commune organisation of the portal."""
+    return _active(_existing_groups(), "commune")
+
+
+def by_metropole() -> list[tuple[Existing, list[dict]]]:
+    """Each métropole (by title) with its communes (by name), from ONE read of the groups:
+    pages that list every commune call this rather than one read per métropole."""
+    groups = _existing_groups()
+    communes = _active(groups, "commune")
+    return [(metro, sorted((_commune_row(g) for g in communes if g.extras.get("member_of") == metro.name),
+                           key=lambda r: slugify(r["title"])))
+            for metro in sorted(_active(groups, "metropole"), key=lambda m: m.title)]
 
 
 def metropoles() -> list[Existing]:
-    return [g for g in _existing_groups()
-            if g.is_organization and g.state == "active" and g.extras.get("kind") == "metropole"]
+    return _active(_existing_groups(), "metropole")

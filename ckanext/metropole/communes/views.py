@@ -34,8 +34,7 @@ def publication_stats() -> dict[str, dict]:
 def territories() -> list[dict]:
     stats = publication_stats()
     out = []
-    for metro in sorted(territory.metropoles(), key=lambda m: m.title):
-        communes = territory.communes_of(metro.name)
+    for metro, communes in territory.by_metropole():
         for c in communes:
             c.update(stats.get(c["name"], {"count": 0, "last": None}))
         out.append({"name": metro.name, "title": metro.title, "communes": communes,
@@ -62,5 +61,4 @@ def format_population(value) -> str:
 
 
 def get_helpers() -> dict:
-    return {"metropole_format_population": format_population,
-            "metropole_open_data_threshold": lambda: OPEN_DATA_THRESHOLD}
+    return {"metropole_format_population": format_population}

@@ -5,18 +5,7 @@ import time
 
 import ckan.model as model
 
-
-def _commune_orgs():
-    extras = (model.Session.query(model.GroupExtra.group_id, model.GroupExtra.key, model.GroupExtra.value)
-              .join(model.Group, model.Group.id == model.GroupExtra.group_id)
-              .filter(model.Group.is_organization.is_(True), model.Group.state == "active",
-                      model.GroupExtra.state == "active",
-                      model.GroupExtra.key.in_(("kind", "insee_code", "member_of"))))
-    by_group: dict[str, dict] = {}
-    for group_id, key, value in extras:
-        by_group.setdefault(group_id, {})[key] = value
-    return by_group
-
+from ..communes.territory import commune_organisations
 
 _cache: dict = {}
 TTL = 60  # seconds; organisation writes in this process clear it at once
@@ -40,10 +29,7 @@ def territory_communes() -> dict[str, str]:
 
 
 def fresh_territory_communes() -> dict[str, str]:
-    titles = dict(model.Session.query(model.Group.id, model.Group.title)
-                  .filter(model.Group.is_organization.is_(True), model.Group.state == "active"))
-    return {e["insee_code"]: titles.get(gid, e["insee_code"])
-            for gid, e in _commune_orgs().items() if e.get("kind") == "commune" and e.get("insee_code")}
+    return {g.extras["insee_code"]: g.title for g in commune_organisations() if g.extras.get("insee_code")}
 
 
 def default_communes(owner_org: str | None) -> list[str]:
@@ -57,6 +43,6 @@ def default_communes(owner_org: str | None) -> list[str]:
     if extras.get("kind") == "commune" and extras.get("insee_code"):
         return [extras["insee_code"]]
     if extras.get("kind") == "metropole":
-        return sorted(e["insee_code"] for e in _commune_orgs().values()
-                      if e.get("kind") == "commune" and e.get("member_of") == org.name and e.get("insee_code"))
+        return sorted(g.extras["insee_code"] for g in commune_organisations()
+                      if g.extras.get("member_of") == org.name and g.extras.get("insee_code"))
     return []

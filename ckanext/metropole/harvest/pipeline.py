@@ -32,9 +32,8 @@ def _site_user() -> str:
     return tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
 
 
-def _owner(source) -> dict:
+def _owner(source_package) -> dict:
     # A harvest source is also a dataset (same id): its organisation is the commune's.
-    source_package = model.Package.get(source.id)
     org = model.Group.get(source_package.owner_org) if source_package and source_package.owner_org else None
     if org is None:
         raise HarvestError("La source n'a pas d'organisation propriétaire : choisissez la commune qui "
@@ -42,8 +41,7 @@ def _owner(source) -> dict:
     return {"id": org.id, "name": org.name, "title": org.title, "insee_code": org.extras.get("insee_code")}
 
 
-def _portal_name(source) -> str:
-    source_package = model.Package.get(source.id)
+def _portal_name(source, source_package) -> str:
     return (source_package.title if source_package else None) or source.title or \
         urlsplit(source.url).hostname or source.url
 
@@ -61,9 +59,10 @@ def _previous(source_id: str) -> dict[str, tuple]:
 
 def gather(harvester, job) -> list[str]:
     source = job.source
+    source_package = model.Package.get(source.id)
     try:
         config = sourceconfig.parse(source.config)
-        owner = _owner(source)
+        owner = _owner(source_package)
         client = Client()
         adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
         remotes = list(adapter.datasets(client, source.url, config))
@@ -77,7 +76,7 @@ def gather(harvester, job) -> list[str]:
         return []
 
     previous = _previous(source.id)
-    portal = _portal_name(source)
+    portal = _portal_name(source, source_package)
     now = dt.datetime.utcnow()
     to_fetch, unchanged, seen = [], [], set()
     for remote in remotes:

@@ -31,8 +31,8 @@ def compute() -> dict:
     theme_counts = {i["name"]: i["count"] for i in facets.get("theme", {}).get("items", [])}
     org_counts = {i["name"]: i["count"] for i in facets.get("organization", {}).get("items", [])}
     communes = []
-    for metro in territory.metropoles():
-        for c in territory.communes_of(metro.name):
+    for _, metro_communes in territory.by_metropole():
+        for c in metro_communes:
             communes.append({**c, "count": org_counts.get(c["name"], 0)})
     communes.sort(key=lambda c: (-c["count"], v.fold(c["title"])))
     return {
