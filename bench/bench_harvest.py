@@ -10,9 +10,9 @@ import sys
 import time
 import tracemalloc
 
-from bench.common import Ckan, full_plugins, run_variant
+from bench.common import Ckan, full_plugins, run_variant, size
 
-DATASETS = 1000
+DATASETS = size(1000, 20)
 STOCK = "harvest ckan_harvester activity"
 THEMES = ["Environnement", "Transports", "Culture", "Santé", "Éducation"]
 

@@ -17,10 +17,12 @@ import time
 
 import requests
 
-from bench.common import BENCH_OVERRIDES, ROOT, STOCK_PLUGINS, Ckan, full_plugins, ratio, run_variant
+from bench.common import BENCH_OVERRIDES, ROOT, STOCK_PLUGINS, Ckan, full_plugins, ratio, run_variant, size
 
-CLIENTS = 20
-SECONDS = 20
+CLIENTS = size(20, 2)
+SECONDS = size(20, 1)
+# the big territory added for the second Solr count (tiny: Montpellier, 31 communes)
+BIG_EPCI = size("200093201", "243400017")
 SOLR_CORE = BENCH_OVERRIDES["solr_url"]
 
 
@@ -87,7 +89,7 @@ def prepare(plugins: str) -> dict:
         ckan.reset()
         t.apply(t.plan(t.from_epci("246300701")))
         groups.ensure_theme_groups()
-    mel = t.from_epci("200093201")
+    mel = t.from_epci(BIG_EPCI)
     return {"datasets": model.Session.query(model.Package).filter_by(state="active").count(),
             "mel": any(m.extras.get("siren") == mel.siren for m in t.metropoles())}
 
@@ -96,7 +98,7 @@ def add_mel(plugins: str) -> dict:
     Ckan(plugins)
     from ckanext.metropole.communes import territory as t
 
-    t.apply(t.plan(t.from_epci("200093201")))
+    t.apply(t.plan(t.from_epci(BIG_EPCI)))
     return {"ok": True}
 
 

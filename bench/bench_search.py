@@ -12,10 +12,10 @@ import random
 import sys
 import time
 
-from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, run_variant
+from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, run_variant, size
 
-DATASETS = 10_000
-QUERIES = 300
+DATASETS = size(10_000, 20)
+QUERIES = size(300, 5)
 FACETS = json.dumps(["theme", "communes", "organization", "license_id", "res_format", "tags"])
 WORDS = ["eau", "école", "parking", "budget", "arbres", "vélo", "piscine", "marché", "déchets", "élections"]
 

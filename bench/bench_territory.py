@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, Ckan, full_plugins, run_variant
+from bench.common import ROOT, Ckan, full_plugins, run_variant, size
 
-MEL = "200093201"
+MEL = size("200093201", "246300701")  # tiny: Clermont Auvergne Métropole, 21 communes
 
 
 def reset(plugins: str) -> dict:
