@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
 from . import mapping, sourceconfig
@@ -157,24 +158,34 @@ def import_object(harvest_object):
                 return _error(harvest_object, f"L'adresse « {dataset['name']} » est déjà prise par un jeu de données "
                                               "qui ne vient pas de cette source : rien n'a été écrasé.")
             package_id = existing.id
+    # As ckanext-harvest's own harvesters do: this object is the current one and carries the
+    # package id *before* package_create/update, so that the harvest plugin's index hook
+    # (before_dataset_index) finds it and indexes harvest_source_id / harvest_object_id /
+    # harvest_source_title (the source page and package_search fq=harvest_source_id need them).
+    if previous is not None:
+        previous.current = False
+    if package_id is None:
+        dataset = {**dataset, "id": model.types.make_uuid()}
+    harvest_object.package_id = package_id or dataset["id"]
+    harvest_object.current = True
+    harvest_object.add()
+    # the package row does not exist yet for a creation: check the foreign key at commit
+    model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+    model.Session.flush()
     try:
         if package_id:
-            result = tk.get_action("package_update")(dict(context, allow_state_change=True),
-                                                      {**dataset, "id": package_id, "state": "active"})
+            tk.get_action("package_update")(dict(context, allow_state_change=True),
+                                             {**dataset, "id": package_id, "state": "active"})
         else:
-            result = tk.get_action("package_create")(context, dataset)
+            tk.get_action("package_create")(context, dataset)
     except tk.ValidationError as e:
+        model.Session.rollback()  # the previous object stays the current one
         details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in e.error_dict.items())
         return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma : {details}")
+    model.Session.commit()
     for note in content.get("notes") or []:
         HarvestObjectError.create(f"« {dataset.get('title')} » : {note}", harvest_object, "Import")
-    if previous is not None:
-        previous.current = False
-        previous.save()
-    harvest_object.package_id = result["id"]
-    harvest_object.current = True
-    harvest_object.save()
     return True
 
 
