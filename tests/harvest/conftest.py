@@ -49,6 +49,15 @@ def serve_ods(portal, prefix="datasets", pages=3, fault_page=None, fault=None, s
         portal.add(ODS, fixture=f"opendatasoft/{prefix}_{i * 2}.json", query={"limit": 2, "offset": i * 2}, **kwargs)
 
 
+def serve_edited(portal):
+    """The catalogue of serve_ods with "ecoles-maternelles" edited at the source."""
+    portal.clear(ODS)
+    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 1})
+    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 2, "offset": 0})
+    for offset in (2, 4):
+        portal.add(ODS, fixture=f"opendatasoft/datasets_{offset}.json", query={"limit": 2, "offset": offset})
+
+
 @pytest.fixture
 def make_source(territory):
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})

@@ -5,7 +5,7 @@ import pytest
 
 import ckan.model as model
 
-from .conftest import ODS, harvested, package, serve_ods
+from .conftest import ODS, harvested, package, serve_edited, serve_ods
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
@@ -65,11 +65,7 @@ def test_second_run_rewrites_nothing(source, harvest):
 def test_changed_dataset_is_updated_in_place(portal, source, harvest):
     harvest(source)
     old_id = package("aubiere-ecoles-maternelles")["id"]
-    portal.clear(ODS)
-    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 1})
-    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 2, "offset": 0})
-    for offset in (2, 4):
-        portal.add(ODS, fixture=f"opendatasoft/datasets_{offset}.json", query={"limit": 2, "offset": offset})
+    serve_edited(portal)
     result = harvest(source)
     assert result["stats"]["updated"] == 1 and result["stats"]["not modified"] == 4
     edited = package("aubiere-ecoles-maternelles")

@@ -9,7 +9,7 @@ import pytest
 
 from ckan.tests import helpers
 
-from .conftest import ODS, package, serve_ods
+from .conftest import package, serve_edited, serve_ods
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
@@ -44,11 +44,7 @@ def test_an_update_reindexes_with_the_new_current_object(portal, make_source, ha
     source = make_source(portal.url)
     harvest(source)
     first = _extras(package("aubiere-ecoles-maternelles")).get("harvest_object_id")
-    portal.clear(ODS)
-    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 1})
-    portal.add(ODS, fixture="opendatasoft/edited_0.json", query={"limit": 2, "offset": 0})
-    for offset in (2, 4):
-        portal.add(ODS, fixture=f"opendatasoft/datasets_{offset}.json", query={"limit": 2, "offset": offset})
+    serve_edited(portal)
     result = harvest(source)
     assert result["stats"]["updated"] == 1, result
     found = helpers.call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"', rows=100)
