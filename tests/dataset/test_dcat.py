@@ -34,8 +34,10 @@ def test_dataset_carries_the_french_triples(app, create, ext, fmt):
 
     (publisher,) = g.objects(ref, DCT.publisher)
     assert (publisher, RDF.type, FOAF.Organization) in g
-    assert g.value(publisher, FOAF.name) == Literal("Clermont-Ferrand", lang="fr")
+    assert (publisher, RDF.type, FOAF.Agent) in g
+    assert str(g.value(publisher, FOAF.name)) == "Clermont-Ferrand"
     assert g.value(publisher, DCT.identifier) == Literal("216301135")
+    assert g.value(publisher, DCT.type) == URIRef("http://purl.org/adms/publishertype/LocalAuthority")
 
     places = {str(g.value(p, DCT.identifier)): str(g.value(p, SKOS.prefLabel)) for p in g.objects(ref, DCT.spatial)}
     assert places == {"63113": "Clermont-Ferrand", "63014": "Aubière"}

@@ -1,114 +1,126 @@
 """DCAT-AP, French part: a profile run after ckanext-dcat's euro_dcat_ap_3.
 
-- dcat:theme: our themes as EU Data Theme URIs (our theme kept as a French keyword);
-- dct:license: the licence URI, on the dataset and its distributions;
-- dct:accrualPeriodicity: the EU frequency URI;
-- dct:publisher: the owning organisation, with its name and SIREN;
-- dct:spatial: the communes covered (INSEE code and name);
-- dct:conformsTo on distributions: the schema.data.gouv.fr schema URL.
+ckanext-dcat writes the triples from the fields we hand it in its own shapes
+(``dcat_input.for_dcat``: theme and frequency IRIs, publisher, spatial coverage, formats,
+licences, access URLs). This profile adds what its field shapes cannot say:
+
+- our themes also as French keywords, and every EU concept typed ``skos:Concept`` in its
+  scheme (theme, frequency, publisher type), as the DCAT-AP range shapes require;
+- licences typed ``dct:LicenseDocument`` with data.gouv.fr's id as ``rdfs:label`` (its
+  harvester recognises a licence by that label or by URL), also on the dataset;
+- publishers typed ``foaf:Organization`` as well as ``foaf:Agent``;
+- on the catalogue: its publisher (the métropole, with its SIREN), language and homepage.
 """
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, LOCN, RDFProfile
-from ckanext.dcat.utils import resource_uri
 
+from . import dcat_input
 from . import vocabularies as v
-from .communes_field import territory_communes
 
-GEO_COMMUNE = "https://geo.api.gouv.fr/communes/{code}"
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+ADMS_PUBLISHER_TYPES = "http://purl.org/adms/publishertype/1.0"
+ADMS_LICENCE_TYPES = "http://purl.org/adms/licencetype/1.0"
 
 
 class MetropoleDCATAPProfile(RDFProfile):
     def graph_from_dataset(self, dataset_dict, dataset_ref):
-        self._themes(dataset_dict, dataset_ref)
-        self._license(dataset_dict, dataset_ref)
-        self._frequency(dataset_dict, dataset_ref)
-        self._publisher(dataset_dict, dataset_ref)
-        self._spatial(dataset_dict, dataset_ref)
-        self._conforms_to(dataset_dict, dataset_ref)
-
-    def _replace(self, subject, predicate, objects):
-        for old in list(self.g.objects(subject, predicate)):
-            self.g.remove((subject, predicate, old))
-            if not isinstance(old, Literal) and not any(self.g.subjects(None, old)):
-                self.g.remove((old, None, None))
-        for obj in objects:
-            self.g.add((subject, predicate, obj))
-
-    def _themes(self, dataset_dict, dataset_ref):
-        labels = v.theme_labels()
-        themes = [t for t in dataset_dict.get("theme") or [] if t in labels]
-        codes = []
-        for theme in v.themes():
-            if theme["id"] in themes:
-                codes += [c for c in theme["eu_themes"] if c not in codes]
-        self._replace(dataset_ref, DCAT.theme, [URIRef(v.EU_THEME + c) for c in codes])
-        for theme in themes:
-            self.g.add((dataset_ref, DCAT.keyword, Literal(labels[theme], lang="fr")))
-
-    def _license(self, dataset_dict, dataset_ref):
-        lic = v.license_ids().get(dataset_dict.get("license_id") or "")
-        if not lic or not lic.get("url"):
-            return
-        uri = URIRef(lic["url"])
-        self._replace(dataset_ref, DCT.license, [uri])
+        self._keywords(dataset_dict, dataset_ref)
+        self._concepts(dataset_ref, DCAT.theme, EU_AUTHORITY + "data-theme")
+        self._concepts(dataset_ref, DCT.accrualPeriodicity, EU_AUTHORITY + "frequency", DCT.Frequency)
+        self._licenses(dataset_dict, dataset_ref)
         for distribution in self.g.objects(dataset_ref, DCAT.distribution):
-            self._replace(distribution, DCT.license, [uri])
-        self.g.add((uri, RDF.type, DCT.LicenseDocument))
-        self.g.add((uri, DCT.title, Literal(lic["title"], lang="fr")))
-
-    def _frequency(self, dataset_dict, dataset_ref):
-        code = dataset_dict.get("frequency")
-        if code in v.frequencies():
-            self._replace(dataset_ref, DCT.accrualPeriodicity, [URIRef(v.EU_FREQUENCY + code)])
-
-    def _publisher(self, dataset_dict, dataset_ref):
-        org = model.Group.get(dataset_dict.get("owner_org") or "")
-        if org is None:
-            return
-        site_url = tk.config.get("ckan.site_url").rstrip("/")
-        publisher = URIRef(f"{site_url}/organization/{org.name}")
-        self._replace(dataset_ref, DCT.publisher, [publisher])
-        self.g.add((publisher, RDF.type, FOAF.Organization))
-        self.g.add((publisher, FOAF.name, Literal(org.title, lang="fr")))
-        siren = org.extras.get("siren")
-        if siren:
-            self.g.add((publisher, DCT.identifier, Literal(siren)))
-        kind = org.extras.get("kind")
-        if kind:
-            self.g.add((publisher, DCT.type, Literal(kind)))
-
-    def _spatial(self, dataset_dict, dataset_ref):
-        codes = dataset_dict.get("communes") or []
-        if not codes:
-            return
-        names = territory_communes()
-        locations = []
-        for code in codes:
-            location = URIRef(GEO_COMMUNE.format(code=code))
+            for lic in self.g.objects(distribution, DCT.license):
+                self._license_document(lic, dataset_dict.get("license_id"))
+        for publisher in self.g.objects(dataset_ref, DCT.publisher):
+            self._agent(publisher)
+        commune_prefix = dcat_input.GEO_COMMUNE.format(code="")
+        for location in self.g.objects(dataset_ref, DCT.spatial):
             self.g.add((location, RDF.type, DCT.Location))
-            self.g.add((location, DCT.identifier, Literal(code)))
-            if code in names:
-                self.g.add((location, SKOS.prefLabel, Literal(names[code], lang="fr")))
-                self.g.add((location, LOCN.geographicName, Literal(names[code], lang="fr")))
-            locations.append(location)
-        # keep a bounding-box/geometry location of ckanext-spatial if there is one
-        for existing in list(self.g.objects(dataset_ref, DCT.spatial)):
-            if not any(self.g.objects(existing, LOCN.geometry)) and not any(self.g.objects(existing, DCAT.bbox)):
-                self.g.remove((dataset_ref, DCT.spatial, existing))
-        for location in locations:
-            self.g.add((dataset_ref, DCT.spatial, location))
+            if str(location).startswith(commune_prefix):
+                # the INSEE code and the name, as GeoDCAT-AP names a place
+                self.g.add((location, DCT.identifier, Literal(str(location)[len(commune_prefix):])))
+                for name in list(self.g.objects(location, SKOS.prefLabel)):
+                    self.g.add((location, LOCN.geographicName, Literal(str(name), lang="fr")))
 
-    def _conforms_to(self, dataset_dict, dataset_ref):
-        for resource in dataset_dict.get("resources") or []:
-            value = resource.get("conforms_to")
-            if not value:
-                continue
-            values = value if isinstance(value, list) else [value]
-            distribution = URIRef(resource_uri(resource))
-            self._replace(distribution, DCT.conformsTo, [URIRef(v.schema_url(x)) for x in values])
+    def graph_from_catalog(self, catalog_dict, catalog_ref):
+        catalog_dict = catalog_dict or {}
+        language = URIRef(dcat_input.settings()["language"])
+        self.g.remove((catalog_ref, DCT.language, None))
+        self.g.add((catalog_ref, DCT.language, language))
+        self.g.add((language, RDF.type, DCT.LinguisticSystem))
+        for homepage in self.g.objects(catalog_ref, FOAF.homepage):
+            self.g.add((homepage, RDF.type, FOAF.Document))
+        if not any(self.g.objects(catalog_ref, DCT.description)):
+            self.g.add((catalog_ref, DCT.description, Literal(
+                tk._("Open data of the metropolis and its communes, published on %(site)s")
+                % {"site": tk.config.get("ckan.site_title")}, lang="fr")))
+        org = catalog_dict.get("publisher")
+        if org:
+            item = dcat_input.publisher(org)
+            ref = URIRef(item["uri"])
+            self.g.add((catalog_ref, DCT.publisher, ref))
+            self.g.add((ref, FOAF.name, Literal(item["name"], lang="fr")))
+            if item.get("identifier"):
+                self.g.add((ref, DCT.identifier, Literal(item["identifier"])))
+            if item.get("type"):
+                self.g.add((ref, DCT.type, URIRef(item["type"])))
+            self._agent(ref)
+
+    def _keywords(self, dataset_dict, dataset_ref):
+        # dataset_dict is in ckanext-dcat's shapes (EU IRIs): the French themes come from
+        # the groups-like labels of our own vocabulary, kept under "metropole_themes".
+        labels = v.theme_labels()
+        for theme in dataset_dict.get("metropole_themes") or []:
+            if theme in labels:
+                self.g.add((dataset_ref, DCAT.keyword, Literal(labels[theme], lang="fr")))
+
+    def _concepts(self, subject, predicate, scheme, extra_class=None):
+        for concept in self.g.objects(subject, predicate):
+            if isinstance(concept, URIRef):
+                self._concept(concept, scheme)
+                if extra_class is not None:
+                    self.g.add((concept, RDF.type, extra_class))
+
+    def _concept(self, concept, scheme):
+        """A concept of an EU or ADMS table, typed and labelled as DCAT-AP's ranges want."""
+        self.g.add((concept, RDF.type, SKOS.Concept))
+        self.g.add((concept, SKOS.inScheme, URIRef(scheme)))
+        if not any(self.g.objects(concept, SKOS.prefLabel)):
+            label = dcat_input.settings()["concept_labels"].get(str(concept))
+            if label is None and str(concept).startswith(v.EU_FREQUENCY):
+                label = v.frequencies().get(str(concept)[len(v.EU_FREQUENCY):])
+            lang = "fr" if str(concept).startswith(EU_AUTHORITY) else "en"
+            self.g.add((concept, SKOS.prefLabel, Literal(label or str(concept).rsplit("/", 1)[-1], lang=lang)))
+
+    def _agent(self, agent):
+        self.g.add((agent, RDF.type, FOAF.Agent))
+        self.g.add((agent, RDF.type, FOAF.Organization))
+        for kind in self.g.objects(agent, DCT.type):
+            if isinstance(kind, URIRef):
+                self._concept(kind, ADMS_PUBLISHER_TYPES)
+
+    def _licenses(self, dataset_dict, dataset_ref):
+        license_id = dataset_dict.get("license_id")
+        lic = dcat_input.license_for(license_id)
+        if not lic:
+            return
+        url = lic.get("url")
+        ref = URIRef(url) if dcat_input.valid_url(url) else BNode()
+        self.g.add((dataset_ref, DCT.license, ref))
+        self._license_document(ref, license_id)
+
+    def _license_document(self, ref, license_id):
+        lic = dcat_input.license_for(license_id)
+        self.g.add((ref, RDF.type, DCT.LicenseDocument))
+        if lic and not any(self.g.objects(ref, RDFS.label)):
+            self.g.add((ref, RDFS.label, Literal(license_id)))
+            self.g.add((ref, DCT.title, Literal(lic["title"], lang="fr")))
+        # ckanext-dcat types every distribution licence adms:UnknownIPR: a concept of ADMS
+        for kind in self.g.objects(ref, DCT.type):
+            if isinstance(kind, URIRef):
+                self._concept(kind, ADMS_LICENCE_TYPES)

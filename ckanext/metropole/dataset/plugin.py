@@ -3,11 +3,12 @@ import ckan.plugins.toolkit as tk
 
 from .. import cli
 from ..resources import config_dir, require_in_option
-from . import communes_field, groups, indexing, validators, vocabularies
+from . import catalogue, communes_field, groups, indexing, validators, vocabularies
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
 
 
+@tk.blanket.config_declarations
 class DatasetPlugin(p.SingletonPlugin):
     """metropole_dataset: the French themed dataset schema, French search and DCAT-AP."""
 
@@ -18,6 +19,8 @@ class DatasetPlugin(p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IClick)
     p.implements(p.IOrganizationController, inherit=True)
+    p.implements(p.IActions)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
     def update_config(self, config):
@@ -52,7 +55,7 @@ class DatasetPlugin(p.SingletonPlugin):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict):
-        return indexing.before_index(pkg_dict)
+        return catalogue.index_fields(indexing.before_index(pkg_dict))
 
     def after_dataset_search(self, search_results, search_params):
         return indexing.label_facets(search_results)
@@ -64,6 +67,16 @@ class DatasetPlugin(p.SingletonPlugin):
     def after_dataset_update(self, context, pkg_dict):
         if pkg_dict.get("type", "dataset") == "dataset":
             groups.sync_memberships(pkg_dict["id"], pkg_dict.get("theme"))
+
+    # IActions: ckanext-dcat's catalogue and dataset documents, chained (dataset/catalogue.py)
+    def get_actions(self):
+        return catalogue.get_actions()
+
+    # IMiddleware
+    def make_middleware(self, app, config):
+        if hasattr(app, "after_request"):
+            app.after_request(catalogue.utf8_charset)
+        return app
 
     def get_commands(self):
         return cli.get_commands()

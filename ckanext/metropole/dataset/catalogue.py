@@ -1,0 +1,170 @@
+"""The DCAT catalogue and dataset documents, as re-users and data.gouv.fr read them.
+
+ckanext-dcat's ``dcat_catalog_show``/``dcat_catalog_search``/``dcat_dataset_show`` are chained:
+
+- datasets are handed to the serializer in ckanext-dcat's field shapes (``dcat_input``);
+- pages are sorted by creation then name, an order that does not move while datasets are
+  edited (ckanext-dcat sorts by last modification: a harvester walking the Hydra pages met
+  some datasets twice and others never);
+- datasets harvested from data.gouv.fr are left out (it harvests this catalogue);
+- one dataset that cannot be serialised is left out of its page, never the page itself;
+- RDF responses say ``charset=utf-8`` (without it, text/turtle is read as Latin-1).
+"""
+from __future__ import annotations
+
+import logging
+
+import ckan.plugins.toolkit as tk
+from ckanext.dcat import logic as dcat_logic
+from ckanext.dcat.processors import RDFSerializer
+
+from . import dcat_input
+
+log = logging.getLogger(__name__)
+
+EXCLUDED_FIELD = "metropole_dcat_excluded"
+STABLE_SORT = "metadata_created asc, name asc"
+MAX_PAGE = 100_000
+RDF_MEDIA_TYPES = {"text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples",
+                   "text/n3", "application/trig"}
+
+
+def index_fields(pkg_dict: dict) -> dict:
+    """before_dataset_index: mark what the catalogue leaves out."""
+    portal = pkg_dict.get("harvest_portal") or pkg_dict.get("extras_harvest_portal")
+    if dcat_input.harvested_from_excluded_portal({"harvest_portal": portal}):
+        pkg_dict[EXCLUDED_FIELD] = "true"
+    return pkg_dict
+
+
+class _Organisations:
+    """organization_show of each owner, read once per document."""
+
+    def __init__(self, context):
+        self.context = {"ignore_auth": True, "user": context.get("user")}
+        self.cache = {}
+
+    def get(self, org_id):
+        if not org_id:
+            return None
+        if org_id not in self.cache:
+            try:
+                self.cache[org_id] = tk.get_action("organization_show")(
+                    dict(self.context), {"id": org_id, "include_datasets": False, "include_users": False,
+                                         "include_groups": False, "include_followers": False})
+            except tk.ObjectNotFound:
+                self.cache[org_id] = None
+        return self.cache[org_id]
+
+
+def catalogue_publisher(context) -> dict | None:
+    """The métropole's organisation: the configured one, or the first of kind métropole."""
+    ctx = {"ignore_auth": True, "user": context.get("user")}
+    name = tk.config.get("ckanext.metropole.dcat.publisher")
+    if name:
+        try:
+            return tk.get_action("organization_show")(dict(ctx), {"id": name, "include_datasets": False})
+        except tk.ObjectNotFound:
+            log.warning("ckanext.metropole.dcat.publisher: no organisation %s", name)
+    limit = 25
+    for offset in range(0, 2500, limit):
+        orgs = tk.get_action("organization_list")(dict(ctx), {
+            "all_fields": True, "include_extras": True, "limit": limit, "offset": offset, "sort": "name asc"})
+        for org in orgs:
+            if org.get("kind") == "metropole":
+                return org
+        if len(orgs) < limit:
+            return None
+    return None
+
+
+def catalogue_dict(context) -> dict:
+    return {
+        "title": tk.config.get("ckan.site_title"),
+        "description": tk.config.get("ckan.site_description") or None,
+        "language": dcat_input.settings()["language"],
+        "publisher": catalogue_publisher(context),
+    }
+
+
+def _search(context, data_dict) -> dict:
+    page = data_dict.get("page") or 1
+    try:
+        page = int(page)
+    except (TypeError, ValueError):
+        raise tk.ValidationError({"page": ["Le numéro de page doit être un entier positif."]})
+    if not 1 <= page <= MAX_PAGE:
+        raise tk.ValidationError({"page": [f"Le numéro de page doit être compris entre 1 et {MAX_PAGE}."]})
+    rows = int(tk.config.get("ckanext.dcat.datasets_per_page", dcat_logic.DATASETS_PER_PAGE))
+    # ckanext-dcat's query (same filters and parameters), with our order and exclusion.
+    fq_list = ["-dataset_type:harvest", "-dataset_type:showcase", f"-{EXCLUDED_FIELD}:true"]
+    if data_dict.get("modified_since"):
+        try:
+            since = dcat_logic.dateutil_parse(data_dict["modified_since"]).isoformat() + "Z"
+        except (ValueError, OverflowError, TypeError):
+            raise tk.ValidationError({"modified_since": ["Date invalide : utilisez le format ISO 8601 (AAAA-MM-JJ)."]})
+        fq_list.append(f"metadata_modified:[{since} TO NOW]")
+    return tk.get_action("package_search")(context, {
+        "rows": rows, "start": rows * (page - 1), "sort": STABLE_SORT, "q": data_dict.get("q") or "*:*",
+        "fq": data_dict.get("fq"), "fq_list": fq_list})
+
+
+def serialize_catalogue(data_dict, catalog, datasets, pagination) -> str:
+    profiles, fmt = data_dict.get("profiles"), data_dict.get("format")
+    try:
+        return RDFSerializer(profiles=profiles).serialize_catalog(
+            catalog, datasets, _format=fmt, pagination_info=pagination)
+    except Exception:  # noqa: BLE001 - whatever one dataset holds, the page is served
+        log.exception("DCAT catalogue page: serialising failed, finding the dataset at fault")
+    kept = []
+    for dataset in datasets:
+        try:
+            RDFSerializer(profiles=profiles).serialize_dataset(dataset, _format=fmt)
+            kept.append(dataset)
+        except Exception:  # noqa: BLE001
+            log.exception("DCAT catalogue: dataset %s left out of its page", dataset.get("name"))
+    return RDFSerializer(profiles=profiles).serialize_catalog(catalog, kept, _format=fmt, pagination_info=pagination)
+
+
+def _catalogue(context, data_dict) -> str:
+    query = _search(context, data_dict)
+    orgs = _Organisations(context)
+    datasets = [dcat_input.for_dcat(d, orgs.get(d.get("owner_org"))) for d in query["results"]]
+    pagination = dcat_logic._pagination_info(query, data_dict)
+    return serialize_catalogue(data_dict, catalogue_dict(context), datasets, pagination)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_show(up_func, context, data_dict):
+    tk.check_access("dcat_catalog_show", context, data_dict)
+    return _catalogue(context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_search(up_func, context, data_dict):
+    tk.check_access("dcat_catalog_search", context, data_dict)
+    return _catalogue(context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_dataset_show(up_func, context, data_dict):
+    tk.check_access("dcat_dataset_show", context, data_dict)
+    dataset = tk.get_action("package_show")(context, data_dict)
+    prepared = dcat_input.for_dcat(dataset, _Organisations(context).get(dataset.get("owner_org")))
+    return RDFSerializer(profiles=data_dict.get("profiles")).serialize_dataset(
+        prepared, _format=data_dict.get("format"))
+
+
+def get_actions() -> dict:
+    return {"dcat_catalog_show": dcat_catalog_show, "dcat_catalog_search": dcat_catalog_search,
+            "dcat_dataset_show": dcat_dataset_show}
+
+
+def utf8_charset(response):
+    """after_request: RDF documents are UTF-8 and say so."""
+    if response.mimetype in RDF_MEDIA_TYPES and "charset" not in (response.headers.get("Content-Type") or ""):
+        response.headers["Content-Type"] = f"{response.mimetype}; charset=utf-8"
+    return response
