@@ -1,0 +1,78 @@
+"""data.gouv.fr reads the catalogue whole: its harvester's behaviour (udata_reader.py, written
+from udata's code) walking /catalog.<ext> page by page."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from ckan.tests import helpers
+
+from . import catalogue_cases as cases
+from . import udata_reader as udata
+from .conftest import full_dataset
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
+
+
+def _read_all(app, ext="ttl"):
+    job = None
+    for job in udata.walk(app, f"/catalog.{ext}", ext):
+        pass
+    return job
+
+
+@pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
+def test_every_dataset_is_read_whole_with_its_licence(app, create):
+    names = cases.build(create)
+    ids = {n: helpers.call_action("package_show", id=n)["id"] for n in names}
+    for ext in ("ttl", "rdf", "jsonld"):
+        job = _read_all(app, ext)
+        assert job.pages >= 2
+        # charset on every page: without it udata decodes text/turtle as Latin-1
+        assert all("charset=utf-8" in ct.replace(" ", "").lower() for ct in job.content_types), job.content_types
+        assert [(i.identifier, i.status, i.error) for i in job.items if i.status != "done"] == []
+        read = job.by_identifier()
+        # harvested from data.gouv.fr: not offered back to it
+        assert ids["gerzat-deliberations"] not in read
+        assert set(read) == {ids[n] for n in names if n != "gerzat-deliberations"}
+        licences = {n: read[ids[n]].license for n in names if ids[n] in read}
+        assert licences == {"defibrillateurs-clermont": "lov2", "aubiere-arbres-remarquables": "odc-odbl",
+                            "cournon-d-auvergne-liens-casses": "other-open", "metropole-budget": "notspecified"}
+        assert read[ids["defibrillateurs-clermont"]].title == "Défibrillateurs automatisés externes"
+        # the dataset with broken links is kept; none of its broken links is published
+        assert read[ids["cournon-d-auvergne-liens-casses"]].resource_urls == []
+        assert len(read[ids["aubiere-arbres-remarquables"]].resource_urls) == 5
+        assert all(i.issued and i.modified for i in read.values())
+
+
+@pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
+def test_paging_does_not_move_while_the_catalogue_changes(app, create, sysadmin):
+    names = [create(**full_dataset(name=f"jeu-{i}", title=f"Jeu {i}", resources=[]))["name"] for i in range(5)]
+    ids = {helpers.call_action("package_show", id=n)["id"] for n in names}
+    walker = udata.walk(app, "/catalog.ttl")
+    job = next(walker)
+    # between two pages: datasets of every page are edited (a harvest run, an agent) and
+    # one is added, as happens while data.gouv.fr walks a live catalogue
+    for name in (names[0], names[4], names[2]):
+        cases.update(sysadmin, id=name, notes=f"Mise à jour de {name}")
+    ids.add(create(**full_dataset(name="jeu-nouveau", resources=[]))["id"])
+    for job in walker:
+        pass
+    counts = Counter(i.identifier for i in job.items)
+    assert {k: n for k, n in counts.items() if n > 1} == {}
+    assert set(counts) == ids
+    assert all(i.status == "done" for i in job.items)
+
+
+def test_one_bad_url_never_takes_a_page_down(app, create):
+    """#15 item 10: a resource or landing page that is not a valid IRI, in one dataset."""
+    good = create(**full_dataset(name="jeu-sain", resources=[{"url": "https://example.org/a.csv", "format": "CSV"}]))
+    bad = create(**full_dataset(name="jeu-casse", resources=[{"url": "https://example.org/b.csv", "format": "CSV"}]))
+    cases._force(bad["name"], resource_urls=["http://exa mple.org/\"><x>\n"], landing_page="javascript:alert(1)")
+    for ext in ("ttl", "rdf", "jsonld"):
+        for url in (f"/catalog.{ext}", f"/dataset/{bad['name']}.{ext}", f"/dataset/{good['name']}.{ext}"):
+            assert app.get(url).status_code == 200, url
+        read = _read_all(app, ext).by_identifier()
+        assert set(read) == {good["id"], bad["id"]}
+        assert read[good["id"]].resource_urls == ["https://example.org/a.csv"]
