@@ -16,6 +16,8 @@ PACKAGE_DATA = [
     "*/assets/**/*",
     "*/i18n/**/*",
     "data/*",
+    "common/table_schemas/*",
+    "common/table_schemas/*/*/schema.json",
 ]
 
 setup(
@@ -37,6 +39,7 @@ setup(
             "metropole_dataset = ckanext.metropole.dataset.plugin:DatasetPlugin",
             "metropole_harvester = ckanext.metropole.harvest.plugin:HarvesterPlugin",
             "metropole_theme = ckanext.metropole.theme.plugin:ThemePlugin",
+            "metropole_common = ckanext.metropole.common.plugin:CommonDatasetsPlugin",
         ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",

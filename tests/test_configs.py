@@ -9,6 +9,7 @@ import yaml
 from .conftest import ROOT
 
 REQUIRED_PLUGINS = {"metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme",
+                    "metropole_common",
                     "scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"}
 
 

@@ -9,9 +9,11 @@ def metropole():
 
 def get_commands():
     # Imported here so that each capability registers its subcommands on the group.
+    from .common.cli import common
     from .communes.cli import territory
     from .dataset.cli import themes
 
     metropole.add_command(territory)
     metropole.add_command(themes)
+    metropole.add_command(common)
     return [metropole]

@@ -61,9 +61,20 @@ def formats() -> dict[str, str]:
     return {str(k).lower(): v for k, v in _yaml("formats.yaml").items()}
 
 
+@lru_cache(maxsize=1)
+def table_schema_urls() -> dict[str, str]:
+    """Where a schema lives: schema.data.gouv.fr, or this portal for the schemas of ours."""
+    return {s["id"]: s.get("url") or SCHEMA_DATA_GOUV.format(id=s["id"]) for s in _yaml("table_schemas.yaml")}
+
+
 def schema_url(value: str) -> str:
-    """A schema.data.gouv.fr id or a URL, as the URL dct:conformsTo points to."""
-    return SCHEMA_DATA_GOUV.format(id=value) if value in table_schemas() else value
+    """A schema id or a URL, as the URL dct:conformsTo points to."""
+    url = table_schema_urls().get(value, value)
+    if url.startswith("/"):
+        import ckan.plugins.toolkit as tk
+
+        url = tk.config.get("ckan.site_url", "").rstrip("/") + url
+    return url
 
 
 # scheming choices helpers (choices_helper in schemas/dataset.yaml)

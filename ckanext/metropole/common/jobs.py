@@ -1,0 +1,139 @@
+"""Background jobs (CKAN jobs on Redis): validate a commune's file, rebuild a consolidation.
+
+A resource keeps its report in three fields: ``validation_status``, ``validation_report``
+(JSON) and ``validation_source``, the fingerprint of what was validated (address, file date,
+size, format, schema). A write that changes none of them (our own report write included)
+enqueues nothing, so storing a report cannot loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+
+import ckan.plugins.toolkit as tk
+
+from . import catalogue, validation
+
+log = logging.getLogger(__name__)
+
+REPORT_FIELDS = ("validation_status", "validation_report", "validation_source")
+CONSOLIDATED_PREFIX = "jeu-commun-"
+
+
+def max_bytes() -> int:
+    return int(tk.config.get("ckanext.metropole.common.max_file_mb") or 50) * 1_000_000
+
+
+def site_context() -> dict:
+    """A fresh context for each action call: CKAN actions write into the context they get."""
+    user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": user, "ignore_auth": True}
+
+
+def fingerprint(resource: dict) -> str:
+    parts = [resource.get(k) or "" for k in ("url", "last_modified", "size", "format", "conforms_to")]
+    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def is_consolidated(package: dict) -> bool:
+    return (package.get("name") or "").startswith(CONSOLIDATED_PREFIX)
+
+
+def concerns(resource: dict) -> bool:
+    """Whether a resource names a schema (ours to validate, or unknown to report)."""
+    value = (resource.get("conforms_to") or "").strip()
+    if not value:
+        return False
+    if catalogue.resolve(value):
+        return True
+    from ..dataset.vocabularies import table_schemas
+
+    # National schemas that are not common datasets are declared, not validated here.
+    return value not in table_schemas()
+
+
+def needs_validation(resource: dict) -> bool:
+    return concerns(resource) and resource.get("validation_source") != fingerprint(resource)
+
+
+def enqueue_validation(resource_id: str) -> None:
+    tk.enqueue_job(validate_resource, [resource_id], title=f"metropole: validation {resource_id}",
+                   rq_kwargs={"timeout": 900})
+
+
+def enqueue_consolidation(common_id: str) -> None:
+    tk.enqueue_job(consolidate, [common_id], title=f"metropole: consolidation {common_id}",
+                   rq_kwargs={"timeout": 1800})
+
+
+# ------------------------------------------------------------------ reading a file
+
+def read_bytes(resource: dict) -> bytes:
+    """The resource's file, bounded; raises validation.FileProblem (reported, never crashes)."""
+    limit = max_bytes()
+    if resource.get("url_type") == "upload":
+        from ckan.lib.uploader import get_resource_uploader
+
+        path = get_resource_uploader(resource).get_path(resource["id"])
+        if not os.path.exists(path):
+            raise validation.FileProblem("no_file")
+        size = os.path.getsize(path)
+        if size > limit:
+            raise validation.FileProblem("too_large", size=round(size / 1e6), limit=round(limit / 1e6))
+        with open(path, "rb") as f:
+            return f.read()
+    url = resource.get("url") or ""
+    if not url.startswith(("http://", "https://")):
+        raise validation.FileProblem("no_file")
+    from ..harvest.errors import HarvestError
+    from ..harvest.http import Client
+
+    try:
+        return Client(max_bytes=limit).get(url).body
+    except HarvestError as e:
+        if "volumineuse" in str(e):
+            raise validation.FileProblem("too_large", size=f"> {round(limit / 1e6)}", limit=round(limit / 1e6))
+        raise validation.FileProblem("unreachable", detail=str(e))
+
+
+# ------------------------------------------------------------------ jobs
+
+def run_validation(resource: dict) -> dict:
+    """The report of one resource (never raises for a bad file)."""
+    common = catalogue.resolve(resource.get("conforms_to") or "")
+    if common is None:
+        report = validation.problem_report(None, "unknown_schema", schema=resource.get("conforms_to") or "")
+        report["status"] = "unknown_schema"
+        return report
+    try:
+        return validation.validate(read_bytes(resource), resource.get("format") or "", common)
+    except validation.FileProblem as problem:
+        return validation.problem_report(common, problem.code, **problem.params)
+    except Exception:  # a bug of ours or of a library must not lose the report nor kill the worker
+        log.exception("validation of resource %s", resource.get("id"))
+        return validation.problem_report(common, "internal")
+
+
+def validate_resource(resource_id: str) -> dict | None:
+    try:
+        resource = tk.get_action("resource_show")(site_context(), {"id": resource_id})
+    except tk.ObjectNotFound:
+        return None
+    if not concerns(resource):
+        return None
+    report = run_validation(resource)
+    tk.get_action("resource_patch")({**site_context(), "metropole_common_report": True}, {
+        "id": resource_id, "validation_status": report["status"],
+        "validation_report": json.dumps(report, ensure_ascii=False),
+        "validation_source": fingerprint(resource)})
+    if report.get("common_dataset"):
+        enqueue_consolidation(report["common_dataset"])
+    return report
+
+
+def consolidate(common_id: str) -> dict | None:
+    from . import consolidation
+
+    return consolidation.rebuild(common_id)

@@ -1,0 +1,63 @@
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from .. import cli
+from . import jobs, logic, views
+
+
+@tk.blanket.config_declarations
+class CommonDatasetsPlugin(p.SingletonPlugin):
+    """metropole_common: common datasets validated per commune and consolidated by the métropole."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IBlueprint)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IClick)
+    p.implements(p.IResourceController, inherit=True)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+        # Communes' files are found by the conforms_to of their resources, a Solr field that
+        # CKAN fills only for the resource fields listed here: refuse to start without it.
+        if "conforms_to" not in tk.aslist(config.get("ckan.extra_resource_fields")):
+            raise RuntimeError("metropole_common: set ckan.extra_resource_fields = conforms_to in the CKAN configuration")
+
+    def get_actions(self):
+        return logic.get_actions()
+
+    def get_auth_functions(self):
+        return logic.get_auth_functions()
+
+    def get_blueprint(self):
+        return views.blueprint
+
+    def get_helpers(self):
+        return views.get_helpers()
+
+    def get_commands(self):
+        return cli.get_commands()
+
+    # IResourceController: a new or changed file naming a common schema is validated in the
+    # background; the consolidations are written by the jobs themselves, never re-validated.
+    def after_resource_create(self, context, resource):
+        self._maybe_validate(context, resource)
+
+    def after_resource_update(self, context, resource):
+        self._maybe_validate(context, resource)
+
+    def before_resource_delete(self, context, resource, resources):
+        common = next((jobs.catalogue.resolve(r.get("conforms_to") or "") for r in resources
+                       if r.get("id") == resource.get("id")), None)
+        if common:
+            jobs.enqueue_consolidation(common.id)
+
+    @staticmethod
+    def _maybe_validate(context, resource):
+        if context.get("metropole_common_report") or not jobs.needs_validation(resource):
+            return
+        package = context.get("package")
+        if package is not None and (package.name or "").startswith(jobs.CONSOLIDATED_PREFIX):
+            return
+        jobs.enqueue_validation(resource["id"])
