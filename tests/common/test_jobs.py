@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,32 @@ def test_only_sysadmins_rebuild_and_the_cli_does(territory, agent, run_jobs, cli
     assert out.exit_code == 0, out.output
     assert "defibrillateurs : 0 lignes" in out.output
     assert helpers.call_action("package_show", id="jeu-commun-defibrillateurs")["num_resources"] == 2
+
+
+def test_remote_files_as_harvested_are_fetched_and_validated(territory, agent, run_jobs):
+    """Harvested resources point at the commune's own portal and declare the schema by its
+    schema.data.gouv.fr URL (dct:conformsTo): the file is fetched (bounded) and validated."""
+    from ..harvest.portal_server import Portal
+
+    portal = Portal()
+    try:
+        parking = (Path(__file__).parent / "fixtures" / "stationnement-exemple-valide.csv").read_bytes()
+        portal.add("/exports/parkings.csv", parking, content_type="text/csv")
+        context = {"user": agent["63113"]["name"], "ignore_auth": False}
+        dataset = helpers.call_action("package_create", context, name="clermont-parkings", title="Parkings",
+                                      owner_org=territory["63113"]["id"], theme=["transports"], license_id="lov2",
+                                      resources=[
+            {"url": f"{portal.url}/exports/parkings.csv", "format": "CSV", "name": "parkings",
+             "conforms_to": "https://schema.data.gouv.fr/schemas/etalab/schema-stationnement/0.1.5/schema.json"},
+            {"url": f"{portal.url}/exports/gone.csv", "format": "CSV", "name": "gone",
+             "conforms_to": "etalab/schema-stationnement"}])
+        run_jobs()
+    finally:
+        portal.server.shutdown()
+    found, gone = dataset["resources"]
+    assert status(found["id"])["status"] == "valid"
+    report = status(gone["id"])
+    assert report["status"] == "error" and report["errors"][0]["code"] == "unreachable"
+    assert "HTTP 404" in report["errors"][0]["message"]
+    _, rows, geojson = consolidated_rows("jeu-commun-stationnement")
+    assert [r["id"] for r in rows] == ["75114-P-001", "75114-P-002"] and len(geojson["features"]) == 2

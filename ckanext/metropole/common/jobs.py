@@ -58,6 +58,11 @@ def needs_validation(resource: dict) -> bool:
     return concerns(resource) and resource.get("validation_source") != fingerprint(resource)
 
 
+def enqueue_package_validation(package_id: str) -> None:
+    tk.enqueue_job(validate_package, [package_id], title=f"metropole: validation {package_id}",
+                   rq_kwargs={"timeout": 1800})
+
+
 def enqueue_validation(resource_id: str) -> None:
     tk.enqueue_job(validate_resource, [resource_id], title=f"metropole: validation {resource_id}",
                    rq_kwargs={"timeout": 900})
@@ -116,7 +121,21 @@ def run_validation(resource: dict) -> dict:
         return validation.problem_report(common, "internal")
 
 
-def validate_resource(resource_id: str) -> dict | None:
+def validate_package(package_id: str) -> list[dict]:
+    """Validate the files of a dataset that changed since their last report."""
+    try:
+        package = tk.get_action("package_show")(site_context(), {"id": package_id})
+    except tk.ObjectNotFound:
+        return []
+    reports = [validate_resource(r["id"], consolidate=False) for r in package.get("resources", [])
+               if needs_validation(r)]
+    # One rebuild per common dataset touched, after all the files of the dataset are checked.
+    for common_id in sorted({r["common_dataset"] for r in reports if r and r.get("common_dataset")}):
+        enqueue_consolidation(common_id)
+    return reports
+
+
+def validate_resource(resource_id: str, consolidate: bool = True) -> dict | None:
     try:
         resource = tk.get_action("resource_show")(site_context(), {"id": resource_id})
     except tk.ObjectNotFound:
@@ -128,7 +147,7 @@ def validate_resource(resource_id: str) -> dict | None:
         "id": resource_id, "validation_status": report["status"],
         "validation_report": json.dumps(report, ensure_ascii=False),
         "validation_source": fingerprint(resource)})
-    if report.get("common_dataset"):
+    if consolidate and report.get("common_dataset"):
         enqueue_consolidation(report["common_dataset"])
     return report
 

@@ -15,6 +15,7 @@ class CommonDatasetsPlugin(p.SingletonPlugin):
     p.implements(p.IBlueprint)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IClick)
+    p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
 
     def update_config(self, config):
@@ -39,25 +40,25 @@ class CommonDatasetsPlugin(p.SingletonPlugin):
     def get_commands(self):
         return cli.get_commands()
 
-    # IResourceController: a new or changed file naming a common schema is validated in the
-    # background; the consolidations are written by the jobs themselves, never re-validated.
-    def after_resource_create(self, context, resource):
-        self._maybe_validate(context, resource)
+    # IPackageController: every write of a dataset (resource_create/update and harvests alike go
+    # through package_create/update) whose files name a common schema queues one job that
+    # validates the files that changed. Our own report writes and the consolidations are skipped.
+    def after_dataset_create(self, context, pkg_dict):
+        self._maybe_validate(context, pkg_dict)
 
-    def after_resource_update(self, context, resource):
-        self._maybe_validate(context, resource)
+    def after_dataset_update(self, context, pkg_dict):
+        self._maybe_validate(context, pkg_dict)
 
+    @staticmethod
+    def _maybe_validate(context, pkg_dict):
+        if context.get("metropole_common_report") or jobs.is_consolidated(pkg_dict):
+            return
+        if any(jobs.concerns(r) for r in pkg_dict.get("resources") or []):
+            jobs.enqueue_package_validation(pkg_dict["id"])
+
+    # IResourceController: a deleted file leaves its consolidation.
     def before_resource_delete(self, context, resource, resources):
         common = next((jobs.catalogue.resolve(r.get("conforms_to") or "") for r in resources
                        if r.get("id") == resource.get("id")), None)
         if common:
             jobs.enqueue_consolidation(common.id)
-
-    @staticmethod
-    def _maybe_validate(context, resource):
-        if context.get("metropole_common_report") or not jobs.needs_validation(resource):
-            return
-        package = context.get("package")
-        if package is not None and (package.name or "").startswith(jobs.CONSOLIDATED_PREFIX):
-            return
-        jobs.enqueue_validation(resource["id"])
