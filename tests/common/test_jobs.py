@@ -202,3 +202,35 @@ def test_remote_files_as_harvested_are_fetched_and_validated(territory, agent, r
     assert "HTTP 404" in report["errors"][0]["message"]
     _, rows, geojson = consolidated_rows("jeu-commun-stationnement")
     assert [r["id"] for r in rows] == ["75114-P-001", "75114-P-002"] and len(geojson["features"]) == 2
+
+
+def test_demo_script_publishes_and_consolidates_two_common_datasets(territory):
+    """scripts/demo.d/40-common-datasets.sh as `make run` runs it (no jobs worker needed)."""
+    import os
+    import subprocess
+
+    from ckanext.metropole.communes import territory as t
+
+    from ..conftest import ROOT
+    from .conftest import METRO
+
+    codes = ["63113", "63014", "63032", "63075", "63124"]
+    t.apply(t.plan(t.from_codes(codes, name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
+    env = {**os.environ, "CKAN": str(ROOT / ".venv" / "bin" / "ckan"), "CKAN_INI": str(ROOT / "test.ini"),
+           "CKAN_STORAGE_PATH": tk.config["ckan.storage_path"]}
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "demo.d" / "40-common-datasets.sh")], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Aubière : aubiere-toilettes-publiques — invalid" in done.stdout
+
+    _, toilets, _ = consolidated_rows("jeu-commun-toilettes-publiques")
+    assert sorted({r["commune_insee"] for r in toilets}) == ["63075", "63113", "63124"]
+    assert len(toilets) == 7
+    parking, parks, geojson = consolidated_rows("jeu-commun-stationnement")
+    assert sorted(r["id"] for r in parks) == ["63032-P-001", "63113-P-001", "63113-P-002", "63113-P-003",
+                                              "63124-P-001"]
+    assert len(geojson["features"]) == 5 and "1 lignes en double" in parking["notes"]
+    matrix = helpers.call_action("metropole_common_datasets_show")
+    counts = {c["id"]: c["counts"] for c in matrix["common_datasets"]}
+    assert counts["toilettes-publiques"] == {"valid": 3, "invalid": 1, "pending": 0, "missing": 1}
+    assert counts["stationnement"] == {"valid": 3, "invalid": 0, "pending": 0, "missing": 2}

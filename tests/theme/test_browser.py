@@ -42,6 +42,9 @@ def server(tmp_path_factory):
     ini = tmp_path_factory.mktemp("ini") / "browser.ini"
     text = (ROOT / "test.ini").read_text().replace("ckan.site_url = http://127.0.0.1:5000",
                                                    f"ckan.site_url = {url}")
+    # The same file store as the test process (%(here)s would be this temporary folder): jobs
+    # run by the tests read what the server stored.
+    text = text.replace("%(here)s/.cache/storage-test", str(ROOT / ".cache" / "storage-test"))
     ini.write_text(text.replace("[app:main]\n", "[app:main]\nckanext.metropole.home_cache_seconds = 0\n", 1))
     log = open(tmp_path_factory.mktemp("log") / "ckan.log", "w")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "run", "-H", "127.0.0.1",
@@ -91,17 +94,23 @@ def portal(clean_db, clean_index, with_plugins):
     return agent
 
 
+def logged_in(browser, server, name):
+    """A French page of the browser, logged in as user ``name`` (password PASSWORD)."""
+    page = browser.new_page(locale="fr-FR")
+    page.goto(server + "/user/login")
+    page.fill("#field-login", name)
+    page.fill("#field-password", PASSWORD)
+    page.click("form.form-horizontal button[type=submit], form button.btn-primary")
+    page.wait_for_load_state()
+    return page
+
+
 def _shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_editor_publishes_through_the_french_form_and_a_visitor_finds_it(server, browser, portal):
-    page = browser.new_page(locale="fr-FR")
-    page.goto(server + "/user/login")
-    page.fill("#field-login", "agent-royat")
-    page.fill("#field-password", PASSWORD)
-    page.click("form.form-horizontal button[type=submit], form button.btn-primary")
-    page.wait_for_load_state()
+    page = logged_in(browser, server, "agent-royat")
 
     page.goto(server + "/dataset/new")
     page.fill("#field-title", "Bornes à verre")

@@ -42,6 +42,53 @@ def validate(everything):
     click.echo(f"{count} ressources validées")
 
 
+@common.command("publish")
+@click.argument("common_id")
+@click.argument("files", nargs=-1, required=True, metavar="INSEE=FICHIER...")
+def publish(common_id, files):
+    """Publie pour des communes leur fichier du jeu commun COMMON_ID et le valide aussitôt.
+
+    Chaque fichier devient la ressource du jeu de données « <commune>-<jeu commun> » de la
+    commune (créé au besoin, remplacé sinon) : reprise de fichiers existants, démonstration.
+    """
+    import io
+    from pathlib import Path
+
+    from werkzeug.datastructures import FileStorage
+
+    from . import state
+
+    common = catalogue.by_id(common_id)
+    if common is None:
+        raise click.ClickException(f"Jeu commun inconnu : {common_id}")
+    _, communes = state.territory()
+    by_insee = {c.get("insee_code"): c for c in communes}
+    pairs = []
+    for item in files:
+        insee, _, path = item.partition("=")
+        if insee not in by_insee or not Path(path).is_file():
+            raise click.ClickException(f"« {item} » : attendu INSEE=FICHIER, avec une commune du territoire "
+                                       "et un fichier existant")
+        pairs.append((by_insee[insee], Path(path)))
+    for org, path in pairs:
+        name = f"{org['name']}-{common.id}"[:100]
+        fields = {"upload": FileStorage(io.BytesIO(path.read_bytes()), filename=path.name), "url": path.name,
+                  "name": path.name, "format": path.suffix.lstrip(".").upper(), "conforms_to": common.schema_id}
+        try:
+            dataset = tk.get_action("package_show")(jobs.site_context(), {"id": name})
+        except tk.ObjectNotFound:
+            dataset = tk.get_action("package_create")(jobs.site_context(), {
+                "name": name, "title": f"{common.title} — {org['title']}", "owner_org": org["id"],
+                "notes": common.description, "theme": [common.theme], "license_id": "lov2"})
+        if dataset.get("resources"):
+            resource = tk.get_action("resource_update")(jobs.site_context(),
+                                                        {**fields, "id": dataset["resources"][0]["id"]})
+        else:
+            resource = tk.get_action("resource_create")(jobs.site_context(), {**fields, "package_id": dataset["id"]})
+        report = jobs.validate_resource(resource["id"], consolidate=False)
+        click.echo(f"{org['title']} : {name} — {report['status'] if report else '?'}")
+
+
 @common.command("list")
 def list_():
     """Liste les jeux communs et leur schéma."""

@@ -97,6 +97,8 @@ def matrix() -> dict:
     for e in all_entries:
         by_cell.setdefault((e.org_id, e.common_id), []).append(e)
     commons = catalogue.common_datasets()
+    built = {p["name"] for p in tk.get_action("package_search")(jobs.site_context(), {
+        "fq": f"name:{jobs.CONSOLIDATED_PREFIX}*", "rows": 1000, "fl": "name"})["results"]}
     zero = {"valid": 0, "invalid": 0, "pending": 0, "missing": 0}
     dataset_counts = {c.id: dict(zero) for c in commons}
     rows = []
@@ -117,7 +119,8 @@ def matrix() -> dict:
         "metropole": {"name": metro["name"], "title": metro.get("title")} if metro else None,
         "common_datasets": [{"id": c.id, "title": c.title, "description": c.description, "theme": c.theme,
                              "schema": c.schema_id, "schema_version": c.version,
-                             "consolidated_dataset": c.consolidated_name, "counts": dataset_counts[c.id]}
+                             "consolidated_dataset": c.consolidated_name if c.consolidated_name in built else None,
+                             "counts": dataset_counts[c.id]}
                             for c in commons],
         "communes": rows,
         "totals": {k: sum(r["counts"][k] for r in rows) for k in zero},
