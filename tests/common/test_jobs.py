@@ -77,7 +77,7 @@ def test_valid_invalid_duplicate_then_fixed(territory, agent, run_jobs, app):
     assert {r["conforms_to"] for r in dataset["resources"]} == {TOILETS}
     assert json.loads(dataset["spatial"])["type"] == "Polygon"
     assert "Aubière (63014)" in dataset["notes"] and "fichier avec erreurs" in dataset["notes"]
-    assert "1 lignes en double" in dataset["notes"]
+    assert "1 ligne en double écartée" in dataset["notes"]
     assert "63113-0001 : gardée de Beaumont, écartée de Clermont-Ferrand" in dataset["notes"]
     assert sorted(dataset["communes"]) == ["63032", "63113"]
     assert (cell("63113"), cell("63014"), cell("63032")) == ("valid", "invalid", "valid")
@@ -151,8 +151,16 @@ def test_matrix_page_csv_and_api_agree(territory, agent, run_jobs, app):
     clermont = next(r for r in rows if r[1] == "63113")
     assert clermont[2 + [c["id"] for c in api["common_datasets"]].index("toilettes-publiques")] == "Valide"
 
+    # A commune withdraws its dataset: its rows leave the consolidation.
+    _, rows, _ = consolidated_rows()
+    assert {r["commune_insee"] for r in rows} == {"63113"}
+    helpers.call_action("package_delete", {"user": agent["63113"]["name"]}, id="toilettes-clermont")
+    run_jobs()
+    _, rows, _ = consolidated_rows()
+    assert rows == []
+
     one = app.get("/api/3/action/metropole_common_datasets_show?id=toilettes-publiques").json["result"]
-    assert one["totals"] == toilets["counts"]
+    assert one["totals"] == {"valid": 0, "invalid": 1, "pending": 0, "missing": 2}
     bad = app.get("/api/3/action/metropole_common_datasets_show?id=parcs", status=409).json
     assert "inconnu" in json.dumps(bad["error"], ensure_ascii=False)
 
@@ -229,7 +237,7 @@ def test_demo_script_publishes_and_consolidates_two_common_datasets(territory):
     parking, parks, geojson = consolidated_rows("jeu-commun-stationnement")
     assert sorted(r["id"] for r in parks) == ["63032-P-001", "63113-P-001", "63113-P-002", "63113-P-003",
                                               "63124-P-001"]
-    assert len(geojson["features"]) == 5 and "1 lignes en double" in parking["notes"]
+    assert len(geojson["features"]) == 5 and "1 ligne en double écartée" in parking["notes"]
     matrix = helpers.call_action("metropole_common_datasets_show")
     counts = {c["id"]: c["counts"] for c in matrix["common_datasets"]}
     assert counts["toilettes-publiques"] == {"valid": 3, "invalid": 1, "pending": 0, "missing": 1}

@@ -124,7 +124,8 @@ def describe(common: catalogue.CommonDataset, result: dict, mapped: int) -> str:
             lines.append(f"- {commune.get('title')} ({commune.get('insee_code')}) : "
                          f"« {e.resource.get('name') or e.resource['id']} », {why}")
     if result["duplicates"]:
-        lines += ["", f"**{len(result['duplicates'])} lignes en double écartées** "
+        count = len(result["duplicates"])
+        lines += ["", f"**{count} {'ligne en double écartée' if count == 1 else 'lignes en double écartées'}** "
                   f"(même identifiant {', '.join(common.primary_key)} qu'une ligne déjà reprise)", ""]
         for ident, kept, dropped in result["duplicates"][:20]:
             lines.append(f"- {' / '.join(ident)} : gardée de {kept.get('title')}, écartée de {dropped.get('title')}")

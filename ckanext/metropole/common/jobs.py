@@ -63,6 +63,26 @@ def enqueue_package_validation(package_id: str) -> None:
                    rq_kwargs={"timeout": 1800})
 
 
+def enqueue_forget(package_id: str) -> None:
+    tk.enqueue_job(forget_package, [package_id], title=f"metropole: retrait {package_id}",
+                   rq_kwargs={"timeout": 600})
+
+
+def forget_package(package_id: str) -> list[str]:
+    """Rebuild the consolidations a deleted dataset contributed to."""
+    try:
+        package = tk.get_action("package_show")(site_context(), {"id": package_id})
+    except tk.ObjectNotFound:
+        return []
+    if is_consolidated(package):
+        return []
+    commons = sorted({c.id for c in (catalogue.resolve(r.get("conforms_to") or "")
+                                     for r in package.get("resources", [])) if c})
+    for common_id in commons:
+        enqueue_consolidation(common_id)
+    return commons
+
+
 def enqueue_validation(resource_id: str) -> None:
     tk.enqueue_job(validate_resource, [resource_id], title=f"metropole: validation {resource_id}",
                    rq_kwargs={"timeout": 900})

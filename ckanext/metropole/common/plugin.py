@@ -49,6 +49,12 @@ class CommonDatasetsPlugin(p.SingletonPlugin):
     def after_dataset_update(self, context, pkg_dict):
         self._maybe_validate(context, pkg_dict)
 
+    def after_dataset_delete(self, context, pkg_dict):
+        # A deleted commune dataset leaves the consolidations it fed (found from the deleted
+        # dataset, which CKAN keeps).
+        if not context.get("metropole_common_report"):
+            jobs.enqueue_forget(pkg_dict["id"])
+
     @staticmethod
     def _maybe_validate(context, pkg_dict):
         if context.get("metropole_common_report") or jobs.is_consolidated(pkg_dict):
