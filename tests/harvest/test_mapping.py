@@ -41,9 +41,9 @@ def test_themes_whole_labels_compound_labels_source_mapping_and_eu_codes():
     assert mapping.map_themes(["Divers"], config) == []
 
 
-def test_html_descriptions_become_text():
+def test_html_descriptions_become_markdown():
     assert mapping.html_to_text("<p>Un <b>jeu</b> &amp; deux</p><ul><li>a</li><li>b</li></ul>") == \
-        "Un jeu & deux\n\n- a\n\n- b"
+        "Un **jeu** & deux\n\n- a\n- b"
 
 
 def test_names_are_stable_prefixed_and_bounded():

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
+from markdownify import markdownify
 from slugify import slugify
 
 from ..dataset import vocabularies as v
@@ -26,17 +27,6 @@ def tables() -> dict:
     return {"licenses": {v.fold(str(k)): val for k, val in raw["licenses"].items()},
             "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()},
             "eu_themes": {v.fold(str(k)): val for k, val in raw.get("eu_themes", {}).items()}}
-
-
-@lru_cache(maxsize=1)
-def theme_keywords() -> dict[str, str]:
-    keywords = {}
-    for theme in v.themes():
-        keywords[v.fold(theme["id"])] = theme["id"]
-        keywords[v.fold(theme["label"])] = theme["id"]
-        for word in theme.get("keywords", []):
-            keywords[v.fold(word)] = theme["id"]
-    return keywords
 
 
 @dataclass
@@ -59,63 +49,151 @@ def map_license(raw: str, default: str) -> tuple[str, str | None]:
 
 
 def map_frequency(raw: str) -> str:
-    if not raw:
+    """An EU code, from a code, an EU or Dublin Core (purl.org/cld/freq) URI, an ISO 8601
+    repeating duration (DCAT-US "R/P1Y") or a label (French or English)."""
+    if not raw or not isinstance(raw, str):
         return ""
-    key = v.fold(raw)
+    key = v.fold(raw).rstrip("/")
     if key.upper() in v.frequencies():
         return key.upper()
-    if key.startswith(v.fold(v.EU_FREQUENCY)):
-        code = raw.rsplit("/", 1)[-1].upper()
-        return code if code in v.frequencies() else ""
-    return tables()["frequencies"].get(key, "")
+    if key in tables()["frequencies"]:
+        return tables()["frequencies"][key]
+    if key.startswith(("http://", "https://")) and "/" in key.split("://", 1)[1]:
+        return map_frequency(key.rsplit("/", 1)[-1])
+    return ""
+
+
+def singular(word: str) -> str:
+    """French plural folded: "dechets" -> "dechet", "reseaux" -> "reseau" (words of 4+ letters)."""
+    if len(word) > 3 and word.endswith(("s", "x")) and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+def theme_key(text: str) -> str:
+    """A label compared word by word, each word folded (accents, case, plural)."""
+    words = re.split(r"[\s'’_-]+", v.fold(text))
+    return " ".join(singular(w) for w in words if w)
+
+
+@lru_cache(maxsize=1)
+def theme_keywords() -> dict[str, str]:
+    keywords = {}
+    for theme in v.themes():
+        for word in (theme["id"], theme["label"], *theme.get("keywords", [])):
+            keywords[theme_key(word)] = theme["id"]
+    return keywords
+
+
+# Compound labels: "Mobilité et transports", "Citoyenneté / Institution", "Sports & loisirs"
+SPLIT_RE = re.compile(r"\s+(?:et|and|ou)\s+|[/,;&|>]", re.I)
+
+
+def theme_label(value: str) -> str:
+    """What a theme value says, URIs included: the label in Opendatasoft's
+    "…?refine.theme=Citoyenneté / Institution", the code of an EU data-theme URI."""
+    value = (value or "").strip()
+    if not value.startswith(("http://", "https://")):
+        return value
+    parts = urlsplit(value)
+    for key, values in parse_qs(parts.query).items():
+        if key.endswith("theme") and values:
+            return values[0]
+    return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
 
 
 def map_themes(labels: list[str], config: SourceConfig) -> list[str]:
-    """Whole labels first; then each part of a compound label (Opendatasoft's themes read
-    like "Transports, Déplacements")."""
+    """Whole labels first; then each part of a compound label (split on " et ", "/", ",",
+    ";", "&"), then the words of a part ("etat-civil" is first tried whole, as "etat civil")."""
     found = []
     keywords = theme_keywords()
 
     def lookup(text):
-        key = v.fold(text)
-        return config.theme_mapping.get(key) or keywords.get(key)
+        return config.theme_mapping.get(v.fold(text).strip()) or keywords.get(theme_key(text))
 
-    for label in labels:
-        themes = [lookup(label)] if lookup(label) else [lookup(part) for part in label.split(",")]
-        for theme in themes:
-            if theme and theme not in found:
-                found.append(theme)
+    def add(theme):
+        if theme and theme not in found:
+            found.append(theme)
+
+    for raw in labels:
+        label = theme_label(raw)
+        if lookup(label):
+            add(lookup(label))
+            continue
+        for part in SPLIT_RE.split(label):
+            if part.strip():
+                # then word by word: slug parts ("etat-civil") and words ("Réseaux de transport")
+                words = [w for w in re.split(r"[\s-]+", part) if len(w) > 3]
+                add(lookup(part) or next((lookup(w) for w in words if lookup(w)), None))
     if not found:  # coarse EU data-theme codes only when nothing finer matched
-        for label in labels:
-            theme = tables()["eu_themes"].get(v.fold(label))
-            if theme and theme not in found:
-                found.append(theme)
+        for raw in labels:
+            add(tables()["eu_themes"].get(v.fold(theme_label(raw))))
     return found
 
 
 def html_to_text(text: str) -> str:
-    """Opendatasoft descriptions are HTML: keep paragraphs and line breaks, drop tags."""
-    if "<" not in (text or ""):
-        return (text or "").strip()
-    text = re.sub(r"(?i)<br\s*/?>", "\n", text)
-    text = re.sub(r"(?i)</(p|div|li|h\d)>", "\n\n", text)
-    text = re.sub(r"(?i)<li[^>]*>", "- ", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = html.unescape(text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """Descriptions are often HTML (Opendatasoft, Word pastes with <o:p>, <br style=…>,
+    lists, &nbsp;): converted to Markdown by markdownify, which keeps paragraphs, line
+    breaks and list items apart instead of gluing them."""
+    text = text or ""
+    if "<" not in text and "&" not in text:
+        return text.strip()
+    converted = markdownify(text, heading_style="ATX", bullets="-", strip=["img", "script", "style"])
+    converted = converted.replace("\xa0", " ")
+    converted = re.sub(r"[ \t]+\n", "\n", converted)
+    return re.sub(r"\n{3,}", "\n\n", converted).strip()
 
 
 def clean_tag(word: str) -> str:
-    return re.sub(r"\s+", " ", TAG_RE.sub(" ", word)).strip()[:100]
+    tag = re.sub(r"\s+", " ", TAG_RE.sub(" ", word)).strip()[:100]
+    # DKAN and some portals shout their tags (ENVIRONNEMENT): one spelling per word; short
+    # capitals are acronyms (DAE, PLU, IRVE) and stay as they are
+    return tag.lower() if tag.isupper() and len(tag) > 4 else tag
+
+
+GENERIC_SEGMENTS = {"dataset", "datasets", "explore", "catalog", "catalogue", "data", "api", "id", "fr",
+                    "donnees", "jeux-de-donnees", "record", "records", "metadata", "home", "dcat", "items"}
+
+
+def readable_id(remote_id: str) -> str:
+    """The readable part of a URL-shaped identifier: its last meaningful path segment (or
+    query value), e.g. https://data.capatlantique.fr/explore/dataset/arbres/ -> arbres."""
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", remote_id, re.I):
+        return remote_id
+    parts = urlsplit(remote_id)
+    candidates = [unquote(x) for x in parts.path.split("/") if x]
+    candidates += [val for values in parse_qs(parts.query).values() for val in values]
+    for segment in reversed(candidates):
+        if slugify(segment) and slugify(segment) not in GENERIC_SEGMENTS:
+            return segment
+    return parts.hostname or remote_id
 
 
 def dataset_name(owner: str, remote_id: str) -> str:
     """Stable across runs (from the remote id, not the title) and prefixed by the owner
-    organisation, so two communes' datasets never collide."""
-    name = f"{owner}-{slugify(remote_id)}"
-    if len(name) > 100:
-        name = name[:91] + "-" + hashlib.sha1(remote_id.encode()).hexdigest()[:8]
-    return name
+    organisation, so two communes' datasets never collide. A URL-shaped identifier gives its
+    readable part plus a short hash of the whole URL (two URLs may end alike)."""
+    readable = readable_id(remote_id)
+    digest = hashlib.sha1(remote_id.encode()).hexdigest()
+    suffix = "" if readable == remote_id else "-" + digest[:6]
+    name = f"{owner}-{slugify(readable)}"
+    if len(name) + len(suffix) > 100:
+        name, suffix = name[:91], "-" + digest[:8]
+    return name + suffix
+
+
+def web_url(value: str) -> tuple[str, str | None]:
+    """A URL field as CKAN's url_validator accepts it: "www.example.org" is repaired into
+    https://www.example.org; free text ("hello") is dropped. Returns (url, note)."""
+    value = (value or "").strip()
+    if not value:
+        return "", None
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and " " not in value:
+        return value, None
+    if not parts.scheme and re.match(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?$", value):
+        return "https://" + value, f"adresse « {value} » complétée en https://{value}"
+    return "", f"adresse « {value[:80]} » invalide, ignorée"
 
 
 def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceConfig) -> Mapped:
@@ -123,6 +201,8 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
     license_id, license_note = map_license(remote.license, config.default_license)
     if license_note:
         notes.append(license_note)
+    elif not remote.license:
+        notes.append(f"aucune licence indiquée par la source : « {license_id} »")
     themes = map_themes(remote.themes + remote.keywords, config)
     if not themes:
         themes = [config.default_theme]
@@ -133,6 +213,9 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         tag = clean_tag(word)
         if len(tag) >= 2 and tag not in tags:
             tags.append(tag)
+    landing_page, landing_note = web_url(remote.landing_page)
+    if landing_note:
+        notes.append(f"page d'accueil : {landing_note}")
     dataset = {
         "name": dataset_name(owner["name"], remote.slug or remote.remote_id),
         "title": (remote.title or remote.remote_id).strip()[:500],
@@ -143,9 +226,9 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         "license_id": license_id,
         "frequency": map_frequency(remote.frequency),
         "communes": [owner["insee_code"]] if owner.get("insee_code") else [],
-        "url": remote.landing_page,
+        "url": landing_page,
         "harvest_portal": portal,
-        "harvest_landing_page": remote.landing_page,
+        "harvest_landing_page": landing_page,
         "temporal_start": (remote.temporal_start or "")[:10],
         "temporal_end": (remote.temporal_end or "")[:10],
         "resources": [

@@ -29,3 +29,17 @@ class RemoteDataset:
     temporal_start: str = ""
     temporal_end: str = ""
     resources: list[RemoteResource] = field(default_factory=list)
+
+
+@dataclass
+class Listing:
+    """How much of the catalogue was read, against what the source announces (ODS
+    total_count, CKAN count, udata total, Hydra totalItems). A listing is complete only
+    when both agree: otherwise nothing may be withdrawn."""
+    announced: int | None = None
+    read: int = 0
+    stopped: str = ""  # why reading stopped early, if it did
+
+    @property
+    def complete(self) -> bool:
+        return not self.stopped and (self.announced is None or self.read >= self.announced)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from itertools import zip_longest
 from urllib.parse import urlsplit
 
 import ckan.model as model
@@ -23,10 +24,13 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 from . import mapping, sourceconfig
 from .errors import HarvestError
 from .http import Client
+from .model import Listing
 from .protocols import ADAPTERS, detect
 
 log = logging.getLogger(__name__)
 HASH_KEY = "metropole_hash"
+WARNING_KEY = "metropole_warning"  # a note on a dataset that landed: shown, never counted as an error
+ESSENTIAL = {"id", "name", "title", "owner_org", "state"}
 
 
 def _site_user() -> str:
@@ -66,7 +70,8 @@ def gather(harvester, job) -> list[str]:
         owner = _owner(source_package)
         client = Client()
         adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
-        remotes = list(adapter.datasets(client, source.url, config))
+        listing = Listing()
+        remotes = list(adapter.datasets(client, source.url, config, listing))
     except (HarvestError, ValueError) as e:
         HarvestGatherError.create(f"Moissonnage interrompu, rien n'a été modifié ni retiré : {e}", job)
         return []
@@ -79,7 +84,7 @@ def gather(harvester, job) -> list[str]:
     previous = _previous(source.id)
     portal = _portal_name(source, source_package)
     now = dt.datetime.utcnow()
-    to_fetch, unchanged, seen = [], [], set()
+    to_fetch, unchanged, seen, new = [], [], set(), []
     for remote in remotes:
         if remote.remote_id in seen:
             continue  # a listing may repeat an item across pages
@@ -90,14 +95,28 @@ def gather(harvester, job) -> list[str]:
         if old and old[3] == digest and old[2] == "active":
             unchanged.append(remote.remote_id)
             continue
-        obj = HarvestObject(guid=remote.remote_id, job=job, content=json.dumps(
-            {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes}, ensure_ascii=False),
-            extras=[HarvestObjectExtra(key=HASH_KEY, value=digest)])
+        content = {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes}
+        if old is None:
+            new.append(content)
+        obj = HarvestObject(guid=remote.remote_id, job=job, extras=[HarvestObjectExtra(key=HASH_KEY, value=digest)])
         model.Session.add(obj)
-        to_fetch.append(obj)
+        to_fetch.append((obj, content))
 
+    gone = {guid: package_id for guid, (_, package_id, state, _) in previous.items()
+            if guid not in seen and package_id}
+    moved = _same_dataset_elsewhere(new, gone)
+    for obj, content in to_fetch:
+        obj.content = json.dumps(content, ensure_ascii=False)
+    to_fetch = [obj for obj, _ in to_fetch]
     vanished = [guid for guid, (_, package_id, state, _) in previous.items()
-                if guid not in seen and package_id and state == "active"]
+                if guid not in seen and package_id and state == "active" and package_id not in moved]
+    if not listing.complete:
+        # a short listing is not the catalogue: import what was read, withdraw nothing
+        HarvestGatherError.create(
+            f"Liste incomplète : la source annonce {listing.announced} jeux de données, {listing.read} lus"
+            + (f" ({listing.stopped})" if listing.stopped else "") + ". Les jeux lus sont importés ; aucun "
+            "jeu n'est retiré tant que la liste n'est pas complète.", job)
+        vanished = []
     active = sum(1 for (_, package_id, state, _) in previous.values() if package_id and state == "active")
     if vanished:
         share = len(vanished) / active if active else 1.0
@@ -122,8 +141,52 @@ def gather(harvester, job) -> list[str]:
     return [obj.id for obj in to_fetch]
 
 
+def _same_dataset_elsewhere(new: list[dict], gone: dict[str, str]) -> set[str]:
+    """Identity across a platform change (Opendatasoft API -> its DCAT export, CKAN -> udata):
+    a dataset listed under a new identifier with the landing page, or a distribution URL, of
+    one gone from the listing is the same dataset. Its content then names the package to
+    update (no duplicate, no withdraw-then-create). Returns the package ids taken over."""
+    if not new or not gone:
+        return set()
+    package_ids = set(gone.values())
+    by_url: dict[str, str] = {}
+    for package_id, url in (model.Session.query(model.PackageExtra.package_id, model.PackageExtra.value)
+                            .filter(model.PackageExtra.package_id.in_(package_ids),
+                                    model.PackageExtra.key == "harvest_landing_page",
+                                    model.PackageExtra.state == "active")):
+        if url:
+            by_url.setdefault(_url_key(url), package_id)
+    for package_id, url in (model.Session.query(model.Resource.package_id, model.Resource.url)
+                            .filter(model.Resource.package_id.in_(package_ids), model.Resource.state == "active")):
+        if url:
+            by_url.setdefault(_url_key(url), package_id)
+    taken = set()
+    for content in new:
+        dataset = content["dataset"]
+        urls = [dataset.get("harvest_landing_page")] + [r.get("url") for r in dataset.get("resources") or []]
+        match = next((by_url[_url_key(u)] for u in urls if u and _url_key(u) in by_url
+                      and by_url[_url_key(u)] not in taken), None)
+        if match:
+            taken.add(match)
+            content["same_as"] = match
+    return taken
+
+
+def _url_key(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}?{parts.query}"
+
+
 def fetch(harvest_object) -> bool:
     return True
+
+
+def job_warnings(job_id: str, limit: int = 200) -> list[str]:
+    """The notes on datasets that landed in a job (warnings, not errors), for its page."""
+    return [value for (value,) in model.Session.query(HarvestObjectExtra.value)
+            .join(HarvestObject, HarvestObject.id == HarvestObjectExtra.harvest_object_id)
+            .filter(HarvestObject.harvest_job_id == job_id, HarvestObjectExtra.key == WARNING_KEY)
+            .order_by(HarvestObjectExtra.value).limit(limit)]
 
 
 def _error(harvest_object, message: str) -> bool:
@@ -150,6 +213,14 @@ def import_object(harvest_object):
         return True
 
     dataset = content["dataset"]
+    if previous is None and content.get("same_as"):
+        # the same dataset under a new remote identifier: its old object hands over
+        previous = (model.Session.query(HarvestObject)
+                    .filter(HarvestObject.package_id == content["same_as"], HarvestObject.current.is_(True),
+                            HarvestObject.harvest_source_id == harvest_object.harvest_source_id).first())
+        if previous is not None:
+            existing = model.Package.get(content["same_as"])
+            dataset = {**dataset, "name": existing.name if existing else dataset["name"]}
     package_id = previous.package_id if previous else None
     if package_id is None:
         existing = model.Package.get(dataset["name"])
@@ -158,6 +229,31 @@ def import_object(harvest_object):
                 return _error(harvest_object, f"L'adresse « {dataset['name']} » est déjà prise par un jeu de données "
                                               "qui ne vient pas de cette source : rien n'a été écrasé.")
             package_id = existing.id
+    notes = list(content.get("notes") or [])
+    for _ in range(2):
+        try:
+            _save(harvest_object, previous, package_id, dataset, context)
+            break
+        except tk.ValidationError as e:
+            model.Session.rollback()  # the previous object stays the current one
+            details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                for k, v in e.error_dict.items())
+            repaired, dropped = _without_invalid(dataset, e.error_dict)
+            if not dropped:
+                return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma : {details}")
+            # one bad secondary field never costs the dataset: drop it, say so, save again
+            notes.append(f"champ(s) invalide(s) ignoré(s) : {details}")
+            dataset = repaired
+    else:
+        return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma.")
+    for note in notes:
+        model.Session.add(HarvestObjectExtra(harvest_object_id=harvest_object.id, key=WARNING_KEY,
+                                             value=f"« {dataset.get('title')} » : {note}"))
+    model.Session.commit()
+    return True
+
+
+def _save(harvest_object, previous, package_id, dataset, context) -> None:
     # As ckanext-harvest's own harvesters do: this object is the current one and carries the
     # package id *before* package_create/update, so that the harvest plugin's index hook
     # (before_dataset_index) finds it and indexes harvest_source_id / harvest_object_id /
@@ -165,28 +261,41 @@ def import_object(harvest_object):
     if previous is not None:
         previous.current = False
     if package_id is None:
-        dataset = {**dataset, "id": model.types.make_uuid()}
+        dataset = {**dataset, "id": dataset.get("id") or model.types.make_uuid()}
     harvest_object.package_id = package_id or dataset["id"]
     harvest_object.current = True
     harvest_object.add()
     # the package row does not exist yet for a creation: check the foreign key at commit
     model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
     model.Session.flush()
-    try:
-        if package_id:
-            tk.get_action("package_update")(dict(context, allow_state_change=True),
-                                             {**dataset, "id": package_id, "state": "active"})
-        else:
-            tk.get_action("package_create")(context, dataset)
-    except tk.ValidationError as e:
-        model.Session.rollback()  # the previous object stays the current one
-        details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                            for k, v in e.error_dict.items())
-        return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma : {details}")
-    model.Session.commit()
-    for note in content.get("notes") or []:
-        HarvestObjectError.create(f"« {dataset.get('title')} » : {note}", harvest_object, "Import")
-    return True
+    if package_id:
+        tk.get_action("package_update")(dict(context, allow_state_change=True),
+                                         {**dataset, "id": package_id, "state": "active"})
+    else:
+        tk.get_action("package_create")(dict(context), dataset)
+
+
+def _without_invalid(dataset: dict, errors: dict) -> tuple[dict, list[str]]:
+    """The dataset without the secondary fields the schema refused (a resource whose URL is
+    refused is dropped whole). Nothing is dropped when an essential field is at fault."""
+    if set(errors) & ESSENTIAL:
+        return dataset, []
+    repaired, dropped = dict(dataset), []
+    for key, value in errors.items():
+        if key == "resources" and isinstance(value, list):
+            resources = []
+            for resource, resource_errors in zip_longest(dataset.get("resources") or [], value[:len(
+                    dataset.get("resources") or [])], fillvalue={}):
+                if not resource_errors:
+                    resources.append(resource)
+                elif "url" not in resource_errors:
+                    resources.append({k: v for k, v in resource.items() if k not in resource_errors})
+                dropped.extend(f"resources.{k}" for k in resource_errors or {})
+            repaired["resources"] = resources
+        elif key in repaired:
+            repaired.pop(key)
+            dropped.append(key)
+    return repaired, dropped
 
 
 def _owned_by_source(package_id: str, source_id: str) -> bool:

@@ -11,11 +11,19 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     """metropole_harvester: the ``intercommunal`` harvest source type (ckanext-harvest)."""
 
     p.implements(IHarvester)
+    p.implements(p.IConfigurer)
+    p.implements(p.ITemplateHelpers)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+
+    def get_helpers(self):
+        return {"metropole_harvest_job_warnings": pipeline.job_warnings}
 
     def info(self):
         return {
             "name": "intercommunal",
-            "title": "Portail d'une commune (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT)",
+            "title": "Portail d'une commune (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT, CSW)",
             "description": "Moissonne le portail open data d'une commune dans l'organisation de la commune ; "
                            "le protocole est reconnu à partir de l'adresse du portail.",
             "form_config_interface": "Text",

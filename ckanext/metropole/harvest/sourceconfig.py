@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..dataset import vocabularies as v
 
-PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat")
+PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat", "csw")
 KEYS = {"protocol", "publisher", "organization", "theme_mapping", "default_license", "default_theme",
         "max_withdrawal_ratio"}
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ..errors import HarvestError
-from . import ckan, dcat, opendatasoft, udata
+from . import ckan, csw, dcat, opendatasoft, udata
 
-ADAPTERS = {a.NAME: a for a in (opendatasoft, ckan, udata, dcat)}
+ADAPTERS = {a.NAME: a for a in (opendatasoft, ckan, udata, csw, dcat)}
 
 
 def detect(client, root: str):
@@ -16,6 +16,6 @@ def detect(client, root: str):
                 return adapter
         except HarvestError as e:
             reasons.append(f"{adapter.NAME} : {e}")
-    raise HarvestError(f"Aucun protocole reconnu à l'adresse {root} (Opendatasoft, CKAN/DKAN, udata, DCAT). "
+    raise HarvestError(f"Aucun protocole reconnu à l'adresse {root} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
                        "Indiquez-le dans la configuration (\"protocol\")."
                        + (" Détail : " + " ; ".join(reasons) if reasons else ""))

@@ -1,8 +1,9 @@
 """CKAN and DKAN Action API: package_search paged by rows/start; DKAN's quirks handled."""
 from __future__ import annotations
 
+from .. import mapping
 from ..errors import HarvestError
-from ..model import RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource
 
 NAME = "ckan"
 ROWS = 100
@@ -28,7 +29,7 @@ def detect(client, root: str) -> bool:
         return isinstance(_action(client, root, "package_list"), list)
 
 
-def _search(client, root: str, config):
+def _search(client, root: str, config, listing: Listing):
     start, total = 0, None
     fq = f'organization:"{config.organization}"' if config.organization else ""
     while total is None or start < total:
@@ -38,23 +39,48 @@ def _search(client, root: str, config):
         result = _action(client, root, "package_search", params)
         if not isinstance(result, dict) or not isinstance(result.get("results"), list):
             raise HarvestError("Réponse inattendue de package_search (count et results attendus).")
-        total = result.get("count", 0)
+        total = listing.announced = result.get("count", 0) if isinstance(result.get("count"), int) else 0
         if not result["results"] and start < total:
-            raise HarvestError(f"Catalogue CKAN incomplet : {start} jeux lus sur {total} annoncés.")
+            listing.stopped = f"page vide à start={start}"  # short listing: nothing withdrawn
+            return
         yield from result["results"]
+        listing.read += len(result["results"])
         start += ROWS
 
 
-def _dkan_listing(client, root: str, config):
+def _dkan_listing(client, root: str, config, listing: Listing):
     """DKAN 7 lacks package_search: package_list, then package_show (which returns a list)."""
-    for name in _action(client, root, "package_list"):
+    names = _action(client, root, "package_list")
+    listing.announced, listing.read = len(names), 0
+    seen_owners, kept = set(), 0
+    for name in names:
         result = _action(client, root, "package_show", {"id": name})
         package = result[0] if isinstance(result, list) and result else result
         if not isinstance(package, dict):
             raise HarvestError(f"package_show de {name} : réponse inattendue.")
-        if config.organization and (package.get("organization") or {}).get("name") != config.organization:
+        listing.read += 1
+        owners = _owners(package)
+        seen_owners.update(owners)
+        if config.organization and config.organization.lower() not in owners:
             continue
+        kept += 1
         yield package
+    if config.organization and names and not kept:
+        # never an empty harvest without a word: say which publishers the portal has
+        raise HarvestError(f"Aucun jeu de l'organisation « {config.organization} » sur ce portail DKAN "
+                           f"({len(names)} jeux lus). Organisations ou groupes vus : "
+                           f"{', '.join(sorted(seen_owners)[:15]) or 'aucun'}.")
+
+
+def _owners(package: dict) -> set[str]:
+    """Who publishes a package: its organisation, or DKAN's groups named "group/<name>"."""
+    owners = set()
+    for owner in [package.get("organization")] + list(package.get("groups") or []):
+        if isinstance(owner, dict):
+            for key in ("name", "title"):
+                if isinstance(owner.get(key), str) and owner[key]:
+                    owners.add(owner[key].lower().removeprefix("group/"))
+    return owners
 
 
 def to_remote(package: dict, root: str) -> RemoteDataset:
@@ -65,7 +91,8 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
     themes = package.get("theme") or extras.get("theme") or []
     if isinstance(themes, str):
         themes = [themes]
-    groups = [g.get("title") or g.get("name") for g in package.get("groups") or [] if isinstance(g, dict)]
+    groups = [g.get("title") or (g.get("name") or "").removeprefix("group/")
+              for g in package.get("groups") or [] if isinstance(g, dict)]
     return RemoteDataset(
         remote_id=str(ident),
         slug=package.get("name") or "",
@@ -74,7 +101,10 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
         themes=[*themes, *[g for g in groups if g]],
         keywords=[t.get("display_name") or t.get("name") for t in package.get("tags") or []
                   if isinstance(t, dict) and (t.get("name") or t.get("display_name"))],
-        license=package.get("license_id") or package.get("license_url") or package.get("license_title") or "",
+        # DKAN 7 may give the licence only as a URL in license_title: the first that maps wins
+        license=next((x for x in (package.get("license_id"), package.get("license_url"), package.get("license_title"))
+                      if isinstance(x, str) and x and mapping.map_license(x, "")[0]),
+                     package.get("license_id") or package.get("license_title") or ""),
         frequency=package.get("frequency") or extras.get("frequency") or "",
         modified=package.get("metadata_modified") or "",
         landing_page=root.rstrip("/") + f"/dataset/{package.get('name') or ident}",
@@ -88,12 +118,12 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
     )
 
 
-def datasets(client, root: str, config):
+def datasets(client, root: str, config, listing: Listing):
     try:
-        listing = list(_search(client, root, config))
+        packages = list(_search(client, root, config, listing))
     except HarvestError as e:
         if e.status not in (400, 404):  # only a missing package_search means DKAN
             raise
-        listing = list(_dkan_listing(client, root, config))
-    for package in listing:
+        packages = list(_dkan_listing(client, root, config, listing))
+    for package in packages:
         yield to_remote(package, root)

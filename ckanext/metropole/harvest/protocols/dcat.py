@@ -4,8 +4,11 @@ from __future__ import annotations
 import json
 import re
 
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from ...resources import config_dir
 from ..errors import HarvestError
-from ..model import RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource
 
 NAME = "dcat"
 MAX_PAGES = 1000
@@ -17,6 +20,48 @@ FORMATS = {
 }
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
 ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
+# JSON-LD contexts shipped with the package: never fetched (ArcGIS Hub's DCAT-US 1.1 data.json
+# names this one). Any other remote context is fetched only through the guarded client.
+KNOWN_CONTEXTS = {
+    "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
+    "http://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
+}
+MAX_CONTEXTS = 5
+
+
+def _context(client, url: str, fetched: dict):
+    if url in KNOWN_CONTEXTS:
+        with open(config_dir() / "jsonld" / KNOWN_CONTEXTS[url], encoding="utf-8") as f:
+            return json.load(f)["@context"]
+    if url not in fetched:
+        if len(fetched) >= MAX_CONTEXTS:
+            raise HarvestError(f"Trop de contextes JSON-LD distants (plus de {MAX_CONTEXTS}) : {url} refusé.")
+        try:
+            document = client.get(url, accept="application/ld+json, application/json").json()
+        except HarvestError as e:
+            raise HarvestError(f"Contexte JSON-LD {url} inaccessible : {e}")
+        if not isinstance(document, dict) or "@context" not in document:
+            raise HarvestError(f"Contexte JSON-LD {url} invalide (pas de « @context »).")
+        fetched[url] = document["@context"]
+    return fetched[url]
+
+
+def _inline_contexts(client, node, fetched: dict):
+    """Replace every remote "@context" by its content, so that rdflib never fetches one
+    itself (outside the guarded client: no size, time or address bound)."""
+    if isinstance(node, list):
+        return [_inline_contexts(client, x, fetched) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "@context":
+            items = value if isinstance(value, list) else [value]
+            items = [_context(client, x, fetched) if isinstance(x, str) else x for x in items]
+            out[key] = items if isinstance(value, list) else items[0]
+        else:
+            out[key] = _inline_contexts(client, value, fetched)
+    return out
 
 
 def _format(response) -> str:
@@ -30,15 +75,19 @@ def _format(response) -> str:
     raise HarvestError(f"Type de contenu non RDF à {response.url} : « {response.content_type or 'inconnu'} ».")
 
 
-def _parser(response):
+def _parser(client, response):
     from ckanext.dcat.processors import RDFParser, RDFParserException
 
     if ENTITY_RE.search(response.body[:65536]):
         # no DTD, no entity: refuses "billion laughs" and external entity expansion
         raise HarvestError(f"Document RDF refusé à {response.url} : déclaration DOCTYPE/ENTITY interdite.")
+    fmt = _format(response)
+    body = response.body
+    if fmt == "json-ld":
+        body = json.dumps(_inline_contexts(client, response.json(), {}))
     parser = RDFParser()
     try:
-        parser.parse(response.body, _format=_format(response))
+        parser.parse(body, _format=fmt)
     except RDFParserException as e:
         raise HarvestError(f"RDF illisible à {response.url} : {str(e)[:200]}")
     return parser
@@ -48,25 +97,70 @@ def detect(client, root: str) -> bool:
     response = client.get(root, accept=ACCEPT)
     if response.content_type not in FORMATS and not re.search(r"\.(ttl|rdf|jsonld|xml)$", response.url):
         return False
-    return any(True for _ in _parser(response).datasets())
+    return any(True for _ in _parser(client, response).datasets())
 
 
-def _pages(client, root: str):
+def _labels(graph) -> dict[str, str]:
+    """skos:prefLabel / rdfs:label of the concepts a catalogue describes (French first)."""
+    labels: dict[str, str] = {}
+    for predicate in (RDFS.label, SKOS.prefLabel):  # prefLabel wins
+        for subject, label in graph.subject_objects(predicate):
+            if getattr(label, "language", None) in (None, "", "fr") or str(subject) not in labels:
+                labels[str(subject)] = str(label)
+    return labels
+
+
+def _total_items(graph):
+    from ckanext.dcat.processors import HYDRA, SUPPORTED_PAGINATION_COLLECTION_DESIGNS
+
+    for design in SUPPORTED_PAGINATION_COLLECTION_DESIGNS:
+        for node in graph.subjects(RDF.type, design):
+            for value in graph.objects(node, HYDRA.totalItems):
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+    return None
+
+
+def _pages(client, root: str, listing: Listing):
     url = root
     seen = set()
     for _ in range(MAX_PAGES):
         if url in seen:
             raise HarvestError(f"Pagination Hydra en boucle à {url}.")
         seen.add(url)
-        parser = _parser(client.get(url, accept=ACCEPT))
+        parser = _parser(client, client.get(url, accept=ACCEPT))
         page = list(parser.datasets())
         if not page and len(seen) == 1:
             raise HarvestError(f"Aucun jeu de données dans le catalogue DCAT {url} : rien n'est retiré.")
+        total = _total_items(parser.g)
+        if total is not None:
+            listing.announced = total
+        labels = _labels(parser.g)
+        for ref, dataset in zip(parser._datasets(), page):  # the same walk of the same graph
+            dataset["_labels"] = labels
+            # a licence stated on the dataset itself (DCAT-US, many DCAT-AP exports): the
+            # profiles only read the distributions'
+            dataset["_license"] = str(parser.g.value(ref, DCTERMS.license) or "")
         yield from page
+        listing.read += len(page)
         url = parser.next_page()
         if not url:
             return
     raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination Hydra sans fin à {root}.")
+
+
+def _as_list(value) -> list:
+    """ckanext-dcat hands lists over as JSON text in extras ("[\"http://…/EDUC\"]")."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if value in (None, ""):
+        return []
+    return [str(x) for x in value if x] if isinstance(value, list) else [str(value)]
 
 
 def _extras(dataset: dict) -> dict:
@@ -78,18 +172,13 @@ def to_remote(dataset: dict) -> RemoteDataset:
     remote_id = dataset.get("uri") or extras.get("uri") or dataset.get("identifier") or extras.get("identifier")
     if not remote_id:
         raise HarvestError(f"Jeu DCAT sans URI ni identifiant : « {dataset.get('title', '?')} ».")
-    themes = dataset.get("theme") or extras.get("theme") or []
-    if isinstance(themes, str):
-        themes = [themes]
-    # EU data-theme URIs carry no French label: keep the last path part (GOVE, TRAN…)
-    themes = [t.rsplit("/", 1)[-1] for t in themes]
+    labels = dataset.get("_labels") or {}
+    # a concept's label when the catalogue gives one; otherwise the URI itself, read by
+    # mapping.theme_label (EU data-theme code, Opendatasoft's "?refine.theme=…")
+    themes = [labels.get(t, t) for t in _as_list(dataset.get("theme") or extras.get("theme"))]
     resources = []
     for r in dataset.get("resources") or []:
-        conforms = r.get("conforms_to") or ""
-        if isinstance(conforms, str) and conforms.startswith("["):
-            conforms = json.loads(conforms)  # ckanext-dcat hands lists over as JSON text
-        if isinstance(conforms, list):
-            conforms = conforms[0] if conforms else ""
+        conforms = (_as_list(r.get("conforms_to")) or [""])[0]
         resources.append(RemoteResource(url=r.get("url") or r.get("download_url") or r.get("access_url") or "",
                                         name=r.get("name") or "", format=r.get("format") or "",
                                         description=r.get("description") or "", conforms_to=conforms))
@@ -102,16 +191,18 @@ def to_remote(dataset: dict) -> RemoteDataset:
         themes=themes,
         keywords=[t.get("name") for t in dataset.get("tags") or [] if isinstance(t, dict) and t.get("name")],
         license=dataset.get("license_id") or dataset.get("license_url") or extras.get("license") or
+        dataset.get("_license") or
         next((r.get("license") for r in dataset.get("resources") or [] if r.get("license")), "") or "",
         frequency=dataset.get("frequency") or extras.get("frequency") or "",
         modified=dataset.get("modified") or extras.get("modified") or "",
-        landing_page=dataset.get("url") or extras.get("landing_page") or str(remote_id),
+        landing_page=dataset.get("url") or extras.get("landing_page") or
+        (str(remote_id) if str(remote_id).startswith(("http://", "https://")) else ""),
         temporal_start=temporal.get("start") or extras.get("temporal_start") or "",
         temporal_end=temporal.get("end") or extras.get("temporal_end") or "",
         resources=resources,
     )
 
 
-def datasets(client, root: str, config):
-    for dataset in _pages(client, root):
+def datasets(client, root: str, config, listing: Listing):
+    for dataset in _pages(client, root, listing):
         yield to_remote(dataset)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import HarvestError
-from ..model import RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource
 
 NAME = "opendatasoft"
 API = "/api/explore/v2.1"
@@ -16,32 +16,35 @@ def detect(client, root: str) -> bool:
     return isinstance(data, dict) and "total_count" in data and isinstance(data.get("results"), list)
 
 
-def _listing(client, root: str):
+def _listing(client, root: str, listing: Listing):
     base = root.rstrip("/") + API + "/catalog"
     first = client.get(base + "/datasets", params={"limit": PAGE, "offset": 0}).json()
     total = first.get("total_count")
     if not isinstance(total, int) or not isinstance(first.get("results"), list):
         raise HarvestError(f"Réponse inattendue du catalogue Opendatasoft {base}/datasets "
                            "(total_count et results attendus).")
+    listing.announced = total
     if total >= OFFSET_LIMIT:
         # the paged listing cannot go that far: one export of the whole catalogue
         exported = client.get(base + "/exports/json").json()
         if not isinstance(exported, list):
             raise HarvestError(f"Export du catalogue Opendatasoft invalide : {base}/exports/json")
+        listing.read = len(exported)
         yield from exported
         return
     yield from first["results"]
-    seen = len(first["results"])
+    seen = listing.read = len(first["results"])
     offset = PAGE
     while offset < total:
         page = client.get(base + "/datasets", params={"limit": PAGE, "offset": offset}).json()
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
             raise HarvestError(f"Page invalide du catalogue Opendatasoft (offset {offset}).")
-        if not results:
-            raise HarvestError(f"Catalogue Opendatasoft incomplet : {seen} jeux lus sur {total} annoncés.")
+        if not results:  # a short listing: what was read is imported, nothing withdrawn
+            listing.stopped = f"page vide à l'offset {offset}"
+            return
         yield from results
-        seen += len(results)
+        seen = listing.read = seen + len(results)
         offset += PAGE
 
 
@@ -50,45 +53,64 @@ def _as_list(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    return [str(x) for x in value if x]
+    if isinstance(value, list):
+        return [str(x) for x in value if x]
+    return [str(value)]
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        value = next((x for x in value if x), "")
+    return str(value).strip() if value not in (None, "") else ""
 
 
 def to_remote(item: dict, root: str) -> RemoteDataset:
+    """Every metadata template that carries our fields is read: ``default`` (title,
+    description, theme, keyword, license…), ``dcat`` (accrualperiodicity, temporal coverage,
+    conforms_to, creator, contact), ``inspire`` (INSPIRE themes). Any template and any field
+    may be null."""
     dataset_id = item.get("dataset_id")
     if not dataset_id:
         raise HarvestError("Jeu Opendatasoft sans dataset_id.")
-    meta = (item.get("metas") or {}).get("default") or {}
+    metas = item.get("metas") or {}
+    meta = metas.get("default") or {}
+    dcat = metas.get("dcat") or {}
+    inspire = metas.get("inspire") or {}
     base = root.rstrip("/") + API + f"/catalog/datasets/{dataset_id}"
+    conforms = _text(dcat.get("conforms_to"))
     resources = []
     if item.get("has_records", True):
         features = item.get("features") or []
         for fmt, label in EXPORTS:
             if fmt in ("geojson", "shp") and "geo" not in features:
                 continue
-            resources.append(RemoteResource(url=f"{base}/exports/{fmt}", name=f"Export {label}", format=label))
+            resources.append(RemoteResource(url=f"{base}/exports/{fmt}", name=f"Export {label}", format=label,
+                                            conforms_to=conforms if fmt == "csv" else ""))
     for attachment in item.get("attachments") or []:
-        attachment_id = attachment.get("id")
+        attachment_id = (attachment or {}).get("id")
         if attachment_id:
             resources.append(RemoteResource(url=f"{base}/attachments/{attachment_id}",
                                             name=attachment.get("title") or attachment_id,
                                             format=(attachment.get("mimetype") or "").split("/")[-1]))
     return RemoteDataset(
         remote_id=dataset_id,
-        title=meta.get("title") or dataset_id,
-        notes=meta.get("description") or "",
-        themes=_as_list(meta.get("theme")),
+        title=_text(meta.get("title")) or dataset_id,
+        notes=_text(meta.get("description")),
+        themes=_as_list(meta.get("theme")) + _as_list(inspire.get("theme")),
         keywords=_as_list(meta.get("keyword")),
-        license=meta.get("license_url") or meta.get("license") or "",
-        frequency=meta.get("update_frequency") or "",
-        modified=meta.get("modified") or "",
+        license=_text(meta.get("license_url")) or _text(meta.get("license")),
+        frequency=_text(dcat.get("accrualperiodicity")) or _text(meta.get("update_frequency")),
+        modified=_text(meta.get("modified")),
         landing_page=root.rstrip("/") + f"/explore/dataset/{dataset_id}/",
-        publisher=meta.get("publisher") or "",
+        publisher=_text(meta.get("publisher")) or _text(dcat.get("creator")),
+        temporal_start=_text(dcat.get("temporal_coverage_start_date")),
+        temporal_end=_text(dcat.get("temporal_coverage_end_date")),
         resources=resources,
     )
 
 
-def datasets(client, root: str, config):
-    for item in _listing(client, root):
+def datasets(client, root: str, config, listing: Listing):
+    for item in _listing(client, root, listing):
         remote = to_remote(item, root)
         if config.publisher and remote.publisher != config.publisher:
             continue

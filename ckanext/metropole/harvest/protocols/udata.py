@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from ..errors import HarvestError
-from ..model import RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource
 
 NAME = "udata"
 PAGE_SIZE = 100
@@ -16,24 +16,31 @@ def detect(client, root: str) -> bool:
     return isinstance(data, dict) and "id" in data and "title" in data
 
 
-def _pages(client, root: str, config):
+def _pages(client, root: str, config, listing: Listing):
     if not config.organization:
         raise HarvestError("Pour une source udata (data.gouv.fr), indiquez l'organisation à lire : "
                            "{\"organization\": \"<identifiant ou slug>\"}.")
     url = root.rstrip("/") + f"/api/1/organizations/{config.organization}/datasets/"
     params = {"page": 1, "page_size": PAGE_SIZE}
-    seen, total = 0, None
     for _ in range(MAX_PAGES):
         page = client.get(url, params=params).json()
+        if isinstance(page, list):
+            # the older API answered a bare list, without paging: the whole listing at once
+            listing.read = len(page)
+            yield from (item for item in page if isinstance(item, dict))
+            return
         if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            raise HarvestError(f"Réponse inattendue de {url} (data et next_page attendus).")
-        total = page.get("total", total)
+            raise HarvestError(f"Réponse inattendue de {url} : une liste de jeux, ou un objet avec data et "
+                               "next_page, est attendue.")
+        if isinstance(page.get("total"), int):
+            listing.announced = page["total"]
         yield from page["data"]
-        seen += len(page["data"])
+        listing.read += len(page["data"])
         next_page = page.get("next_page")
         if not next_page:
-            if isinstance(total, int) and seen < total:
-                raise HarvestError(f"Catalogue udata incomplet : {seen} jeux lus sur {total} annoncés.")
+            return
+        if not page["data"]:
+            listing.stopped = f"page vide ({url})"
             return
         url, params = urljoin(url, next_page), None
     raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination udata sans fin à {url}.")
@@ -67,6 +74,6 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
     )
 
 
-def datasets(client, root: str, config):
-    for item in _pages(client, root, config):
+def datasets(client, root: str, config, listing: Listing):
+    for item in _pages(client, root, config, listing):
         yield to_remote(item, root)

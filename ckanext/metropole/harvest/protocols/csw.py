@@ -1,0 +1,152 @@
+"""CSW 2.0.2 catalogues (GeoNetwork: data.grandlyon.com, regional platforms), ISO 19139 records.
+
+OWSLib speaks CSW (GetCapabilities, GetRecords requests and responses, OGC exceptions) but
+its HTTP goes through our guarded client (size, time, address bounds); each ISO 19139 record
+is read by ckanext-spatial's ISODocument, as its own CSW harvester does. Paged by
+startPosition/nextRecord; the listing is complete when it matches numberOfRecordsMatched.
+"""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from urllib.parse import urlencode
+
+from lxml import etree
+from owslib import ows
+from owslib.catalogue import csw2
+from owslib.util import bind_url, nspath_eval
+
+from .. import mapping
+from ..errors import HarvestError
+from ..model import Listing, RemoteDataset, RemoteResource
+
+NAME = "csw"
+PAGE = 50
+MAX_PAGES = 1000
+GMD = "http://www.isotc211.org/2005/gmd"
+ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
+# no DTD, no entity, no network: a catalogue answer cannot make us read anything else
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+CSW_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in (
+    "ows:ExceptionReport", "csw:Capabilities", "csw:GetRecordsResponse", "csw:GetRecordByIdResponse")}
+
+
+class GuardedCSW(csw2.CatalogueServiceWeb):
+    """OWSLib's CSW client whose requests go through the harvester's guarded client (GET)."""
+
+    def __init__(self, url: str, client):
+        self._client = client
+        super().__init__(url, skip_caps=False)
+
+    def _invoke(self):
+        if not isinstance(self.request, str):  # OWSLib would POST: we only send KVP GETs
+            raise HarvestError("Requête CSW non prise en charge (seules les requêtes GET sont envoyées).")
+        self.request = bind_url(self.url) + self.request
+        self.response = self._client.get(self.request, accept="application/xml, text/xml").body
+        if ENTITY_RE.search(self.response[:65536]):
+            raise HarvestError(f"Réponse CSW refusée ({self.url}) : déclaration DOCTYPE/ENTITY interdite.")
+        try:
+            self._exml = etree.parse(BytesIO(self.response), PARSER)
+        except etree.XMLSyntaxError as e:
+            raise HarvestError(f"Réponse CSW illisible à {self.url} : {str(e)[:160]}")
+        if self._exml.getroot().tag not in CSW_ROOTS:
+            raise HarvestError(f"{self.url} ne répond pas comme un catalogue CSW (racine "
+                               f"« {etree.QName(self._exml.getroot()).localname} »).")
+        if self._exml.find(nspath_eval("ows:Exception", csw2.namespaces)) is not None:
+            report = ows.ExceptionReport(self._exml, self.owscommon.namespace)
+            raise HarvestError(f"Le catalogue CSW {self.url} a répondu par une erreur : {report}")
+        self.exceptionreport = None
+
+    def iso_page(self, start: int, size: int):
+        """One GetRecords page of full ISO 19139 records: (records, matched, returned, next)."""
+        self.request = urlencode({
+            "service": "CSW", "version": "2.0.2", "request": "GetRecords", "typeNames": "gmd:MD_Metadata",
+            "resultType": "results", "elementSetName": "full", "outputSchema": GMD,
+            "namespace": f"xmlns(gmd={GMD})", "startPosition": start, "maxRecords": size})
+        self._invoke()
+        results = self._exml.find(nspath_eval("csw:SearchResults", csw2.namespaces))
+        if results is None:
+            raise HarvestError(f"Réponse GetRecords sans SearchResults à {self.url}.")
+        records = results.findall(nspath_eval("gmd:MD_Metadata", csw2.namespaces))
+
+        def number(name):
+            value = results.get(name)
+            return int(value) if value and value.strip().lstrip("-").isdigit() else None
+
+        return records, number("numberOfRecordsMatched"), number("numberOfRecordsReturned"), number("nextRecord")
+
+
+def detect(client, root: str) -> bool:
+    try:
+        csw = GuardedCSW(root, client)
+    except HarvestError as e:
+        if e.status is not None:
+            return False
+        raise
+    return any(op.name == "GetRecords" for op in getattr(csw, "operations", []))
+
+
+def _pages(client, root: str, listing: Listing):
+    csw = GuardedCSW(root, client)
+    start = 1
+    for _ in range(MAX_PAGES):
+        records, matched, returned, following = csw.iso_page(start, PAGE)
+        if matched is not None:
+            listing.announced = matched
+        yield from records
+        listing.read += len(records)
+        if not records or not following or following <= start or (matched and following > matched):
+            return
+        start = following
+    raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination CSW sans fin à {root}.")
+
+
+def _first(values):
+    return next((v for v in values or [] if v), "")
+
+
+def to_remote(record, root: str) -> RemoteDataset:
+    from ckanext.spatial.harvested_metadata import ISODocument
+
+    values = ISODocument(xml_tree=record).read_values()
+    guid = values.get("guid")
+    if not guid:
+        raise HarvestError(f"Fiche ISO sans identifiant (fileIdentifier) : « {values.get('title') or '?'} ».")
+    constraints = (values.get("limitations-on-public-access") or []) + (values.get("use-constraints") or [])
+    licence = next((c for c in constraints if mapping.map_license(c, "")[0]), _first(constraints)[:200])
+    resources = []
+    for locator in values.get("resource-locator") or []:
+        protocol = locator.get("protocol") or ""
+        resources.append(RemoteResource(
+            url=locator.get("url") or "", name=locator.get("name") or locator.get("description") or "",
+            description=locator.get("description") or "",
+            format=protocol.split(":")[-1].split("-")[0] if protocol.startswith("OGC:") else ""))
+    organisations = values.get("responsible-organisation") or []
+    record_url = bind_url(root) + urlencode({"service": "CSW", "version": "2.0.2", "request": "GetRecordById",
+                                            "id": guid, "outputSchema": GMD, "elementSetName": "full"})
+    return RemoteDataset(
+        remote_id=guid,
+        title=values.get("title") or guid,
+        notes=values.get("abstract") or "",
+        themes=list(values.get("topic-category") or []) + list(values.get("keyword-inspire-theme") or []),
+        keywords=list(values.get("tags") or []),
+        license=licence,
+        frequency=values.get("frequency-of-update") or "",
+        modified=values.get("date-updated") or values.get("metadata-date") or "",
+        landing_page=record_url,
+        publisher=_first(o.get("organisation-name") for o in organisations),
+        temporal_start=values.get("temporal-extent-begin") and _first(values["temporal-extent-begin"]) or "",
+        temporal_end=values.get("temporal-extent-end") and _first(values["temporal-extent-end"]) or "",
+        resources=resources,
+    )
+
+
+def datasets(client, root: str, config, listing: Listing):
+    for record in _pages(client, root, listing):
+        level = record.find(nspath_eval("gmd:hierarchyLevel/gmd:MD_ScopeCode", csw2.namespaces))
+        if level is not None and level.get("codeListValue") == "service":
+            continue  # a service (WMS, WFS…) is not a dataset
+        remote = to_remote(record, root)
+        if config.publisher and remote.publisher != config.publisher:
+            continue
+        yield remote

@@ -1,0 +1,54 @@
+"""CSW (GeoNetwork), the fifth protocol: detected from GetCapabilities, paged by startPosition,
+ISO 19139 records read by ckanext-spatial. Shapes: fixtures/SOURCES.md."""
+from __future__ import annotations
+
+import pytest
+
+from ckan.tests import helpers
+
+from ckanext.metropole.harvest.protocols import csw
+
+from .conftest import harvested, package
+
+CSW = "/geonetwork/srv/fre/csw"
+XML = "application/xml"
+
+
+@pytest.fixture
+def catalogue(portal, monkeypatch):
+    monkeypatch.setattr(csw, "PAGE", 1)  # one record a page: the listing spans two pages
+    portal.add(CSW, fixture="csw/capabilities.xml", content_type=XML, query={"request": "GetCapabilities"})
+    portal.add(CSW, fixture="csw/records_1.xml", content_type=XML, query={"request": "GetRecords", "startPosition": 1})
+    portal.add(CSW, fixture="csw/records_2.xml", content_type=XML, query={"request": "GetRecords", "startPosition": 2})
+    return portal
+
+
+def test_geonetwork_catalogue_lands_every_record(catalogue, make_source, harvest):
+    source = make_source(catalogue.url + CSW, owner="cebazat")  # protocol detected
+    result = harvest(source)
+    assert result["gather_errors"] == [], result["gather_errors"]
+    assert result["stats"]["added"] == 2 and result["stats"]["errored"] == 0
+    cadastre = package("cebazat-955c3e47-411e-4969-b61b-3556d1b9f879")
+    assert cadastre["title"] == "Cadastre 2018 en Bretagne"
+    assert cadastre["frequency"] == "ANNUAL"  # MD_MaintenanceFrequencyCode "annually"
+    assert "urbanisme" in cadastre["theme"]  # planningCadastre / cadastre keywords
+    assert "http://www.cadastre.gouv.fr" in [r["url"] for r in cadastre["resources"]]
+    assert cadastre["notes"].startswith("Le plan du cadastre")
+    assert any("licence inconnue" in w for w in result["warnings"])  # "Usage libre sous réserve…"
+    found = helpers.call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"')
+    assert found["count"] == 2
+    requests = [r for r in catalogue.requests if "GetRecords" in r]
+    assert any("startPosition=2" in r for r in requests) and all("outputSchema=http" in r for r in requests)
+    assert harvest(source)["stats"]["not modified"] == 2
+
+
+def test_csw_exception_is_reported_and_loses_nothing(catalogue, make_source, harvest):
+    source = make_source(catalogue.url + CSW, owner="cebazat", config='{"protocol": "csw"}')
+    harvest(source)
+    catalogue.add(CSW, '<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" '
+                       'version="1.2.0"><ows:Exception exceptionCode="NoApplicableCode"><ows:ExceptionText>'
+                       'Index en maintenance</ows:ExceptionText></ows:Exception></ows:ExceptionReport>',
+                  content_type=XML, query={"request": "GetRecords", "startPosition": 2})
+    result = harvest(source)
+    assert any("a répondu par une erreur" in e and "rien n'a été modifié" in e for e in result["gather_errors"])
+    assert len(harvested("cebazat")) == 2

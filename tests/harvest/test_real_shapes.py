@@ -1,0 +1,210 @@
+"""Issue #9: what real portals answer (shapes in fixtures/SOURCES.md), harvested without loss.
+
+Each test names the defect class it covers: Opendatasoft metadata templates and nulls (4), HTML
+from Word (9), compound themes (5), short listings (6), notes are warnings (10), DCAT themes
+(2), bad secondary fields (7), URL-shaped identifiers (11), JSON-LD remote contexts (3), the
+older udata API (8).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ckan.tests import factories, helpers
+
+from .conftest import ODS, harvested, package, serve_ods
+from .portal_server import FIXTURES
+
+EXPORT = "/api/explore/v2.1/catalog/exports/dcat"
+
+
+def _ods(portal, total=None, keep=None):
+    data = json.loads((FIXTURES / "opendatasoft/templates_0.json").read_text())
+    if total is not None:
+        data["total_count"] = total
+    if keep is not None:
+        data["results"] = [r for r in data["results"] if r["dataset_id"] in keep]
+    body = json.dumps(data)
+    portal.clear(ODS)
+    portal.add(ODS, body, query={"limit": 1})
+    portal.add(ODS, body, query={"limit": 100, "offset": 0})
+
+
+def test_opendatasoft_templates_nulls_html_and_warnings(portal, make_source, harvest, app):
+    _ods(portal, total=2)
+    source = make_source(portal.url, owner="royat")
+    result = harvest(source)
+    assert result["gather_errors"] == [] and result["stats"]["added"] == 2
+    # notes (unknown licence, …) are warnings: nothing refused, nothing counted as an error
+    assert result["stats"]["errored"] == 0 and result["object_errors"] == []
+    assert any("Bornes de recharge" in w and "aucune licence" in w for w in result["warnings"])
+
+    fantoir = package("royat-fantoir-vanves")
+    assert fantoir["frequency"] == "ANNUAL"  # metas.dcat.accrualperiodicity
+    assert (fantoir["temporal_start"], fantoir["temporal_end"]) == ("2019-01-01", "2023-12-31")
+    assert "citoyennete" in fantoir["theme"]  # "Citoyenneté / Institution"
+    notes = fantoir["notes"]
+    assert "FANTOIR :\n" in notes and "FANTOIR :-" not in notes and "<" not in notes
+    assert "Mise à jour" in notes and "\xa0" not in notes
+    assert "- voies privées\n- lieux-dits" in notes
+    assert sorted(t["name"] for t in fantoir["tags"]) == ["adresses", "voirie"]
+
+    bornes = package("royat-bornes-de-recharge")  # every metas.default field null
+    assert bornes["frequency"] == "MONTHLY" and bornes["theme"] == ["transports"]  # metas.inspire theme
+    assert bornes["license_id"] == "notspecified" and bornes["notes"] == ""
+    csv = next(r for r in bornes["resources"] if r["format"] == "CSV")
+    assert csv["conforms_to"].endswith("schema-irve-statique/latest/schema.json")
+
+    sysadmin = factories.SysadminWithToken()
+    page = app.get(f"/harvest/{source['name']}/job/{result['job'].id}",
+                   headers={"Authorization": sysadmin["token"]}).body
+    assert "Avertissements" in page and "aucune licence indiquée" in page
+
+
+def test_short_opendatasoft_listing_withdraws_nothing(portal, make_source, harvest):
+    _ods(portal, total=2)
+    source = make_source(portal.url, owner="royat")
+    harvest(source)
+    _ods(portal, total=19, keep={"bornes-de-recharge"})  # 19 announced, 1 served
+    result = harvest(source)
+    assert any("la source annonce 19 jeux de données, 1 lus" in e for e in result["gather_errors"])
+    assert result["stats"]["deleted"] == 0
+    assert harvested("royat") == ["royat-bornes-de-recharge", "royat-fantoir-vanves"]
+
+
+def test_dcat_export_themes_urls_names_and_short_listing(portal, make_source, harvest):
+    portal.add(EXPORT, fixture="dcat/ods_export_short.ttl", content_type="text/turtle")
+    source = make_source(portal.url + EXPORT, owner="durtol", config='{"protocol": "dcat"}')
+    result = harvest(source)
+    # three datasets landed although two landing pages are not URLs
+    assert result["stats"]["added"] == 3 and result["stats"]["errored"] == 1  # 1: the short listing
+    assert any("annonce 2561 jeux de données, 3 lus" in e for e in result["gather_errors"])
+    names = harvested("durtol")
+    # short, readable and stable names from URL-shaped identifiers
+    assert [n.rsplit("-", 1)[0] for n in names] == ["durtol-arbres-remarquables", "durtol-etat-civil-naissances",
+                                                    "durtol-lignes-de-bus"]
+    assert all(len(n) < 45 for n in names)
+    arbres, naissances, bus = (package(n) for n in names)
+    assert arbres["theme"] == ["environnement"]  # EU data-theme URI
+    assert "citoyennete" in naissances["theme"]  # Opendatasoft's ?refine.theme=… URI
+    assert bus["theme"] == ["transports"]  # skos:prefLabel of the concept
+    assert not arbres.get("url")  # "hello" dropped…
+    assert naissances["url"] == "https://www.example.org"  # …"www.example.org" repaired
+    assert any("hello" in w for w in result["warnings"])
+    assert "Mise à jour annuelle" in arbres["notes"]
+    assert harvest(source)["stats"]["not modified"] == 3  # the names are stable
+
+
+def test_dcat_us_from_arcgis_hub_never_fetches_its_context(portal, make_source, harvest):
+    portal.add("/data.json", fixture="dcat/dcat_us_arcgis.json", content_type="application/json")
+    result = harvest(make_source(portal.url + "/data.json", owner="cebazat", config='{"protocol": "dcat"}'))
+    assert result["gather_errors"] == [], result["gather_errors"]
+    [name] = harvested("cebazat")
+    pav = package(name)
+    assert pav["title"] == "Points d'apport volontaire"
+    assert pav["theme"] == ["environnement"] and pav["license_id"] == "lov2"
+    assert "conteneurs de tri" in pav["notes"] and "<" not in pav["notes"]
+    assert not any("catalog.jsonld" in r for r in portal.requests)
+
+
+def test_unknown_remote_context_goes_through_the_guarded_client(portal, make_source, harvest):
+    data = json.loads((FIXTURES / "dcat/dcat_us_arcgis.json").read_text())
+    data["@context"] = "http://169.254.169.254/latest/context.jsonld"  # cloud metadata address
+    portal.add("/data.json", json.dumps(data), content_type="application/json")
+    result = harvest(make_source(portal.url + "/data.json", owner="cebazat", config='{"protocol": "dcat"}'))
+    assert any("Contexte JSON-LD" in e and "Adresse refusée" in e for e in result["gather_errors"])
+    assert harvested("cebazat") == []
+
+
+def test_older_udata_api_bare_list(portal, make_source, harvest):
+    portal.add("/api/1/site/", fixture="udata/site.json")
+    portal.add("/api/1/organizations/commune-d-aulnat/datasets/", fixture="udata/bare_list.json")
+    result = harvest(make_source(portal.url, owner="aulnat", config='{"organization": "commune-d-aulnat"}'))
+    assert result["gather_errors"] == [] and result["stats"]["added"] == 3
+
+
+@pytest.mark.parametrize("labels,expected", [
+    (["Mobilité et transports"], ["transports"]),
+    (["Environnement et climat"], ["environnement"]),
+    (["etat-civil"], ["citoyennete"]),
+    (["dechet"], ["environnement"]),
+    (["Sports & loisirs"], ["sports", "culture"]),
+])
+def test_compound_and_slug_themes(labels, expected):
+    from ckanext.metropole.harvest.mapping import map_themes
+    from ckanext.metropole.harvest.sourceconfig import SourceConfig
+
+    assert map_themes(labels, SourceConfig()) == expected
+
+
+def _dkan(portal, name, **changes):
+    data = json.loads((FIXTURES / f"ckan/dkan_show_{name}.json").read_text())
+    package = data["result"][0]
+    for key, value in changes.items():
+        if value is None:
+            package.pop(key, None)
+        else:
+            package[key] = value
+    portal.add("/api/3/action/package_show", json.dumps(data), query={"id": name})
+
+
+def serve_dkan7(portal):
+    """DKAN 7 quirks of issue #9: the publisher as a "group/…" group (no organisation), the
+    licence only as a URL in license_title, dates written "mar, 10/12/2019 - 09:23", tags
+    in capitals."""
+    portal.add("/api/3/action/package_list", fixture="ckan/dkan_package_list.json")
+    group = [{"name": "group/ville-de-royat", "title": "Ville de Royat"}]
+    for name in ("bornes-verre", "deliberations-2024", "arbres"):
+        _dkan(portal, name, organization=None, groups=group, license_id=None,
+              license_title="http://www.data.gouv.fr/Licence-Ouverte-Open-Licence",
+              metadata_modified="mar, 10/12/2019 - 09:23",
+              tags=[{"name": "ENVIRONNEMENT", "display_name": "ENVIRONNEMENT"}])
+
+
+def test_dkan7_groups_licence_url_and_capital_tags(portal, make_source, harvest):
+    serve_dkan7(portal)
+    result = harvest(make_source(portal.url, owner="royat",
+                                 config='{"protocol": "ckan", "organization": "ville-de-royat"}'))
+    assert result["gather_errors"] == [] and result["stats"]["added"] == 3
+    arbres = package("royat-arbres")
+    assert arbres["license_id"] == "fr-lo"
+    assert [t["name"] for t in arbres["tags"]] == ["environnement"]
+
+
+def test_dkan7_unknown_organization_says_so(portal, make_source, harvest):
+    serve_dkan7(portal)
+    result = harvest(make_source(portal.url, owner="royat", config='{"protocol": "ckan", "organization": "autre"}'))
+    assert any("Aucun jeu de l'organisation « autre »" in e and "ville-de-royat" in e
+               for e in result["gather_errors"])
+
+
+def test_identity_survives_a_platform_change(portal, make_source, harvest, small_pages):
+    """The portal moves from Opendatasoft's API to its DCAT export: remote ids change
+    (dataset_id -> URI), the landing page (or a distribution URL) stays: same datasets."""
+    serve_ods(portal)
+    source = make_source(portal.url, owner="royat", config='{"max_withdrawal_ratio": 1}')
+    harvest(source)
+    before = {n: package(n)["id"] for n in harvested("royat")}
+    portal.add(EXPORT, fixture="dcat/ods_moved.ttl", content_type="text/turtle")
+    sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+    helpers.call_action("harvest_source_patch", context={"user": sysadmin["name"]}, id=source["id"],
+                        url=portal.url + EXPORT, config='{"protocol": "dcat", "max_withdrawal_ratio": 1}')
+    result = harvest(source)
+    assert result["stats"]["added"] == 0, result
+    assert result["stats"]["updated"] == 2  # matched by landing page, and by a distribution URL
+    assert result["stats"]["deleted"] == 3  # the three no longer listed
+    for name in ("royat-defibrillateurs-roubaix", "royat-ecoles-maternelles"):
+        assert package(name)["id"] == before[name] and package(name)["state"] == "active"
+
+
+def test_one_bad_field_never_costs_the_dataset(portal, make_source, harvest):
+    """A field the schema refuses (here a temporal coverage "depuis 2015" and an end date that
+    is not a date) is dropped with a warning; the dataset lands."""
+    items = json.loads((FIXTURES / "udata/bare_list.json").read_text())
+    items[0]["temporal_coverage"] = {"start": "depuis 2015", "end": "2023-13-45"}
+    portal.add("/api/1/site/", fixture="udata/site.json")
+    portal.add("/api/1/organizations/commune-d-aulnat/datasets/", json.dumps(items))
+    result = harvest(make_source(portal.url, owner="aulnat", config='{"organization": "commune-d-aulnat"}'))
+    assert result["stats"]["added"] == 3 and result["stats"]["errored"] == 0
+    assert any("champ(s) invalide(s) ignoré(s)" in w and "temporal" in w for w in result["warnings"])
