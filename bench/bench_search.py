@@ -12,7 +12,7 @@ import random
 import sys
 import time
 
-from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, run_variant, size
+from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, progress, run_variant, size
 
 DATASETS = size(10_000, 20)
 QUERIES = size(300, 5)
@@ -37,7 +37,7 @@ def populate(ckan: Ckan, count: int) -> float:
     themes = [th["id"] for th in v.themes()]
     rnd = random.Random(42)
     started = time.perf_counter()
-    for i in range(count):
+    for i in progress(range(count), "datasets created"):
         org, _ = orgs[i % len(orgs)]
         word = WORDS[i % len(WORDS)]
         ckan.action("package_create", user, name=f"jeu-{i}", title=f"Données {word} {i}",
@@ -48,7 +48,6 @@ def populate(ckan: Ckan, count: int) -> float:
                     resources=[{"url": f"http://127.0.0.1/{i}.csv", "format": rnd.choice(["CSV", "JSON", "PDF"])}])
         if i % 1000 == 999:
             search.commit()
-            print(f"  {i + 1} datasets", file=sys.stderr, flush=True)
     search.commit()
     return count / (time.perf_counter() - started)
 

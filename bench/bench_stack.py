@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, run_variant, size
+from bench.common import STOCK_PLUGINS, Ckan, full_plugins, percentiles, ratio, progress, run_variant, size
 
 WORDS = ["eau", "parking", "école", "budget", "arbre", "vélo", "piscine", "marché"]
 DATASETS = size(300, len(WORDS))
@@ -24,7 +24,7 @@ def variant(plugins: str, count: int) -> dict:
     org = ckan.action("organization_create", user, name="bench-commune", title="Commune de banc d'essai",
                       kind="partner")
     started = time.perf_counter()
-    for i in range(count):
+    for i in progress(range(count), "datasets created"):
         word = WORDS[i % len(WORDS)]
         ckan.action("package_create", user, name=f"bench-{i}", title=f"Jeu {i} {word}",
                     notes=f"Données {word} numéro {i}", owner_org=org["id"],

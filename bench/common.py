@@ -41,12 +41,20 @@ def full_plugins() -> str:
 
 
 def run_variant(module: str, plugins: str, *args: str) -> dict:
-    """Run ``python -m MODULE PLUGINS ARGS...`` and return the JSON it prints last."""
+    """Run ``python -m MODULE PLUGINS ARGS...`` and return the JSON it prints last. Its
+    standard error (progress bars, errors) goes straight to ours."""
     proc = subprocess.run([sys.executable, "-m", module, plugins, *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=3600)
+                          stdout=subprocess.PIPE, text=True, timeout=3600)
     if proc.returncode != 0:
-        raise SystemExit(f"{module} failed ({plugins}):\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"{module} failed ({plugins}): see its error above")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def progress(iterable, label: str, total: int | None = None):
+    """A progress bar on standard error (count, rate, time left) for a long step."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=label, total=total, file=sys.stderr, mininterval=2, ascii=True)
 
 
 class Ckan:

@@ -7,6 +7,7 @@ reserved addresses are refused unless the host is listed in
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import socket
@@ -14,6 +15,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import ijson
 import requests
 
 import ckan.plugins.toolkit as tk
@@ -50,6 +52,7 @@ class Client:
             allowed_hosts = allowed_hosts.split()
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.max_bytes = int(max_bytes or config.get("ckanext.metropole.harvest.max_response_bytes") or 50_000_000)
+        self.max_stream_bytes = int(config.get("ckanext.metropole.harvest.max_export_bytes") or 2_000_000_000)
         self.timeout = float(timeout or config.get("ckanext.metropole.harvest.timeout") or 30)
         self.max_redirects = max_redirects
         self.session = requests.Session()
@@ -77,9 +80,9 @@ class Client:
                     f"Adresse refusée : {host} mène à {ip}, une adresse locale ou privée. Un opérateur peut "
                     "l'autoriser avec ckanext.metropole.harvest.allowed_hosts.")
 
-    def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
-        """GET with guards; raises HarvestError (French) on any failure or non-2xx status."""
-        deadline = time.monotonic() + self.timeout * 2
+    @contextlib.contextmanager
+    def _open(self, url: str, params: dict | None = None, accept: str | None = None):
+        """The response at ``url`` after the guarded redirects, its body not read yet."""
         current = requests.Request("GET", url, params=params).prepare().url
         for _ in range(self.max_redirects + 1):
             self.check_host(current)
@@ -99,13 +102,37 @@ class Client:
                         raise HarvestError(f"Redirection sans destination depuis {current}.")
                     current = urljoin(current, location)
                     continue
-                body = self._read(response, current, deadline)
-                if response.status_code >= 400:
-                    raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
-                                       status=response.status_code)
-                return Response(current, response.status_code,
-                                response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
+                yield current, response
+                return
         raise HarvestError(f"Trop de redirections (plus de {self.max_redirects}) depuis {url}.")
+
+    def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
+        """GET with guards; raises HarvestError (French) on any failure or non-2xx status."""
+        deadline = time.monotonic() + self.timeout * 2
+        with self._open(url, params, accept) as (current, response):
+            body = self._read(response, current, deadline)
+            if response.status_code >= 400:
+                raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
+                                   status=response.status_code)
+            return Response(current, response.status_code,
+                            response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
+
+    def json_array_items(self, url: str, params: dict | None = None):
+        """The items of the JSON array at ``url``, parsed as the body arrives (ijson): memory
+        holds one item at a time, whatever the size of the array. A whole catalogue export
+        may take long: each read has the timeout, the body is bounded by
+        ckanext.metropole.harvest.max_export_bytes. Anything but a complete JSON array raises
+        HarvestError (French)."""
+        with self._open(url, params, "application/json") as (current, response):
+            if response.status_code >= 400:
+                raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
+                                   status=response.status_code)
+            body = _StreamedBody(response, current, self.max_stream_bytes)
+            try:
+                yield from ijson.items(body, "item")
+            except ijson.JSONError as e:
+                raise HarvestError(f"Réponse JSON invalide ou tronquée de {current} ({e}) : rien n'est retenu.")
+            body.check_complete()
 
     def _read(self, response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
@@ -128,3 +155,40 @@ class Client:
         if declared and declared.isdigit() and len(body) < int(declared):
             raise HarvestError(f"Réponse tronquée de {url} : {len(body)} octets reçus sur {declared} annoncés.")
         return body
+
+
+class _StreamedBody:
+    """A response body as a file for ijson: bounded in size, checked to be a JSON array and
+    complete (Content-Length), a broken connection reported as a truncated body."""
+
+    def __init__(self, response, url: str, max_bytes: int):
+        self.chunks = response.iter_content(64 * 1024)
+        self.url = url
+        self.max_bytes = max_bytes
+        self.declared = response.headers.get("Content-Length")
+        self.size = 0
+        self.started = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to tell bytes from text
+            return b""
+        try:
+            chunk = next(self.chunks, b"")
+        except requests.RequestException as e:
+            raise HarvestError(f"Réponse interrompue de {self.url} ({type(e).__name__}) : contenu tronqué.")
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise HarvestError(f"Réponse trop volumineuse de {self.url} : plus de {self.max_bytes:,} octets."
+                               .replace(",", " "))
+        if not self.started and chunk.strip():
+            self.started = True
+            if not chunk.lstrip().startswith(b"["):
+                raise HarvestError(f"Réponse inattendue de {self.url} : une liste JSON était attendue.")
+        return chunk
+
+    def check_complete(self) -> None:
+        if not self.started:
+            raise HarvestError(f"Réponse vide de {self.url} : une liste JSON était attendue.")
+        if self.declared and self.declared.isdigit() and self.size < int(self.declared):
+            raise HarvestError(f"Réponse tronquée de {self.url} : {self.size} octets reçus sur {self.declared} "
+                               "annoncés.")

@@ -21,7 +21,7 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from . import mapping, sourceconfig
+from . import indexing, mapping, sourceconfig
 from .errors import HarvestError
 from .http import Client
 from .model import Listing
@@ -195,6 +195,21 @@ def _error(harvest_object, message: str) -> bool:
 
 
 def import_object(harvest_object):
+    result = _import(harvest_object)
+    if _last_of_job(harvest_object):
+        indexing.commit()  # the job's datasets were indexed without commit: once, now
+    return result
+
+
+def _last_of_job(harvest_object) -> bool:
+    """No other object of the job waits or runs (two consumers finishing together may both
+    see the other: then Solr's autoSoftCommit, not this commit, shows the last datasets)."""
+    return model.Session.query(HarvestObject.id).filter(
+        HarvestObject.harvest_job_id == harvest_object.harvest_job_id, HarvestObject.id != harvest_object.id,
+        HarvestObject.state.in_(["WAITING", "FETCH", "IMPORT"])).first() is None
+
+
+def _import(harvest_object):
     content = json.loads(harvest_object.content or "{}")
     previous = (model.Session.query(HarvestObject)
                 .filter(HarvestObject.guid == harvest_object.guid,
@@ -268,11 +283,16 @@ def _save(harvest_object, previous, package_id, dataset, context) -> None:
     # the package row does not exist yet for a creation: check the foreign key at commit
     model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
     model.Session.flush()
-    if package_id:
-        tk.get_action("package_update")(dict(context, allow_state_change=True),
-                                         {**dataset, "id": package_id, "state": "active"})
-    else:
-        tk.get_action("package_create")(dict(context), dataset)
+    # return_id_only: the dataset written is not read back (package_show) for nothing; its
+    # index is written once, after the action (see indexing.py), without a Solr commit
+    context = dict(context, return_id_only=True)
+    with indexing.deferred() as written:
+        if package_id:
+            tk.get_action("package_update")(dict(context, allow_state_change=True),
+                                             {**dataset, "id": package_id, "state": "active"})
+        else:
+            tk.get_action("package_create")(dict(context), dataset)
+    indexing.flush(written)
 
 
 def _without_invalid(dataset: dict, errors: dict) -> tuple[dict, list[str]]:

@@ -25,12 +25,14 @@ def _listing(client, root: str, listing: Listing):
                            "(total_count et results attendus).")
     listing.announced = total
     if total >= OFFSET_LIMIT:
-        # the paged listing cannot go that far: one export of the whole catalogue
-        exported = client.get(base + "/exports/json").json()
-        if not isinstance(exported, list):
-            raise HarvestError(f"Export du catalogue Opendatasoft invalide : {base}/exports/json")
-        listing.read = len(exported)
-        yield from exported
+        # the paged listing cannot go that far: one export of the whole catalogue (a JSON
+        # array of the same dataset objects), parsed as it arrives so memory stays bounded
+        listing.read = 0
+        for item in client.json_array_items(base + "/exports/json"):
+            if not isinstance(item, dict):
+                raise HarvestError(f"Export du catalogue Opendatasoft invalide : {base}/exports/json")
+            listing.read += 1
+            yield item
         return
     yield from first["results"]
     seen = listing.read = len(first["results"])
