@@ -18,6 +18,7 @@ PACKAGE_DATA = [
     "data/*",
     "common/table_schemas/*",
     "common/table_schemas/*/*/schema.json",
+    "*/demo/*",
 ]
 
 setup(
@@ -40,6 +41,10 @@ setup(
             "metropole_harvester = ckanext.metropole.harvest.plugin:HarvesterPlugin",
             "metropole_theme = ckanext.metropole.theme.plugin:ThemePlugin",
             "metropole_common = ckanext.metropole.common.plugin:CommonDatasetsPlugin",
+            "metropole_previews = ckanext.metropole.previews.plugin:PreviewsPlugin",
+            "metropole_chart_view = ckanext.metropole.previews.plugin:ChartViewPlugin",
+            "metropole_points_view = ckanext.metropole.previews.plugin:PointsMapViewPlugin",
+            "metropole_reuses = ckanext.metropole.reuses.plugin:ReusesPlugin",
         ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",

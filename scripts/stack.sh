@@ -208,6 +208,21 @@ ensure_database() {
         psql_super -d postgres -c "CREATE DATABASE $db OWNER ckan ENCODING 'UTF8' TEMPLATE template0"
 }
 
+# The DataStore (records of tabular resources) lives in a database of its own, written by
+# the ckan role and read by a role that can only SELECT (datastore_search_sql runs as it).
+DATASTORE_RO_ROLE=datastore_ro
+ensure_datastore() {
+    local db=$1 ini=$2 log=$3
+    ensure_database "$db"
+    psql_super -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DATASTORE_RO_ROLE'" | grep -q 1 ||
+        psql_super -d postgres -c "CREATE ROLE $DATASTORE_RO_ROLE LOGIN PASSWORD '$DATASTORE_RO_ROLE'"
+    # CKAN writes the grants itself (read role: SELECT only, no access to the main database).
+    # (test.ini logs to stdout: its log lines are not SQL)
+    "$CKAN" -c "$ini" datastore set-permissions 2>>"$log" | grep -v '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9:,]* [A-Z]' |
+        psql_super -d "$db" >>"$log" 2>&1 ||
+        fail_with_log datastore "$log" "cannot set the permissions of $db ($ini)"
+}
+
 stop_postgres() {
     if pg_running; then
         say "postgres: stopping"
@@ -365,6 +380,7 @@ stop_solr() {
 CKAN_PID=$RUN/ckan.pid
 CKAN_LOG=$LOGS/ckan.log
 SECRETS=$STATE/secrets.env
+XLOADER_TOKEN_FILE=$STATE/xloader-token
 
 # config/development.ini is generated from the committed template with secrets made
 # once on this machine (kept in .cache/secrets.env), so it can be regenerated freely.
@@ -379,7 +395,10 @@ write_dev_ini() {
     fi
     # shellcheck disable=SC1090
     . "$SECRETS"
+    local xloader_token=NOT_SET
+    [ -f "$XLOADER_TOKEN_FILE" ] && xloader_token=$(cat "$XLOADER_TOKEN_FILE")
     sed -e "s|@SECRET_KEY@|$SECRET_KEY|" -e "s|@JWT_SECRET@|$JWT_SECRET|" -e "s|@ROOT@|$ROOT|" \
+        -e "s|@XLOADER_TOKEN@|$xloader_token|" \
         "$ROOT/config/development.ini.template" >"$DEV_INI.tmp"
     mv "$DEV_INI.tmp" "$DEV_INI"
 }
@@ -417,6 +436,20 @@ ensure_admin() {
     fi
 }
 
+# ckanext-xloader's jobs fetch uploaded files and report through the API: they need an API
+# token, made once for the sysadmin (kept in .cache/xloader-token, valid for this database).
+ensure_xloader_token() {
+    local log=$LOGS/ckan-setup.log token
+    if [ -f "$XLOADER_TOKEN_FILE" ] && "$CKAN" -c "$DEV_INI" user token list admin 2>>"$log" | grep -q "xloader"; then
+        return 0
+    fi
+    token=$("$CKAN" -c "$DEV_INI" user token add admin xloader 2>>"$log" | tail -n 1 | tr -d '[:space:]') ||
+        fail_with_log ckan "$log" "cannot create the API token of the xloader jobs"
+    [ -n "$token" ] || fail_with_log ckan "$log" "empty API token for the xloader jobs"
+    (umask 077; echo "$token" >"$XLOADER_TOKEN_FILE")
+    write_dev_ini
+}
+
 # Demo content: each scripts/demo.d/NN-*.sh runs once per development database
 # (later capabilities add their own; markers live in the database's own folder).
 load_demo() {
@@ -440,7 +473,9 @@ prepare_dev() {
     local log=$LOGS/ckan-setup.log
     : >"$log"
     ckan_db_migrate "$DEV_INI" "$log"
+    ensure_datastore ckan_dev_datastore "$DEV_INI" "$log"
     ensure_admin
+    ensure_xloader_token
     load_demo
 }
 
@@ -450,6 +485,7 @@ prepare_test() {
     local log=$LOGS/ckan-test-setup.log
     : >"$log"
     ckan_db_migrate "$TEST_INI" "$log"
+    ensure_datastore ckan_test_datastore "$TEST_INI" "$log"
 }
 
 ckan_answers() {
@@ -475,6 +511,44 @@ start_ckan_background() {
     done
     stop_ckan
     fail_with_log ckan "$CKAN_LOG" "status_show does not answer after 90 s"
+}
+
+# CKAN's background jobs (xloader's DataStore loads, and any other capability's jobs) run in
+# `ckan jobs worker` on the portal's Redis database.
+WORKER_PID=$RUN/worker.pid
+WORKER_LOG=$LOGS/worker.log
+
+# A listening rq worker registers itself (with its pid) in the portal's Redis database 0.
+worker_registered() {
+    local pid=$1 w
+    for w in $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -n 0 smembers rq:workers 2>/dev/null); do
+        [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -n 0 hget "$w" pid 2>/dev/null)" = "$pid" ] && return 0
+    done
+    return 1
+}
+
+start_worker() {
+    pid_alive "$WORKER_PID" && return 0
+    say "worker: starting ckan jobs worker (log: $WORKER_LOG)"
+    setsid nohup "$CKAN" -c "$DEV_INI" jobs worker >>"$WORKER_LOG" 2>&1 </dev/null &
+    echo $! >"$WORKER_PID"
+    local i
+    for i in $(seq 1 180); do
+        pid_alive "$WORKER_PID" || { rm -f "$WORKER_PID"; fail_with_log worker "$WORKER_LOG" "exited during start-up"; }
+        worker_registered "$(cat "$WORKER_PID")" && return 0
+        sleep 0.5
+    done
+    stop_worker
+    fail_with_log worker "$WORKER_LOG" "not listening after 90 s"
+}
+
+stop_worker() {
+    if pid_alive "$WORKER_PID"; then
+        say "worker: stopping"
+        kill -- "-$(cat "$WORKER_PID")" 2>/dev/null || kill "$(cat "$WORKER_PID")" 2>/dev/null || true
+        wait_gone "$WORKER_PID"
+    fi
+    rm -f "$WORKER_PID"
 }
 
 stop_ckan() {
@@ -507,12 +581,13 @@ stop_started_by_me() {
 
 # When `up` or `run` fails midway, say what is left running rather than leave it silently.
 report_left_running() {
-    local rc=$? running=()
+    local rc=${1:-$?} running=()
     [ "$rc" -eq 0 ] && return 0
     pg_running && running+=(postgres)
     pid_alive "$REDIS_PID" && running+=(redis)
     pid_alive "$SOLR_PID" && running+=(solr)
     pid_alive "$CKAN_PID" && running+=(ckan)
+    pid_alive "$WORKER_PID" && running+=(worker)
     if [ ${#running[@]} -gt 0 ]; then
         printf '\033[33mstill running: %s (stop them with: make down)\033[0m\n' "${running[*]}" >&2
     fi
@@ -531,6 +606,7 @@ case "$cmd" in
         start_services
         prepare_dev
         start_ckan_background
+        start_worker
         rm -f "$RUN/started-by-me"
         say "portal on http://127.0.0.1:$CKAN_PORT — stop it with: make down"
         ;;
@@ -547,8 +623,11 @@ case "$cmd" in
         if port_open "$CKAN_PORT"; then
             die "ckan: port 127.0.0.1:$CKAN_PORT is already taken by another process"
         fi
-        say "portal on http://127.0.0.1:$CKAN_PORT (Ctrl-C stops CKAN; make down stops the services)"
-        exec "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" --threaded --disable-debugger
+        start_worker
+        # the worker lives as long as the foreground CKAN
+        trap 'rc=$?; stop_worker; report_left_running "$rc"' EXIT
+        say "portal on http://127.0.0.1:$CKAN_PORT (Ctrl-C stops CKAN and the worker; make down stops the services)"
+        "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" --threaded --disable-debugger
         ;;
     down)
         bash "$SELF" stop
@@ -583,6 +662,7 @@ case "$cmd" in
         done
         ;;
     stop)
+        stop_worker
         stop_ckan
         stop_solr
         stop_redis
@@ -600,6 +680,7 @@ case "$cmd" in
         pid_alive "$REDIS_PID" && echo "redis: running (127.0.0.1:$REDIS_PORT)" || echo "redis: stopped"
         pid_alive "$SOLR_PID" && echo "solr: running (http://127.0.0.1:$SOLR_PORT/solr)" || echo "solr: stopped"
         pid_alive "$CKAN_PID" && echo "ckan: running (http://127.0.0.1:$CKAN_PORT)" || echo "ckan: stopped"
+        pid_alive "$WORKER_PID" && echo "worker: running (ckan jobs worker)" || echo "worker: stopped"
         ;;
     *)
         sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'

@@ -2,7 +2,10 @@
 ckan_config, ...) come from its pytest plugin, enabled by ``--ckan-ini=test.ini``."""
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,81 @@ def make_dataset(**fields):
     from ckan.tests import factories
 
     return factories.Dataset(**{**DATASET_DEFAULTS, **fields})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ini_text_with(url: str, **options: str) -> str:
+    """test.ini's text served at ``url``, with extra ``[app:main]`` options."""
+    text = (ROOT / "test.ini").read_text().replace("ckan.site_url = http://127.0.0.1:5000",
+                                                   f"ckan.site_url = {url}")
+    # The same file store as the test process (%(here)s would be the temporary folder of the
+    # ini): jobs and servers read what the tests stored.
+    text = text.replace("%(here)s/.cache/storage-test", str(ROOT / ".cache" / "storage-test"))
+    extra = "".join(f"{key} = {value}\n" for key, value in options.items())
+    return text.replace("[app:main]\n", "[app:main]\n" + extra, 1)
+
+
+@contextlib.contextmanager
+def ckan_server(ini: Path, url: str, log_path: Path):
+    """CKAN served by its own process (``ckan run``) on the test database and core; yields
+    once status_show answers (bounded wait), stops it afterwards."""
+    import requests
+
+    port = url.rsplit(":", 1)[1]
+    log = open(log_path, "w")
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "run", "-H", "127.0.0.1",
+                             "-p", port, "--disable-reloader", "--threaded"],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url + "/api/3/action/status_show", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"CKAN did not start on {url}: see {log_path}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists() or not AXE.exists(),
+                                   reason="make test installs chromium and axe-core")
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, headless, driven by Playwright (which downloads no browser)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def serious_axe_violations(page) -> list:
+    """axe-core's WCAG 2.1 A/AA audit of the page: its serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]

@@ -86,3 +86,26 @@ def test_requirements_are_pinned():
     assert re.search(r"^ckan\[requirements\]==2\.11\.\d+$", reqs, re.M)
     for ext in ("ckanext-scheming==3.1", "ckanext-harvest==1.6", "ckanext-dcat==2.4", "ckanext-spatial==2.3"):
         assert ext in reqs
+
+
+def test_datastore_and_jobs_worker_are_part_of_every_stack():
+    """The DataStore has its own database and read-only role in each config, created by the
+    stack script; the jobs worker (xloader's loads) runs with make up/run and in docker."""
+    test = _ini(ROOT / "test.ini")
+    dev = _ini(ROOT / "config" / "development.ini.template")
+    stack = (ROOT / "scripts" / "stack.sh").read_text()
+    for conf in (test, dev):
+        write, read = conf["ckan.datastore.write_url"], conf["ckan.datastore.read_url"]
+        assert write.rsplit("/", 1)[1] == read.rsplit("/", 1)[1] != conf["sqlalchemy.url"].rsplit("/", 1)[1]
+        assert read.split("//", 1)[1].split(":", 1)[0] == "datastore_ro"
+        assert f'ensure_datastore {write.rsplit("/", 1)[1]} ' in stack
+        assert {"datastore", "xloader", "datatables_view"} <= set(conf["ckan.plugins"].split())
+    assert "datastore set-permissions" in stack
+    assert "start_worker" in stack.split("    up)", 1)[1].split(";;", 1)[0]
+    assert "start_worker" in stack.split("    run)", 1)[1].split(";;", 1)[0]
+    assert "stop_worker" in stack.split("    stop)", 1)[1].split(";;", 1)[0]
+    compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())
+    assert compose["services"]["worker"]["command"] == ["worker"]
+    env = compose["services"]["ckan"]["environment"]
+    assert "CKAN_DATASTORE_WRITE_URL" in env and "CKAN_DATASTORE_READ_URL" in env
+    assert any("10-datastore.sh" in v for v in compose["services"]["db"]["volumes"])

@@ -19,6 +19,16 @@ ckan config-tool "$CKAN_INI" "sqlalchemy.url=$CKAN_SQLALCHEMY_URL" "solr_url=$CK
     "ckan.redis.url=$CKAN_REDIS_URL" "ckan.site_url=$CKAN_SITE_URL" "SECRET_KEY=$CKAN_SECRET_KEY" \
     "api_token.jwt.encode.secret=string:$CKAN_SECRET_KEY" "api_token.jwt.decode.secret=string:$CKAN_SECRET_KEY"
 
+# xloader's jobs (worker container) fetch uploads and report through the API with a token
+# of the sysadmin; the web container makes it once and shares it on the storage volume.
+XLOADER_TOKEN_FILE=${CKAN__STORAGE_PATH:-/var/lib/ckan}/.xloader-token
+use_xloader_token() {
+    if [ -z "${CKANEXT__XLOADER__API_TOKEN:-}" ] && [ -s "$XLOADER_TOKEN_FILE" ]; then
+        ckan config-tool "$CKAN_INI" "ckanext.xloader.api_token=$(cat "$XLOADER_TOKEN_FILE")"
+    fi
+}
+use_xloader_token
+
 wait_for() {  # name url-or-host:port
     for _ in $(seq 1 60); do
         if python3 - "$2" <<'PY'
@@ -48,6 +58,15 @@ case "$role" in
             ckan -c "$CKAN_INI" user add "$CKAN_SYSADMIN_NAME" email="$CKAN_SYSADMIN_EMAIL" password="$CKAN_SYSADMIN_PASSWORD"
             ckan -c "$CKAN_INI" sysadmin add "$CKAN_SYSADMIN_NAME"
         fi
+        # DataStore grants (read role: SELECT only), executed as the database owner
+        ckan -c "$CKAN_INI" datastore set-permissions | python3 -c '
+import os, sys, sqlalchemy
+with sqlalchemy.create_engine(os.environ["CKAN_DATASTORE_WRITE_URL"]).begin() as c:
+    c.exec_driver_sql(sys.stdin.read())'
+        if [ -z "${CKANEXT__XLOADER__API_TOKEN:-}" ] && [ ! -s "$XLOADER_TOKEN_FILE" ] && [ -n "${CKAN_SYSADMIN_NAME:-}" ]; then
+            (umask 077; ckan -c "$CKAN_INI" user token add "$CKAN_SYSADMIN_NAME" xloader | tail -n 1 | tr -d '[:space:]' >"$XLOADER_TOKEN_FILE")
+            use_xloader_token
+        fi
         exec uwsgi --http 0.0.0.0:5000 --wsgi-file /srv/app/metropole/wsgi.py \
             --master --processes "${UWSGI_PROCESSES:-4}" --threads 2 --harakiri 60 --buffer-size 32768 \
             --env CKAN_INI="$CKAN_INI"
@@ -63,6 +82,9 @@ case "$role" in
         done
         ;;
     worker)
+        # the web container makes xloader's token at its first start
+        for _ in $(seq 1 60); do [ -s "$XLOADER_TOKEN_FILE" ] || [ -n "${CKANEXT__XLOADER__API_TOKEN:-}" ] && break; sleep 5; done
+        use_xloader_token
         exec ckan -c "$CKAN_INI" jobs worker
         ;;
     *)

@@ -3,82 +3,28 @@ publishes through the French form, a visitor finds the dataset, and the key page
 axe-core audit (no serious or critical violation). Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-from pathlib import Path
-
 import pytest
-import requests
 
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 from ckanext.metropole.dataset import groups
 
-from ..conftest import ROOT, make_dataset
+from ..conftest import ARTIFACTS, ckan_server, free_port, ini_text_with, make_dataset, needs_browser, serious_axe_violations
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "Motdepasse-2024!"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or not AXE.exists(),
-                                reason="make test installs chromium and axe-core")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_browser
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """CKAN served by its own process on a free port, on the test database and core."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port()}"
     ini = tmp_path_factory.mktemp("ini") / "browser.ini"
-    text = (ROOT / "test.ini").read_text().replace("ckan.site_url = http://127.0.0.1:5000",
-                                                   f"ckan.site_url = {url}")
-    # The same file store as the test process (%(here)s would be this temporary folder): jobs
-    # run by the tests read what the server stored.
-    text = text.replace("%(here)s/.cache/storage-test", str(ROOT / ".cache" / "storage-test"))
-    ini.write_text(text.replace("[app:main]\n", "[app:main]\nckanext.metropole.home_cache_seconds = 0\n", 1))
-    log = open(tmp_path_factory.mktemp("log") / "ckan.log", "w")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "run", "-H", "127.0.0.1",
-                             "-p", str(port), "--disable-reloader", "--threaded"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/api/3/action/status_show", timeout=2).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError(f"CKAN did not start on {url}: see {log.name}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+    ini.write_text(ini_text_with(url, **{"ckanext.metropole.home_cache_seconds": "0"}))
+    with ckan_server(ini, url, tmp_path_factory.mktemp("log") / "ckan.log"):
+        yield url
 
 
 @pytest.fixture
@@ -157,10 +103,6 @@ def test_key_pages_pass_axe(server, browser, portal, name, path):
         page.wait_for_load_state()
         name = "dataset"
     assert page.evaluate("document.documentElement.lang") == "fr"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    serious = serious_axe_violations(page)
     _shot(page, f"axe-{name}")
-    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
