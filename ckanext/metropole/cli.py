@@ -12,8 +12,10 @@ def get_commands():
     from .common.cli import common
     from .communes.cli import territory
     from .dataset.cli import themes
+    from .previews.cli import previews
 
     metropole.add_command(territory)
     metropole.add_command(themes)
     metropole.add_command(common)
+    metropole.add_command(previews)
     return [metropole]
