@@ -1,0 +1,1 @@
+"""Reuses ("Réutilisations"): applications, visualisations, articles built on the datasets."""
