@@ -60,7 +60,7 @@ def test_csv_upload_becomes_a_table_and_a_chart_geojson_a_map_and_a_reuse_shows(
     visitor.wait_for_load_state()
     bars = visitor.locator("svg.metropole-chart-svg rect")
     assert bars.count() == 4
-    assert visitor.locator("svg.metropole-chart-svg >> text=JAUDE").is_visible()
+    assert visitor.locator("svg.metropole-chart-svg text", has_text="JAUDE").is_visible()
     _shot(visitor, "02-chart")
     assert serious_axe_violations(visitor) == []
 

@@ -116,5 +116,6 @@ def test_records_api_block_and_agent_upsert_shown_by_the_table(portal):
     assert search_url.startswith(portal["url"]) and answer["success"] and answer["result"]["total"] == 4
     sql_url = html.unescape(re.search(r'value="([^"]*datastore_search_sql\?sql=[^"]*)"', raw)[1])
     answer = requests.get(sql_url, timeout=30).json()
-    assert answer["success"] and len(answer["result"]["records"]) == 4
+    assert answer.get("success") is True and isinstance(answer["result"], dict), (sql_url, answer)
+    assert len(answer["result"]["records"]) == 4
     assert f"datastore_upsert" in page and parkings["id"] in page

@@ -1,9 +1,11 @@
 """Refuse, before any DataStore change, a table whose header row cannot name its columns.
 
 xloader drops empty header cells and loads the rest: a spreadsheet whose title is merged over
-the columns ("Budget 2023" across A1:C1) would become a one-column table. In the worker, just
-before xloader changes the table, the uploaded file's first row is read here; a refusal fails
-the job with its reason (shown on the resource page) and the previous table stays as it was.
+the columns ("Budget 2023" across A1:C1) would become a one-column table. In the worker, when
+xloader is about to write the table, the uploaded file's first row is read here; a refusal
+fails the job with its reason (shown on the resource page). (xloader 2.5.2 has already dropped
+the previous table when the columns changed, as they do with a bad header: the file itself,
+the dataset and its other resources are untouched.)
 """
 from __future__ import annotations
 
@@ -42,7 +44,9 @@ def check_xlsx(path: str) -> str | None:
     if os.path.getsize(path) > MAX_XLSX_BYTES:
         return None
     try:
-        sheet = load_workbook(path, read_only=False, data_only=True).worksheets[0]
+        # a file object: openpyxl refuses paths without an .xlsx extension (uploads have none)
+        with open(path, "rb") as f:
+            sheet = load_workbook(f, read_only=False, data_only=True).worksheets[0]
     except Exception:  # not a readable workbook: xloader will say so
         return None
     for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 20)):
@@ -96,8 +100,8 @@ def check_resource(resource_id: str) -> str | None:
 
 
 def before_update(resource_id: str, new_headers: list[dict]) -> None:
-    """xloader's hook in the worker, just before the table changes: refuse a bad header row
-    (the job fails with this message; the previous table, if any, stays as it was)."""
+    """xloader's hook in the worker, before it writes the table: refuse a bad header row
+    (the job fails with this message)."""
     from ckanext.xloader.job_exceptions import LoaderError
 
     problem = check_resource(resource_id) or _header_problem([h.get("id") for h in new_headers])
