@@ -650,6 +650,9 @@ case "$cmd" in
         # benchmarks have their own database and core: they run beside the tests and the demo
         refresh_core ckan_bench
         ensure_database ckan_bench
+        # test.ini's plugins (the benchmarks' "ours") include the DataStore, on the test one
+        ensure_database ckan_test
+        ensure_datastore ckan_test_datastore "$TEST_INI" "$LOGS/bench-setup.log"
         cd "$ROOT"
         "$PY" -m bench "$@"
         ;;
