@@ -87,7 +87,8 @@ EXPECTED = {
 def test_bad_files_say_why_in_french_and_lose_nothing(portal):
     good = upload(portal, "parkings.csv", (FIXTURES / "parkings.csv").read_bytes(), "CSV")
     lines = (FIXTURES / "parkings.csv").read_text().splitlines()
-    bad = {case: upload(portal, *_bad_file(case, lines)) for case in EXPECTED}
+    files = {case: _bad_file(case, lines) for case in EXPECTED}
+    bad = {case: upload(portal, *files[case]) for case in EXPECTED}
     run_jobs(portal)
 
     for case, (state, french) in EXPECTED.items():
@@ -105,6 +106,6 @@ def test_bad_files_say_why_in_french_and_lose_nothing(portal):
     assert dataset["state"] == "active" and len(dataset["resources"]) == 1 + len(EXPECTED)
     for case, res in bad.items():
         download = requests.get(res["url"], headers={"Authorization": portal["token"]}, timeout=30)
-        assert download.status_code == 200 and download.content == _bad_file(case, lines)[1], case
+        assert download.status_code == 200 and download.content == files[case][1], case
     # visitors do not see the editors' load status
     assert "metropole-load-status" not in resource_page(portal, bad["encoding"])
