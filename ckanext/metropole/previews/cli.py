@@ -28,6 +28,13 @@ def _exists(name: str) -> bool:
         return False
 
 
+def _organization(name: str, fallback: str = "clermont-ferrand") -> str:
+    try:
+        return tk.get_action("organization_show")({"ignore_auth": True}, {"id": name})["name"]
+    except tk.ObjectNotFound:
+        return fallback
+
+
 @previews.command(short_help="Charge les données de démonstration des aperçus (une fois).")
 def demo():
     """Parkings (tableau, carte, graphique, mis à jour par l'API), toilettes (GeoJSON, carte)
@@ -50,10 +57,16 @@ def demo():
             "resource": {"package_id": pkg["id"], "name": "Places libres par parking", "format": "CSV"},
             "fields": fields, "primary_key": ["id_park"], "records": rows, "force": True})
         click.echo("parkings-clermont-places-libres: tableau, carte et graphique")
+    # datastore_create makes no views: the default ones that fit (table, map, chart), once
+    pkg = tk.get_action("package_show")(dict(context), {"id": "parkings-clermont-places-libres"})
+    for resource in pkg["resources"]:
+        tk.get_action("resource_create_default_resource_views")(dict(context), {
+            "resource": resource, "package": pkg, "create_datastore_views": True})
     if not _exists("toilettes-publiques-royat"):
         pkg = tk.get_action("package_create")(dict(context), {
             "name": "toilettes-publiques-royat", "title": "Toilettes publiques de Royat et Clermont-Ferrand",
-            "notes": "Emplacement des toilettes publiques.", "owner_org": "royat", "theme": ["equipements"],
+            "notes": "Emplacement des toilettes publiques.", "owner_org": _organization("royat"),
+            "theme": ["equipements"],
             "license_id": "lov2"})
         data = (DEMO / "toilettes.geojson").read_bytes()
         tk.get_action("resource_create")(dict(context), {
