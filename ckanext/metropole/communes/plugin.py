@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 
 from .. import cli
 from ..resources import require_in_option
-from . import validators, views
+from . import geometry, validators, views
 
 
 ORG_SCHEMA = "ckanext.metropole:schemas/organization.yaml"
@@ -17,6 +17,8 @@ class CommunesPlugin(p.SingletonPlugin):
     p.implements(p.IClick)
     p.implements(p.IBlueprint)
     p.implements(p.ITemplateHelpers)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -35,3 +37,9 @@ class CommunesPlugin(p.SingletonPlugin):
 
     def get_helpers(self):
         return views.get_helpers()
+
+    def get_actions(self):
+        return {"metropole_commune_geometry_show": geometry.commune_geometry_show}
+
+    def get_auth_functions(self):
+        return {"metropole_commune_geometry_show": geometry.commune_geometry_show_auth}

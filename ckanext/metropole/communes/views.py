@@ -60,5 +60,16 @@ def format_population(value) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
+def communes_geojson(communes) -> str:
+    """JSON of the contours of communes (rows with insee_code/title/name) for a map."""
+    from . import geometry
+
+    features = geometry.feature_collection([
+        {"code": c.get("insee_code"), "name": c.get("title"),
+         "url": tk.url_for("organization.read", id=c["name"]) if c.get("name") else None}
+        for c in communes or [] if c.get("insee_code")])
+    return json.dumps(features, separators=(",", ":")) if features["features"] else ""
+
+
 def get_helpers() -> dict:
-    return {"metropole_format_population": format_population}
+    return {"metropole_format_population": format_population, "metropole_communes_geojson": communes_geojson}

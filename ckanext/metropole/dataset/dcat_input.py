@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
+from shapely.errors import GEOSException
+from shapely.geometry import shape
 
 from . import vocabularies as v
 from .communes_field import territory_communes
@@ -136,12 +139,28 @@ def _contact(dataset: dict, org: dict | None) -> list[dict]:
     return contacts
 
 
-def spatial_coverage(codes) -> list[dict]:
+def spatial_coverage(codes, extent=None) -> list[dict]:
+    """Each commune with its bounding box (dcat:bbox, WKT): data.gouv.fr keeps a spatial
+    coverage only from such a geometry. (Contours would weigh ~2 KB per commune on every
+    catalogue page for a métropole-wide dataset; the maps draw them.)
+
+    ``extent`` (the GeoJSON of ckanext-spatial's field) is added as one more place when it
+    says more than the communes' box: its box, or its point. (ckanext-dcat would write it as
+    a locn:geometry literal, which DCAT-AP 3 wants as a locn:Geometry node.)"""
+    codes = list(codes or [])
+    shapes = {"communes": {}, "extent": None}
+    if codes:
+        shapes = tk.get_action("metropole_commune_geometry_show")({"ignore_auth": True}, {"codes": codes})
     names = territory_communes()
-    items = []
-    for code in codes or []:
-        item = {"uri": GEO_COMMUNE.format(code=code), "text": names.get(code, code)}
-        items.append(item)
+    items = [{"uri": GEO_COMMUNE.format(code=code), "text": names.get(code, code),
+              "bbox": shapes["communes"].get(code, {}).get("bbox")} for code in codes]
+    try:
+        given = shape(json.loads(extent)) if extent else None
+    except (TypeError, ValueError, AttributeError, KeyError, GEOSException):
+        given = None
+    if given is not None and given.is_valid and not given.is_empty and not (
+            shapes["extent"] and shape(shapes["extent"]).equals(given)):
+        items.append({"bbox": given.envelope.wkt} if given.area > 0 else {"centroid": given.centroid.wkt})
     return items
 
 
@@ -193,5 +212,5 @@ def for_dcat(dataset: dict, org: dict | None = None) -> dict:
     out["contact"] = _contact(out, org)
     if not out.get("private"):
         out["access_rights"] = settings()["access_rights_public"]
-    out["spatial_coverage"] = spatial_coverage(out.get("communes"))
+    out["spatial_coverage"] = spatial_coverage(out.get("communes"), out.pop("spatial", None))
     return out

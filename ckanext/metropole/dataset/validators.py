@@ -159,6 +159,24 @@ def conforms_to(value, context):
                   "ni l'adresse (URL) d'un schéma.")
 
 
+def spatial_default(key, data, errors, context):
+    """No extent given: the bounding box of the communes covered (ckanext-spatial indexes it
+    for map search, the dataset page draws it)."""
+    if not _empty(data.get(key)):
+        return
+    try:
+        codes = json.loads(data.get(("communes",)) or "[]")
+    except (TypeError, ValueError):
+        codes = []
+    if not codes:
+        return
+    import ckan.plugins.toolkit as tk
+
+    extent = tk.get_action("metropole_commune_geometry_show")({"ignore_auth": True}, {"codes": codes})["extent"]
+    if extent:
+        data[key] = json.dumps(extent)
+
+
 def get_validators() -> dict:
     return {
         "metropole_themes": themes,
@@ -171,4 +189,5 @@ def get_validators() -> dict:
         "metropole_description": description,
         "metropole_resource_format": resource_format,
         "metropole_conforms_to": conforms_to,
+        "metropole_spatial_default": spatial_default,
     }
