@@ -3,9 +3,17 @@ import ckan.plugins.toolkit as tk
 
 from .. import cli
 from ..resources import config_dir, require_in_option
-from . import catalogue, communes_field, groups, indexing, validators, vocabularies
+from . import catalogue, communes_field, groups, indexing, quality, validators, vocabularies
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
+
+
+def quality_of(pkg: dict) -> dict | None:
+    """Template helper: the dataset's metadata quality, through the action."""
+    try:
+        return tk.get_action("metropole_quality_show")({}, {"id": pkg["id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return None
 
 
 @tk.blanket.config_declarations
@@ -20,6 +28,7 @@ class DatasetPlugin(p.SingletonPlugin):
     p.implements(p.IClick)
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
     p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
@@ -41,6 +50,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_commune_choices": vocabularies.commune_choices,
             "metropole_theme_labels": vocabularies.theme_labels,
             "metropole_commune_names": vocabularies.commune_names,
+            "metropole_quality": quality_of,
         }
 
     # IFacets
@@ -55,7 +65,7 @@ class DatasetPlugin(p.SingletonPlugin):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict):
-        return catalogue.index_fields(indexing.before_index(pkg_dict))
+        return quality.index_fields(catalogue.index_fields(indexing.before_index(pkg_dict)))
 
     def after_dataset_search(self, search_results, search_params):
         return indexing.label_facets(search_results)
@@ -70,7 +80,10 @@ class DatasetPlugin(p.SingletonPlugin):
 
     # IActions: ckanext-dcat's catalogue and dataset documents, chained (dataset/catalogue.py)
     def get_actions(self):
-        return catalogue.get_actions()
+        return {**catalogue.get_actions(), "metropole_quality_show": quality.quality_show}
+
+    def get_auth_functions(self):
+        return {"metropole_quality_show": quality.quality_show_auth}
 
     # IMiddleware
     def make_middleware(self, app, config):

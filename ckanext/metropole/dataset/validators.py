@@ -97,6 +97,19 @@ def date(value, context):
     return _parse_date(value).isoformat()
 
 
+def source_date(value, context):
+    """A date a harvested source gave: kept when it reads as a date, dropped otherwise (a
+    source's odd date never rejects its dataset)."""
+    if _empty(value):
+        return ""
+    for text in (value, str(value)[:10]):
+        try:
+            return _parse_date(text).isoformat()
+        except Invalid:
+            continue
+    return ""
+
+
 def temporal_end(key, data, errors, context):
     end = data.get(key)
     if _empty(end):
@@ -190,4 +203,5 @@ def get_validators() -> dict:
         "metropole_resource_format": resource_format,
         "metropole_conforms_to": conforms_to,
         "metropole_spatial_default": spatial_default,
+        "metropole_source_date": source_date,
     }

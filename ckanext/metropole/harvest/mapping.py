@@ -231,6 +231,8 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         "harvest_landing_page": landing_page,
         "temporal_start": (remote.temporal_start or "")[:10],
         "temporal_end": (remote.temporal_end or "")[:10],
+        # the source's own date of last change: the DCAT catalogue publishes it as dct:modified
+        "modified": (remote.modified or "")[:25],
         "resources": [
             {"url": r.url, "name": r.name or r.format or "Ressource", "format": r.format,
              "description": html_to_text(r.description), "conforms_to": r.conforms_to}

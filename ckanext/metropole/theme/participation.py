@@ -16,11 +16,14 @@ blueprint = Blueprint("metropole_participation", __name__)
 
 
 def rows() -> list[dict]:
-    """One faceted Solr query (communes.views.publication_stats) for every commune."""
+    """One faceted Solr query (communes.views.publication_stats) for every commune, and one
+    for the average metadata quality of each (action metropole_quality_show)."""
     out = []
+    qualities = tk.get_action("metropole_quality_show")({}, {"organizations": True})["organizations"]
     for terr in communes_views.territories():
         for c in terr["communes"]:
-            out.append({**c, "territory": terr["title"],
+            quality = qualities.get(c["name"], {})
+            out.append({**c, "territory": terr["title"], "quality": quality.get("average"),
                         "missing": c["open_data_obligation"] and not c["count"]})
     return out
 
@@ -44,9 +47,10 @@ def csv_download():
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["code_insee", "commune", "territoire", "population", "obligation_ouverture",
-                     "jeux_de_donnees", "derniere_publication"])
+                     "jeux_de_donnees", "derniere_publication", "qualite_metadonnees_sur_405"])
     for r in rows():
         writer.writerow([r["insee_code"], r["title"], r["territory"], r["population"] or "",
-                         "oui" if r["open_data_obligation"] else "non", r["count"], (r["last"] or "")[:10]])
+                         "oui" if r["open_data_obligation"] else "non", r["count"], (r["last"] or "")[:10],
+                         "" if r["quality"] is None else r["quality"]])
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=participation.csv"})

@@ -1,0 +1,171 @@
+"""Metadata quality: data.europa.eu's MQA indicators (config/mqa.yaml, 405 points), measured
+on a dataset as the DCAT catalogue publishes it (dcat_input.for_dcat).
+
+Two deliberate differences with data.europa.eu, said on the page: a URL is "valid" when it is
+a well-formed public web address (the MQA also fetches it; the portal does not, on each page
+view), and rights statements are not published yet (the 5 points of "Droits" stay at 0).
+
+Per organisation, the score of every dataset is indexed with its organisation
+(``metropole_quality_org`` = "<organisation>|<score>"), so one faceted Solr query gives the
+average of every commune (/participation).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+
+import ckan.plugins.toolkit as tk
+
+from . import dcat_input
+from . import vocabularies as v
+
+log = logging.getLogger(__name__)
+
+INDEX_FIELD = "metropole_quality_org"
+MAX_POINTS = 405
+
+
+@lru_cache(maxsize=1)
+def methodology() -> dict:
+    data = v._yaml("mqa.yaml")
+    total = sum(i["weight"] for d in data["dimensions"] for i in d["indicators"])
+    assert total == MAX_POINTS, f"config/mqa.yaml weighs {total} points, not {MAX_POINTS}"
+    return data
+
+
+def _format_flags(resource: dict) -> dict:
+    return dcat_input._format_iris(resource.get("format") or "")
+
+
+def _values(dataset: dict, prepared: dict) -> dict[str, float]:
+    """Each indicator's share met (0..1)."""
+    total = len(dataset.get("resources") or [])
+    published = prepared.get("resources") or []
+    original_by_id = {r.get("id"): r for r in dataset.get("resources") or []}
+
+    def share(test) -> float:
+        return sum(1 for r in published if test(r)) / total if total else 0.0
+
+    def flag(name):
+        return share(lambda r: bool(_format_flags(original_by_id.get(r.get("id"), r)).get(name)))
+
+    has_publisher = bool(prepared.get("publisher"))
+    return {
+        "keywords": float(bool(prepared.get("tags") or prepared.get("metropole_themes"))),
+        "categories": float(bool(prepared.get("theme"))),
+        "spatial": float(bool(prepared.get("spatial_coverage"))),
+        "temporal": float(bool(prepared.get("temporal_coverage"))),
+        "access_url": share(lambda r: bool(r.get("access_url"))),
+        "download_url": share(lambda r: bool(r.get("download_url"))),
+        "download_url_valid": share(lambda r: dcat_input.valid_url(r.get("download_url"))),
+        "format": share(lambda r: bool(r.get("format"))),
+        "media_type": share(lambda r: bool(r.get("mimetype"))),
+        "vocabulary": (share(lambda r: bool(r.get("format"))) + share(lambda r: bool(r.get("mimetype")))) / 2,
+        "non_proprietary": flag("non_proprietary"),
+        "machine_readable": flag("machine_readable"),
+        # what DCAT-AP makes mandatory, as published (the SHACL test holds the rest)
+        "dcat_ap": float(bool(prepared.get("title") and prepared.get("notes"))),
+        "license": share(lambda r: bool(r.get("license"))),
+        "license_vocabulary": share(lambda r: bool(r.get("license"))),
+        "access_rights": float(bool(prepared.get("access_rights"))),
+        "access_rights_vocabulary": float(bool(prepared.get("access_rights"))),
+        "contact_point": float(bool(prepared.get("contact"))),
+        "publisher": float(has_publisher),
+        "rights": share(lambda r: bool(r.get("rights"))),
+        "byte_size": share(lambda r: bool(r.get("size"))),
+        "issued": float(bool(prepared.get("issued") or prepared.get("metadata_created"))),
+        "modified": float(bool(prepared.get("modified") or prepared.get("metadata_modified"))),
+    }
+
+
+def rating(score: float) -> str:
+    return next(r["label"] for r in methodology()["ratings"] if score >= r["min"])
+
+
+def measure(dataset: dict, org: dict | None) -> dict:
+    """The MQA of one dataset (a package_show dict) and of its owner ``org``."""
+    values = _values(dataset, dcat_input.for_dcat(dataset, org))
+    dimensions, score = [], 0.0
+    for dim in methodology()["dimensions"]:
+        indicators = []
+        for ind in dim["indicators"]:
+            points = round(ind["weight"] * values[ind["id"]], 1)
+            indicators.append({**ind, "points": points, "met": values[ind["id"]]})
+        points = round(sum(i["points"] for i in indicators), 1)
+        dimensions.append({"id": dim["id"], "label": dim["label"], "points": points,
+                           "max": sum(i["weight"] for i in dim["indicators"]), "indicators": indicators})
+        score += points
+    score = round(score)
+    return {"score": score, "max": MAX_POINTS, "rating": rating(score), "dimensions": dimensions}
+
+
+def _org(owner_org) -> dict | None:
+    if not owner_org:
+        return None
+    try:
+        return tk.get_action("organization_show")({"ignore_auth": True}, {"id": owner_org, "include_datasets": False})
+    except tk.ObjectNotFound:
+        return None
+
+
+def index_fields(pkg_dict: dict) -> dict:
+    """before_dataset_index: the dataset's score with its organisation's name."""
+    try:
+        data = json.loads(pkg_dict.get("validated_data_dict") or "{}")
+        if data.get("type", "dataset") != "dataset" or not data.get("owner_org"):
+            return pkg_dict
+        org = _org(data["owner_org"])
+        if org:
+            pkg_dict[INDEX_FIELD] = f"{org['name']}|{measure(data, org)['score']}"
+    except Exception:  # noqa: BLE001 - a quality figure must never stop a dataset being indexed
+        log.exception("metadata quality of %s not indexed", pkg_dict.get("name"))
+    return pkg_dict
+
+
+def by_organisation(context) -> dict:
+    """{organisation name: {"datasets": n, "average": mean score}} from one faceted search."""
+    result = tk.get_action("package_search")(dict(context), {
+        "q": "*:*", "rows": 0, "facet.field": json.dumps([INDEX_FIELD]), "facet.limit": -1,
+        "include_private": False})
+    totals: dict[str, list[int]] = {}
+    for item in result["search_facets"].get(INDEX_FIELD, {}).get("items", []):
+        name, _, score = item["name"].rpartition("|")
+        entry = totals.setdefault(name, [0, 0])
+        entry[0] += item["count"]
+        entry[1] += int(score) * item["count"]
+    return {name: {"datasets": n, "average": round(total / n)} for name, (n, total) in totals.items() if n}
+
+
+@tk.side_effect_free
+def quality_show(context, data_dict):
+    """Metadata quality (data.europa.eu MQA indicators, 405 points).
+
+    :param id: a dataset id or name: its score, rating and every indicator with its points
+    :param organization: an organisation name or id: the number of its public datasets and
+        their average score
+    :param organizations: true: {"organizations": {name: {"datasets", "average"}}} for every
+        organisation with public datasets (one search)
+    """
+    tk.check_access("metropole_quality_show", context, data_dict)
+    if data_dict.get("id"):
+        dataset = tk.get_action("package_show")(dict(context), {"id": data_dict["id"]})
+        return {"id": dataset["id"], "name": dataset["name"], **measure(dataset, _org(dataset.get("owner_org")))}
+    if tk.asbool(data_dict.get("organizations")):
+        return {"max": MAX_POINTS, "organizations": by_organisation(context)}
+    if data_dict.get("organization"):
+        org = _org(data_dict["organization"])
+        if org is None:
+            raise tk.ObjectNotFound("Organisation introuvable.")
+        figures = by_organisation(context).get(org["name"], {"datasets": 0, "average": None})
+        return {"organization": org["name"], "max": MAX_POINTS, **figures,
+                "rating": rating(figures["average"]) if figures["average"] is not None else None}
+    raise tk.ValidationError({"id": ["Donnez l'identifiant d'un jeu de données (id) ou d'une organisation "
+                                     "(organization)."]})
+
+
+@tk.auth_allow_anonymous_access
+def quality_show_auth(context, data_dict):
+    """Public: the figures are computed from public metadata; a dataset's own figures follow
+    package_show's permission (checked when the action reads the dataset)."""
+    return {"success": True}

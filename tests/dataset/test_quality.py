@@ -1,0 +1,88 @@
+"""Metadata quality: data.europa.eu's MQA indicators and weights, per dataset, per commune on
+/participation, through metropole_quality_show, on the dataset page."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ckan.tests import factories, helpers
+
+from ckanext.metropole.dataset import quality
+
+from . import catalogue_cases as cases
+from .conftest import full_dataset
+
+# data.europa.eu MQA methodology: points per dimension (405 in all)
+DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
+              "contextuality": 20}
+
+
+def _points(result) -> dict:
+    return {i["id"]: i["points"] for d in result["dimensions"] for i in d["indicators"]}
+
+
+def test_weights_are_the_mqa_methodology():
+    dims = {d["id"]: sum(i["weight"] for i in d["indicators"]) for d in quality.methodology()["dimensions"]}
+    assert dims == DIMENSIONS and sum(dims.values()) == 405
+    weights = {i["id"]: i["weight"] for d in quality.methodology()["dimensions"] for i in d["indicators"]}
+    assert (weights["keywords"], weights["categories"], weights["spatial"], weights["temporal"]) == (30, 30, 20, 20)
+    assert (weights["access_url"], weights["download_url"], weights["download_url_valid"]) == (50, 20, 30)
+    assert (weights["dcat_ap"], weights["machine_readable"], weights["non_proprietary"]) == (30, 20, 20)
+    assert (weights["contact_point"], weights["access_rights_vocabulary"], weights["rights"]) == (20, 5, 5)
+    assert [quality.rating(s) for s in (405, 351, 350, 221, 220, 121, 120, 0)] == [
+        "Excellent", "Excellent", "Bon", "Bon", "Suffisant", "Suffisant", "Insuffisant", "Insuffisant"]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
+class TestQuality:
+    def test_complete_and_poor_datasets(self, create):
+        names = cases.build(create)
+        full = helpers.call_action("metropole_quality_show", context={"user": ""}, id=names[0])
+        points = _points(full)
+        # everything but rights statements (not published) and byte sizes (links, no upload)
+        assert {k: v for k, v in points.items() if v == 0} == {"rights": 0, "byte_size": 0}
+        assert full["score"] == 395 and full["rating"] == "Excellent"
+
+        harvested = _points(helpers.call_action("metropole_quality_show", id="aubiere-arbres-remarquables"))
+        # 5 resources: CSV, SHP, XLSX, an unknown format, none
+        assert harvested["format"] == pytest.approx(20 * 3 / 5)
+        assert harvested["machine_readable"] == pytest.approx(20 * 3 / 5)
+        assert harvested["non_proprietary"] == pytest.approx(20 * 1 / 5)
+        assert harvested["temporal"] == 0 and harvested["access_url"] == 50
+
+        broken = helpers.call_action("metropole_quality_show", id="cournon-d-auvergne-liens-casses")
+        points = _points(broken)
+        assert points["access_url"] == points["download_url"] == points["format"] == points["license"] == 0
+        assert points["publisher"] == 10 and points["spatial"] == 20
+        assert broken["score"] < 221
+
+    def test_api_is_public_for_public_datasets_only(self, app, create):
+        public = create(**full_dataset())
+        response = app.get(f"/api/3/action/metropole_quality_show?id={public['name']}")
+        assert response.status_code == 200 and response.json["result"]["max"] == 405
+        private = create(**full_dataset(name="prive", private=True))
+        assert app.get(f"/api/3/action/metropole_quality_show?id={private['name']}").status_code == 403
+        response = app.get("/api/3/action/metropole_quality_show")
+        assert response.status_code == 409 and "identifiant" in response.json["error"]["id"][0]
+
+    def test_commune_average_on_participation_and_dataset_page(self, app, create):
+        scores = []
+        for i, resources in enumerate(([{"url": "https://example.org/a.csv", "format": "CSV"}], [])):
+            dataset = create(**full_dataset(name=f"aubiere-{i}", owner_org="aubiere", communes=["63014"],
+                                            resources=resources))
+            scores.append(helpers.call_action("metropole_quality_show", id=dataset["id"])["score"])
+        assert scores[0] > scores[1]
+        by_org = helpers.call_action("metropole_quality_show", organizations=True)["organizations"]
+        assert by_org["aubiere"] == {"datasets": 2, "average": round(sum(scores) / 2)}
+        assert helpers.call_action("metropole_quality_show", organization="aubiere")["average"] == round(sum(scores) / 2)
+
+        html = app.get("/participation").body
+        row = re.search(r'<a href="/organization/aubiere">.*?</tr>', html, re.S).group(0)
+        assert f'metropole-quality-average">{round(sum(scores) / 2)}<' in row
+        assert "Qualité des métadonnées" in html
+        csv_text = app.get("/participation.csv").body
+        assert "qualite_metadonnees_sur_405" in csv_text and f";{round(sum(scores) / 2)}" in csv_text
+
+        page = app.get("/dataset/aubiere-0").body
+        assert "Qualité des métadonnées" in page and f"{scores[0]} / 405" in page
