@@ -142,7 +142,7 @@ def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
     assert "Moissonné depuis Portail d'Aubière — voir la source" in text
     assert 'href="https://aubiere.fr/marches"' in html
     assert f'href="/dataset/{dataset["name"]}.ttl"' in html
-    assert "dataset-map-section" not in html  # no extent, no map
+    assert "dataset-map-section" in html  # no extent given: the communes' (communes/test_geometry.py)
 
 
 @pytest.mark.usefixtures("clermont")
