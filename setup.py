@@ -45,6 +45,7 @@ setup(
             "metropole_chart_view = ckanext.metropole.previews.plugin:ChartViewPlugin",
             "metropole_points_view = ckanext.metropole.previews.plugin:PointsMapViewPlugin",
             "metropole_reuses = ckanext.metropole.reuses.plugin:ReusesPlugin",
+            "metropole_security = ckanext.metropole.security.plugin:SecurityPlugin",
         ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",

@@ -128,6 +128,18 @@ class TestParticipation:
         assert royat["jeux_de_donnees"] == "2" and royat["obligation_ouverture"] == "oui"
         assert royat["derniere_publication"]
 
+    def test_csv_cells_never_start_a_formula(self, app):
+        admin = {"user": factories.Sysadmin()["name"]}
+        helpers.call_action("organization_patch", context=dict(admin), id="aubiere",
+                            title='=HYPERLINK("http://x.example","clic")')
+        helpers.call_action("organization_patch", context=dict(admin), id="royat", title="@SUM(A1)")
+        rows = list(csv.DictReader(io.StringIO(app.get("/participation.csv").body.lstrip("\ufeff")),
+                                   delimiter=";"))
+        titles = {r["code_insee"]: r["commune"] for r in rows}
+        assert titles["63014"] == "'=HYPERLINK(\"http://x.example\",\"clic\")"
+        assert titles["63308"] == "'@SUM(A1)"
+        assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+
 
 @pytest.mark.usefixtures("clermont")
 def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):

@@ -30,8 +30,9 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
         }
 
     def validate_config(self, config):
-        sourceconfig.parse(config)  # ValueError (French) is shown on the form's config field
-        return config
+        # ValueError (French) is shown on the form's config field; former key names are
+        # stored under their current ones
+        return sourceconfig.normalise(config)
 
     def gather_stage(self, harvest_job):
         return pipeline.gather(self, harvest_job)

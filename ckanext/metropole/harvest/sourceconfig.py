@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from ..dataset import vocabularies as v
 
 PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat", "csw")
-KEYS = {"protocol", "publisher", "organization", "theme_mapping", "default_license", "default_theme",
+KEYS = {"protocol", "publisher", "remote_organization", "theme_mapping", "default_license", "default_theme",
         "max_withdrawal_ratio"}
+# Former names still read. ckanext-harvest copies every key of the configuration onto the
+# source's dataset dict when showing it: "organization" replaced the owner organisation's dict
+# and /harvest and the source pages answered 500. No key may be named like a dataset field.
+RENAMED = {"organization": "remote_organization"}
 
 
 @dataclass
 class SourceConfig:
     protocol: str = "auto"
     publisher: str | None = None
-    organization: str | None = None
+    remote_organization: str | None = None  # the organisation on the remote portal (CKAN, udata)
     theme_mapping: dict[str, str] = field(default_factory=dict)
     default_license: str = "notspecified"
     default_theme: str = "administration"
@@ -33,6 +37,7 @@ def parse(text: str | None) -> SourceConfig:
                          f"colonne {e.colno}).")
     if not isinstance(raw, dict):
         raise ValueError("La configuration doit être un objet JSON, par exemple {\"protocol\": \"ckan\"}.")
+    raw = _renamed(raw)
     unknown = sorted(set(raw) - KEYS)
     if unknown:
         raise ValueError(f"Clé inconnue : {', '.join(unknown)}. Clés possibles : {', '.join(sorted(KEYS))}.")
@@ -41,7 +46,7 @@ def parse(text: str | None) -> SourceConfig:
         if raw["protocol"] not in PROTOCOLS:
             raise ValueError(f"protocol : « {raw['protocol']} » inconnu ; possibles : {', '.join(PROTOCOLS)}.")
         config.protocol = raw["protocol"]
-    for key in ("publisher", "organization"):
+    for key in ("publisher", "remote_organization"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key].strip():
                 raise ValueError(f"{key} : un texte non vide est attendu.")
@@ -70,3 +75,19 @@ def parse(text: str | None) -> SourceConfig:
             raise ValueError("max_withdrawal_ratio : un nombre entre 0 et 1 est attendu (ex. 0.5).")
         config.max_withdrawal_ratio = float(ratio)
     return config
+
+
+def _renamed(raw: dict) -> dict:
+    return {RENAMED.get(key, key) if RENAMED.get(key, key) not in raw else key: value
+            for key, value in raw.items()}
+
+
+def normalise(text: str | None) -> str | None:
+    """The text to store: former key names replaced by the current ones (validated first)."""
+    parse(text)
+    if not text or not text.strip():
+        return text
+    raw = json.loads(text)
+    if not (set(raw) & set(RENAMED)):
+        return text
+    return json.dumps(_renamed(raw), ensure_ascii=False)

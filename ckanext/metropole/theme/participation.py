@@ -42,6 +42,18 @@ def index():
         "contributing": sum(1 for r in data if r["count"])})
 
 
+# A cell starting with one of these is a formula for Excel/LibreOffice: a commune titled
+# "=HYPERLINK(…)" ran in the spreadsheet of whoever opened the file (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text cells that would start a formula are prefixed with a quote; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 @blueprint.route("/participation.csv")
 def csv_download():
     buffer = io.StringIO()
@@ -49,8 +61,9 @@ def csv_download():
     writer.writerow(["code_insee", "commune", "territoire", "population", "obligation_ouverture",
                      "jeux_de_donnees", "derniere_publication", "qualite_metadonnees_sur_405"])
     for r in rows():
-        writer.writerow([r["insee_code"], r["title"], r["territory"], r["population"] or "",
-                         "oui" if r["open_data_obligation"] else "non", r["count"], (r["last"] or "")[:10],
-                         "" if r["quality"] is None else r["quality"]])
+        writer.writerow([spreadsheet_safe(v) for v in (
+            r["insee_code"], r["title"], r["territory"], r["population"] or "",
+            "oui" if r["open_data_obligation"] else "non", r["count"], (r["last"] or "")[:10],
+            "" if r["quality"] is None else r["quality"])])
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=participation.csv"})

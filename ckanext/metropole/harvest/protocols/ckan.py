@@ -31,7 +31,7 @@ def detect(client, root: str) -> bool:
 
 def _search(client, root: str, config, listing: Listing):
     start, total = 0, None
-    fq = f'organization:"{config.organization}"' if config.organization else ""
+    fq = f'organization:"{config.remote_organization}"' if config.remote_organization else ""
     while total is None or start < total:
         params = {"rows": ROWS, "start": start}
         if fq:
@@ -61,13 +61,13 @@ def _dkan_listing(client, root: str, config, listing: Listing):
         listing.read += 1
         owners = _owners(package)
         seen_owners.update(owners)
-        if config.organization and config.organization.lower() not in owners:
+        if config.remote_organization and config.remote_organization.lower() not in owners:
             continue
         kept += 1
         yield package
-    if config.organization and names and not kept:
+    if config.remote_organization and names and not kept:
         # never an empty harvest without a word: say which publishers the portal has
-        raise HarvestError(f"Aucun jeu de l'organisation « {config.organization} » sur ce portail DKAN "
+        raise HarvestError(f"Aucun jeu de l'organisation « {config.remote_organization} » sur ce portail DKAN "
                            f"({len(names)} jeux lus). Organisations ou groupes vus : "
                            f"{', '.join(sorted(seen_owners)[:15]) or 'aucun'}.")
 

@@ -17,10 +17,10 @@ def detect(client, root: str) -> bool:
 
 
 def _pages(client, root: str, config, listing: Listing):
-    if not config.organization:
+    if not config.remote_organization:
         raise HarvestError("Pour une source udata (data.gouv.fr), indiquez l'organisation à lire : "
-                           "{\"organization\": \"<identifiant ou slug>\"}.")
-    url = root.rstrip("/") + f"/api/1/organizations/{config.organization}/datasets/"
+                           "{\"remote_organization\": \"<identifiant ou slug>\"}.")
+    url = root.rstrip("/") + f"/api/1/organizations/{config.remote_organization}/datasets/"
     params = {"page": 1, "page_size": PAGE_SIZE}
     for _ in range(MAX_PAGES):
         page = client.get(url, params=params).json()
