@@ -51,6 +51,7 @@ class TestOrganisationSchema:
         ({"siren": "12345"}, "siren", "9 chiffres attendus"),
         ({"population": "beaucoup"}, "population", "entier attendu"),
         ({"population": "-3"}, "population", "négative"),
+        ({"population": 10 ** 30}, "population", "plausible"),
         ({"postal_codes": ["6300"]}, "postal_codes", "code postal"),
         ({"member_of": "nulle-part"}, "member_of", "n'existe pas"),
         ({"email": "pas-un-courriel"}, "email", ""),

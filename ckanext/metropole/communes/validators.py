@@ -6,6 +6,7 @@ import json
 import re
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 
 from .reference import obliged, reference, siren_is_valid
@@ -13,6 +14,8 @@ from .reference import obliged, reference, siren_is_valid
 KINDS = ("metropole", "commune", "partner")
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
+# Ten times the largest French métropole: beyond it a figure is a typo or an attack (10³⁰ was accepted).
+MAX_POPULATION = 100_000_000
 
 
 def _value(data, name):
@@ -88,6 +91,9 @@ def population(value, context):
         raise Invalid(f"« {value} » n'est pas un nombre d'habitants (entier attendu).")
     if number < 0:
         raise Invalid("La population ne peut pas être négative.")
+    if number > MAX_POPULATION:
+        raise Invalid(tk._("A population above {max} inhabitants is not plausible.")
+                      .format(max=f"{MAX_POPULATION:,}".replace(",", "\u202f")))
     return str(number)
 
 
