@@ -16,5 +16,8 @@ install:  ## Debian packages, .venv and Solr jars only
 	@$(STACK) install
 status:
 	@$(STACK) status
-i18n:     ## compile the French message catalogue (.po -> .mo)
-	@.venv/bin/pybabel compile -d ckanext/metropole/theme/i18n -D ckanext-metropole -l fr
+I18N := ckanext/metropole/theme/i18n
+i18n:     ## extract the messages (.pot: Python, templates, schema/vocabulary YAML), compile the French catalogue (.po -> .mo)
+	@.venv/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
+		-o $(I18N)/ckanext-metropole.pot ckanext schemas config
+	@.venv/bin/pybabel compile -d $(I18N) -D ckanext-metropole -l fr --statistics

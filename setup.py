@@ -4,16 +4,13 @@ from setuptools import find_namespace_packages, setup
 # package through symbolic links (ckanext/metropole/schemas, ckanext/metropole/config),
 # so a wheel carries them inside ckanext/metropole/. Secrets-bearing .ini files stay out.
 PACKAGE_DATA = [
-    "config_declaration.yaml",
     "*/config_declaration.yaml",
     "schemas/*.yaml",
-    "schemas/*.json",
     "config/*.json",
     "config/*.yaml",
-    "config/*.csv",
     "stack/solr/*",
     "*/templates/**/*",
-    "*/assets/**/*",
+    "*/public/**/*",
     "*/i18n/**/*",
     "data/*",
     "common/table_schemas/*",
@@ -46,6 +43,10 @@ setup(
             "metropole_points_view = ckanext.metropole.previews.plugin:PointsMapViewPlugin",
             "metropole_reuses = ckanext.metropole.reuses.plugin:ReusesPlugin",
             "metropole_security = ckanext.metropole.security.plugin:SecurityPlugin",
+            "metropole_demo = ckanext.metropole.demo.plugin:DemoPlugin",
+        ],
+        "babel.extractors": [
+            "metropole_yaml = ckanext.metropole.babel_yaml:extract_yaml",
         ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",

@@ -96,10 +96,9 @@ def variant(plugins: str) -> dict:
     try:
         user = ckan.sysadmin()
         if "metropole_harvester" in plugins:
-            from ckanext.metropole.communes import territory as t
-            from ckanext.metropole.dataset import groups
-            t.apply(t.plan(t.from_epci("246300701")))
-            groups.ensure_theme_groups()
+            from ckan.tests import helpers
+            helpers.call_action("metropole_territory_load", epci="246300701")
+            helpers.call_action("metropole_theme_groups_sync")
             runs = run_job(ckan, "intercommunal", server.url, "royat", '{"protocol": "ckan"}')
         else:
             ckan.action("organization_create", user, name="royat", title="Royat")

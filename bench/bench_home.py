@@ -82,23 +82,26 @@ def prepare(plugins: str) -> dict:
     """Make sure the bench database has a territory and datasets (bench_search leaves 10,000)."""
     ckan = Ckan(plugins)
     import ckan.model as model
-    from ckanext.metropole.communes import territory as t
-    from ckanext.metropole.dataset import groups
+    from ckan.tests import helpers
 
-    if not t.metropoles():
+    from ckanext.metropole.communes.reference import reference
+
+    def metropoles():
+        return helpers.call_action("metropole_territory_show")
+
+    if not metropoles():
         ckan.reset()
-        t.apply(t.plan(t.from_epci("246300701")))
-        groups.ensure_theme_groups()
-    mel = t.from_epci(BIG_EPCI)
+        helpers.call_action("metropole_territory_load", epci="246300701")
+        helpers.call_action("metropole_theme_groups_sync")
     return {"datasets": model.Session.query(model.Package).filter_by(state="active").count(),
-            "mel": any(m.extras.get("siren") == mel.siren for m in t.metropoles())}
+            "mel": any(m["siren"] == reference().epci(BIG_EPCI).siren for m in metropoles())}
 
 
 def add_mel(plugins: str) -> dict:
     Ckan(plugins)
-    from ckanext.metropole.communes import territory as t
+    from ckan.tests import helpers
 
-    t.apply(t.plan(t.from_epci(BIG_EPCI)))
+    helpers.call_action("metropole_territory_load", epci=BIG_EPCI)
     return {"ok": True}
 
 

@@ -24,12 +24,13 @@ def populate(ckan: Ckan, count: int) -> float:
     import ckan.model as model
     from ckan.lib import search
 
-    from ckanext.metropole.communes import territory as t
-    from ckanext.metropole.dataset import groups, vocabularies as v
+    from ckan.tests import helpers
+
+    from ckanext.metropole.dataset import vocabularies as v
 
     ckan.reset()
-    t.apply(t.plan(t.from_epci("246300701")))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
     user = ckan.sysadmin()
     orgs = [(o.name, o.extras.get("insee_code")) for o in model.Session.query(model.Group)
             .filter(model.Group.is_organization.is_(True))]

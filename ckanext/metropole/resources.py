@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ckan.plugins as p
+from ckan.exceptions import CkanConfigurationException
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -23,4 +26,16 @@ def require_in_option(config, key: str, value: str, plugin: str, needs: str) -> 
     """Refuse to start when an option read by another plugin before ours lacks our value
     (scheming reads its schemas in its own update_config, earlier than ours)."""
     if value not in (config.get(key) or "").split():
-        raise RuntimeError(f"{plugin}: set {key} = {value} in the CKAN configuration (and enable {needs})")
+        raise CkanConfigurationException(f"{plugin}: set {key} = {value} in the CKAN configuration "
+                                         f"(and enable {needs})")
+
+
+def require_plugins(plugin: str, *needed: str) -> None:
+    """Refuse to start, naming what is missing, when a plugin this one builds on is not
+    enabled (CKAN's CLI and server print a CkanConfigurationException as one line, no
+    traceback). Called from update_config: CKAN has loaded every plugin by then."""
+    missing = [name for name in needed if not p.plugin_loaded(name)]
+    if missing:
+        raise CkanConfigurationException(
+            f"{plugin} needs the plugin{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"add {' '.join(missing)} to ckan.plugins")

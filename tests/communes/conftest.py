@@ -10,11 +10,13 @@ CLERMONT = "246300701"
 
 @pytest.fixture
 def load_territory():
-    """Plan and apply a territory load, as the CLI does; returns (plan, summary)."""
+    """Plan and apply a territory load, as the action metropole_territory_load does;
+    returns (plan, summary)."""
+    from ckanext.metropole.communes.logic.action import apply_plan
 
     def load(terr):
         the_plan = t.plan(terr)
-        return the_plan, t.apply(the_plan)
+        return the_plan, apply_plan({"ignore_auth": True, "user": ""}, the_plan)
 
     return load
 

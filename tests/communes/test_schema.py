@@ -20,7 +20,7 @@ def metropole():
                                kind="metropole", siren="246300701", population=302259)
 
 
-@pytest.mark.usefixtures("clean_db", "with_plugins")
+@pytest.mark.usefixtures("clean_db", "with_plugins", "with_request_context")  # French from the catalogue
 class TestOrganisationSchema:
     def test_commune_round_trips_with_typed_fields(self, metropole):
         sysadmin = factories.Sysadmin()
@@ -54,8 +54,9 @@ class TestOrganisationSchema:
         ({"population": 10 ** 30}, "population", "plausible"),
         ({"postal_codes": ["6300"]}, "postal_codes", "code postal"),
         ({"member_of": "nulle-part"}, "member_of", "n'existe pas"),
-        ({"email": "pas-un-courriel"}, "email", ""),
-        ({"kind": "village"}, "kind", ""),
+        # CKAN's and scheming's own messages, in French from the catalogues
+        ({"email": "pas-un-courriel"}, "email", "Le courriel pas-un-courriel n'est pas au bon format"),
+        ({"kind": "village"}, "kind", "La valeur doit être l'une de : metropole, commune, partner"),
     ])
     def test_bad_input_is_refused_on_the_field_and_nothing_saved(self, data, field, message):
         base = {"name": "commune-test", "title": "Commune test", "kind": "commune", "insee_code": "63113"}

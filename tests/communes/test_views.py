@@ -63,18 +63,18 @@ class TestCommunePages:
             return conn
 
         monkeypatch.setattr(search, "make_connection", counting)
-        data = views.territories()
+        data = helpers.call_action("metropole_territory_show", include_datasets=True)
         assert len(calls) == 1
-        counts = {c["name"]: c["count"] for c in data[0]["communes"]}
+        counts = {c["name"]: c["datasets"] for c in data[0]["communes"]}
         assert counts["royat"] == 1 and sum(counts.values()) == 1
 
     def test_last_publication_is_the_latest_dataset_date(self):
         org_id = helpers.call_action("organization_show", id="royat")["id"]
         make_dataset(owner_org=org_id)
         latest = make_dataset(owner_org=org_id)
-        royat = next(c for c in views.territories()[0]["communes"] if c["name"] == "royat")
-        assert royat["count"] == 2
-        assert royat["last"][:19] == latest["metadata_modified"][:19]
+        royat = next(c for c in helpers.call_action("metropole_territory_show", include_datasets=True)[0]["communes"] if c["name"] == "royat")
+        assert royat["datasets"] == 2
+        assert royat["last_modified"][:19] == latest["metadata_modified"][:19]
 
     def test_commune_page_shows_identity_above_datasets(self, app):
         make_dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],

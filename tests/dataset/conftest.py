@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+
 import pytest
 
 from ckan.tests import factories, helpers
@@ -13,8 +14,8 @@ CLERMONT = "246300701"
 @pytest.fixture
 def territory(clean_db, with_plugins):
     """Clermont Auvergne Métropole and its 21 communes, and the theme groups."""
-    t.apply(t.plan(t.from_epci(CLERMONT)))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci=CLERMONT)
+    helpers.call_action("metropole_theme_groups_sync")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_missing_theme_is_a_french_error_and_nothing_is_saved(app, agent):
         "license_id": "lov2", "save": "continue"})
     body = unescape(response.body)
     assert response.status_code == 200
-    assert "Choisissez au moins un thème." in body
+    assert "Choisissez-en au moins un" in body
     assert 'value="Bornes à verre"' in body
     assert helpers.call_action("package_list") == []
 

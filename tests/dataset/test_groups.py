@@ -22,7 +22,8 @@ def test_thirteen_theme_groups_with_french_titles():
     titles = {g["name"]: g["title"] for g in listed}
     assert len(titles) == 13
     assert titles["tourisme-patrimoine"] == "Tourisme et patrimoine"
-    assert groups.ensure_theme_groups() == {"created": 0, "updated": 0, "unchanged": 13}
+    assert helpers.call_action("metropole_theme_groups_sync") == {"created": 0, "updated": 0, "unchanged": 13,
+                                                                   "datasets_regrouped": 0}
 
 
 def test_groups_follow_the_theme_field(create, sysadmin):

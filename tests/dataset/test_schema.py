@@ -8,13 +8,14 @@ from ckan.tests import factories, helpers
 
 from .conftest import full_dataset
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
+# in a request context: messages come from the catalogue, in the portal's language (French)
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory", "with_request_context")
 
 
 def test_full_dataset_round_trips(create):
     created = create(**full_dataset())
     shown = helpers.call_action("package_show", id=created["id"])
-    assert shown["theme"] == ["sante", "equipements"]
+    assert shown["theme"] == ["equipements", "sante"]  # in the vocabulary's order (scheming's preset)
     assert shown["communes"] == ["63113", "63014"]
     assert shown["license_id"] == "lov2"
     assert shown["license_title"] == "Licence Ouverte / Open Licence version 2.0"
@@ -47,15 +48,15 @@ def test_licences_are_the_decree_ones_first_with_french_titles():
 
 
 @pytest.mark.parametrize("overrides,field,message", [
-    ({"theme": ["sport"]}, "theme", "Thème inconnu : sport"),
-    ({"theme": []}, "theme", "au moins un thème"),
+    ({"theme": ["sport"]}, "theme", "Choix inattendu : « sport »"),
+    ({"theme": []}, "theme", "Choisissez-en au moins un"),
     ({"license_id": "cc-by-nc"}, "license_id", "Licence inconnue : « cc-by-nc »"),
     ({"license_id": ""}, "license_id", "Choisissez une licence"),
     ({"frequency": "SOMETIMES"}, "frequency", "Fréquence inconnue : « SOMETIMES »"),
     ({"communes": ["75056"]}, "communes", "hors du territoire du portail : 75056"),
     ({"temporal_start": "2024-01-01", "temporal_end": "2020-01-01"}, "temporal_end", "précède son début"),
     ({"temporal_start": "32/13/2020"}, "temporal_start", "n'est pas une date"),
-    ({"contact": [{"name": "SIG", "email": "pas-un-courriel"}]}, "contact", "adresse électronique"),
+    ({"contact": [{"name": "SIG", "email": "pas-un-courriel"}]}, "contact", "pas-un-courriel n'est pas au bon format"),
     ({"notes": "x" * 5_000_000}, "notes", "trop longue"),
     ({"resources": [{"url": "http://example.org/a.csv", "conforms_to": "n'importe quoi"}]}, "resources",
      "ni un schéma"),

@@ -10,7 +10,6 @@ from ckanext.harvest.model import HarvestJob
 from ckanext.harvest.tests.lib import run_harvest_job
 
 from ckanext.metropole.communes import territory as t
-from ckanext.metropole.dataset import groups
 from ckanext.metropole.harvest.pipeline import job_warnings
 from ckanext.metropole.harvest.protocols import ckan as ckan_adapter, opendatasoft, udata
 
@@ -36,8 +35,8 @@ def small_pages(monkeypatch):
 
 @pytest.fixture
 def territory(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_epci("246300701")))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
 
 
 def serve_ods(portal, prefix="datasets", pages=3, fault_page=None, fault=None, status=200):

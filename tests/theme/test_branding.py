@@ -22,12 +22,24 @@ def test_contrast_ratio_follows_wcag():
 
 def test_defaults_pass():
     branding.check(GOOD)
+    assert branding.wcag_color(" #1F4E79 ") == "#1F4E79"
+
+
+@pytest.mark.parametrize("value,message", [
+    ("bleu", "« bleu » n'est pas une couleur"),
+    ("#FFD700", "#FFD700 contraste à 1.4"),
+    ("#888888", "#888888 contraste"),
+])
+def test_colour_validator_of_the_config_declaration(value, message):
+    from ckan.lib.navl.dictization_functions import Invalid
+
+    with pytest.raises(Invalid) as e:
+        branding.wcag_color(value)
+    assert message in e.value.error
 
 
 @pytest.mark.parametrize("override,message", [
-    ({"ckanext.metropole.primary_color": "bleu"}, "ckanext.metropole.primary_color : « bleu » n'est pas une couleur"),
     ({"ckanext.metropole.primary_color": "#FFD700"}, "ckanext.metropole.primary_color : #FFD700 contraste à 1.4"),
-    ({"ckanext.metropole.secondary_color": "#888888"}, "ckanext.metropole.secondary_color : #888888 contraste"),
     ({"ckanext.metropole.logo": "/metropole/absent.svg"}, "ckanext.metropole.logo : le fichier « /metropole/absent.svg »"),
     ({"ckan.locale_default": "xx"}, "ckan.locale_default : langue « xx »"),
 ])

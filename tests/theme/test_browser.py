@@ -8,7 +8,6 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
-from ckanext.metropole.dataset import groups
 
 from ..conftest import ARTIFACTS, ckan_server, free_port, ini_text_with, make_dataset, needs_browser, serious_axe_violations
 
@@ -29,8 +28,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def portal(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_epci("246300701")))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
     agent = factories.User(name="agent-royat", password=PASSWORD, email="agent@royat.fr")
     helpers.call_action("organization_member_create", id="royat", username=agent["name"], role="editor")
     royat = helpers.call_action("organization_show", id="royat")

@@ -12,7 +12,6 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
-from ckanext.metropole.dataset import groups
 
 from ..conftest import make_dataset
 
@@ -32,8 +31,8 @@ def _text(html):
 
 @pytest.fixture
 def clermont(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_epci("246300701")))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
     org = lambda name: helpers.call_action("organization_show", id=name)["id"]  # noqa: E731
     make_dataset(owner_org=org("royat"), title="Piscine municipale", theme=["sports"])
     make_dataset(owner_org=org("royat"), title="Délibérations", theme=["administration"])
@@ -71,7 +70,7 @@ class TestHome:
     def test_home_costs_a_constant_number_of_solr_queries(self, app, solr_requests):
         app.get("/")
         with_21 = len([c for c in solr_requests if "select" in c])
-        t.apply(t.plan(t.from_epci("200093201")))  # + the 95 communes of the MEL
+        helpers.call_action("metropole_territory_load", epci="200093201")  # + the 95 communes of the MEL
         solr_requests.clear()
         text = _text(app.get("/").body)
         with_116 = len([c for c in solr_requests if "select" in c])

@@ -2,8 +2,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import cli
-from ..resources import require_in_option
+from ..resources import require_in_option, require_plugins
 from . import geometry, validators, views
+from .logic import action, auth
 
 
 ORG_SCHEMA = "ckanext.metropole:schemas/organization.yaml"
@@ -22,6 +23,7 @@ class CommunesPlugin(p.SingletonPlugin):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        require_plugins("metropole_communes", "scheming_organizations")
         # Without it communes would be stored without their identity: refuse to start.
         require_in_option(config, "scheming.organization_schemas", ORG_SCHEMA, "metropole_communes",
                           "scheming_organizations")
@@ -39,7 +41,8 @@ class CommunesPlugin(p.SingletonPlugin):
         return views.get_helpers()
 
     def get_actions(self):
-        return {"metropole_commune_geometry_show": geometry.commune_geometry_show}
+        return {**action.get_actions(), "metropole_commune_geometry_show": geometry.commune_geometry_show}
 
     def get_auth_functions(self):
-        return {"metropole_commune_geometry_show": geometry.commune_geometry_show_auth}
+        return {**auth.get_auth_functions(),
+                "metropole_commune_geometry_show": geometry.commune_geometry_show_auth}

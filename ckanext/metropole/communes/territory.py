@@ -1,8 +1,9 @@
 """A territory (the métropole and its member communes) turned into CKAN organisations.
 
 ``plan()`` reads the portal and decides, for every organisation, create / update /
-unchanged, and refuses the whole load (before any write) on a conflict. ``apply()`` then
-writes through the Action API, so every write is validated like a form. Organisations are
+unchanged, and refuses the whole load (before any write) on a conflict. The action
+``metropole_territory_load`` (logic/action.py) then writes through the Action API, with the
+caller's authorisation, so every write is validated like a form. Organisations are
 matched by INSEE code, never by name: loading again updates, never duplicates.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from slugify import slugify
 
@@ -276,34 +277,26 @@ class Summary:
     unchanged: int = 0
     reported: int = 0
 
+    def count(self, change: Change) -> None:
+        attr = {"create": "created", "update": "updated"}.get(change.action, "unchanged")
+        setattr(self, attr, getattr(self, attr) + 1)
+
     def __str__(self) -> str:
         return (f"créées : {self.created}, mises à jour : {self.updated}, "
                 f"inchangées : {self.unchanged}, signalées : {self.reported}")
 
 
-def apply(the_plan: Plan, progress: Callable[[Change], None] = lambda change: None) -> Summary:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    summary = Summary(reported=len(the_plan.reported))
-    for change in the_plan.changes():
-        context = {"user": site_user, "ignore_auth": True}
-        if change.action == "create":
-            tk.get_action("organization_create")(context, change.data)
-            summary.created += 1
-        elif change.action == "update":
-            tk.get_action("organization_patch")(context, {"id": change.org_id, **change.data})
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
-        progress(change)
-    return summary
-
-
 # ------------------------------------------------------------------ reading back
+
+def _row(g: Existing) -> dict:
+    population = _stored(g, "population")
+    return {"id": g.id, "name": g.name, "title": g.title, "siren": g.extras.get("siren") or None,
+            "population": population}
+
 
 def _commune_row(g: Existing) -> dict:
     population = _stored(g, "population")
-    return {"id": g.id, "name": g.name, "title": g.title, "insee_code": g.extras.get("insee_code"),
-            "siren": g.extras.get("siren"), "population": population,
+    return {**_row(g), "insee_code": g.extras.get("insee_code"), "postal_codes": _stored(g, "postal_codes"),
             "open_data_obligation": obliged(population)}
 
 
@@ -311,20 +304,12 @@ def _active(groups: list[Existing], kind: str) -> list[Existing]:
     return [g for g in groups if g.is_organization and g.state == "active" and g.extras.get("kind") == kind]
 
 
-def commune_organisations() -> list[Existing]:
-    """Every active commune organisation of the portal."""
-    return _active(_existing_groups(), "commune")
-
-
-def by_metropole() -> list[tuple[Existing, list[dict]]]:
-    """Each métropole (by title) with its communes (by name), from ONE read of the groups:
-    pages that list every commune call this rather than one read per métropole."""
+def by_metropole() -> list[dict]:
+    """Each métropole (by title) with its communes (by name), from ONE read of the groups.
+    Behind the action metropole_territory_show: nothing else reads it."""
     groups = _existing_groups()
     communes = _active(groups, "commune")
-    return [(metro, sorted((_commune_row(g) for g in communes if g.extras.get("member_of") == metro.name),
-                           key=lambda r: slugify(r["title"])))
+    return [{**_row(metro),
+             "communes": sorted((_commune_row(g) for g in communes if g.extras.get("member_of") == metro.name),
+                                key=lambda r: slugify(r["title"]))}
             for metro in sorted(_active(groups, "metropole"), key=lambda m: m.title)]
-
-
-def metropoles() -> list[Existing]:
-    return _active(_existing_groups(), "metropole")

@@ -1,5 +1,6 @@
-"""Validators of the organisation schema (schemas/organization.yaml). Messages in French:
-commune agents and operators read them in the forms and in the API's 409 answers."""
+"""Validators of the organisation schema (schemas/organization.yaml). Messages are English
+msgids translated by the catalogue (French by default): commune agents and operators read
+them in the forms and in the API's 409 answers."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import re
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.plugins.toolkit import _
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 
 from .reference import obliged, reference, siren_is_valid
@@ -44,21 +46,23 @@ def insee_code(key, data, errors, context):
     kind = _value(data, "kind")
     if _empty(value):
         if kind == "commune":
-            errors[key].append("Le code INSEE est obligatoire pour une commune.")
+            errors[key].append(_("A commune needs its INSEE code."))
             raise StopOnError
         data[key] = ""
         return
     value = str(value).strip().upper()
     if kind != "commune":
-        errors[key].append("Seule une commune a un code INSEE.")
+        errors[key].append(_("Only a commune has an INSEE code."))
         raise StopOnError
     if not INSEE_RE.match(value):
-        errors[key].append(f"« {value} » n'est pas un code INSEE : 5 caractères attendus (ex. 63113, 2A004).")
+        errors[key].append(_("“{value}” is not an INSEE code: 5 characters expected (e.g. 63113, 2A004).").format(value=value))
         raise StopOnError
     if reference().commune(value) is None:
         successor = reference().successor(value)
-        hint = f" Elle a rejoint la commune {successor.name} ({successor.insee})." if successor else ""
-        errors[key].append(f"Le code INSEE {value} n'est celui d'aucune commune du référentiel officiel.{hint}")
+        hint = (" " + _("It joined the commune {name} ({code}).").format(name=successor.name, code=successor.insee)
+                if successor else "")
+        errors[key].append(_("The INSEE code {value} is not the code of any commune of the official reference data.")
+                           .format(value=value) + hint)
         raise StopOnError
     # On update, CKAN puts the organisation being edited in the context.
     # ("id" may hold a name: resolve it.)
@@ -66,7 +70,7 @@ def insee_code(key, data, errors, context):
     own_id = own.id if own is not None else None
     other = _other_org_with_extra("insee_code", value, own_id)
     if other:
-        errors[key].append(f"Le code INSEE {value} est déjà celui de l'organisation « {other} ».")
+        errors[key].append(_("The INSEE code {value} already belongs to the organisation “{other}”.").format(value=value, other=other))
         raise StopOnError
     data[key] = value
 
@@ -76,9 +80,9 @@ def siren(value, context):
         return ""
     value = re.sub(r"\s", "", str(value))
     if not value.isdigit() or len(value) != 9:
-        raise Invalid(f"« {value} » n'est pas un SIREN : 9 chiffres attendus.")
+        raise Invalid(_("“{value}” is not a SIREN: 9 digits expected.").format(value=value))
     if not siren_is_valid(value):
-        raise Invalid(f"Le SIREN {value} est invalide : sa clé de contrôle (Luhn) ne correspond pas.")
+        raise Invalid(_("The SIREN {value} is invalid: its check digit (Luhn) does not match.").format(value=value))
     return value
 
 
@@ -88,9 +92,9 @@ def population(value, context):
     try:
         number = int(str(value).replace(" ", "").replace("\u202f", ""))
     except ValueError:
-        raise Invalid(f"« {value} » n'est pas un nombre d'habitants (entier attendu).")
+        raise Invalid(_("“{value}” is not a number of inhabitants (a whole number is expected).").format(value=value))
     if number < 0:
-        raise Invalid("La population ne peut pas être négative.")
+        raise Invalid(_("The population cannot be negative."))
     if number > MAX_POPULATION:
         raise Invalid(tk._("A population above {max} inhabitants is not plausible.")
                       .format(max=f"{MAX_POPULATION:,}".replace(",", "\u202f")))
@@ -123,7 +127,7 @@ def postal_codes(key, data, errors, context):
         if not code:
             continue
         if not POSTCODE_RE.match(code):
-            errors[key].append(f"« {code} » n'est pas un code postal : 5 chiffres attendus.")
+            errors[key].append(_("“{code}” is not a postcode: 5 digits expected.").format(code=code))
             continue
         if code not in codes:
             codes.append(code)
@@ -137,14 +141,14 @@ def member_of(key, data, errors, context):
         return
     value = str(value).strip()
     if _value(data, "kind") == "metropole":
-        errors[key].append("Une métropole n'appartient pas à une autre organisation.")
+        errors[key].append(_("A métropole does not belong to another organisation."))
         raise StopOnError
     group = model.Group.get(value)
     if group is None or not group.is_organization or group.state != "active":
-        errors[key].append(f"L'organisation « {value} » n'existe pas.")
+        errors[key].append(_("The organisation “{value}” does not exist.").format(value=value))
         raise StopOnError
     if group.extras.get("kind") != "metropole":
-        errors[key].append(f"L'organisation « {value} » n'est pas une métropole.")
+        errors[key].append(_("The organisation “{value}” is not a métropole.").format(value=value))
         raise StopOnError
     data[key] = group.name
 

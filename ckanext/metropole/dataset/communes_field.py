@@ -1,11 +1,10 @@
-"""The ``communes`` field: INSEE codes of the communes a dataset covers."""
+"""The ``communes`` field: INSEE codes of the communes a dataset covers. The communes are
+read through the communes capability's action ``metropole_territory_show``."""
 from __future__ import annotations
 
 import time
 
-import ckan.model as model
-
-from ..communes.territory import commune_organisations
+import ckan.plugins.toolkit as tk
 
 _cache: dict = {}
 TTL = 60  # seconds; organisation writes in this process clear it at once
@@ -13,6 +12,11 @@ TTL = 60  # seconds; organisation writes in this process clear it at once
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def _territory() -> list[dict]:
+    # Internal reading on behalf of the field (validation, facet labels): no user to check.
+    return tk.get_action("metropole_territory_show")({"ignore_auth": True}, {})
 
 
 def territory_communes() -> dict[str, str]:
@@ -29,20 +33,17 @@ def territory_communes() -> dict[str, str]:
 
 
 def fresh_territory_communes() -> dict[str, str]:
-    return {g.extras["insee_code"]: g.title for g in commune_organisations() if g.extras.get("insee_code")}
+    return {c["insee_code"]: c["title"] for metro in _territory() for c in metro["communes"] if c["insee_code"]}
 
 
 def default_communes(owner_org: str | None) -> list[str]:
     """A commune's datasets cover the commune; a métropole's cover all its communes."""
     if not owner_org:
         return []
-    org = model.Group.get(owner_org)
-    if org is None:
-        return []
-    extras = org.extras
-    if extras.get("kind") == "commune" and extras.get("insee_code"):
-        return [extras["insee_code"]]
-    if extras.get("kind") == "metropole":
-        return sorted(g.extras["insee_code"] for g in commune_organisations()
-                      if g.extras.get("member_of") == org.name and g.extras.get("insee_code"))
+    for metro in _territory():
+        if owner_org in (metro["id"], metro["name"]):
+            return sorted(c["insee_code"] for c in metro["communes"] if c["insee_code"])
+        for c in metro["communes"]:
+            if owner_org in (c["id"], c["name"]) and c["insee_code"]:
+                return [c["insee_code"]]
     return []

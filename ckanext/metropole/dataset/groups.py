@@ -7,17 +7,18 @@ import logging
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ..writes import as_caller
 from . import vocabularies as v
 
 log = logging.getLogger(__name__)
 
 
-def ensure_theme_groups() -> dict[str, int]:
-    """Create or update one group per theme; returns counts."""
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+def ensure_theme_groups(user_context: dict) -> dict[str, int]:
+    """Create or update one group per theme, as the caller (group_create / group_patch
+    check the caller's rights); returns counts."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for theme in v.themes():
-        context = {"user": site_user, "ignore_auth": True}
+        context = as_caller(user_context)
         group = model.Group.get(theme["id"])
         if group is None:
             tk.get_action("group_create")(context, {"name": theme["id"], "title": theme["label"],
@@ -43,8 +44,10 @@ def sync_memberships(package_id: str, themes) -> bool:
     """Make the dataset a member of exactly its themes' groups (other groups untouched).
 
     Runs inside package_create/package_update, before their commit, writing Member rows
-    directly: the dataset is then indexed once, with its groups, and no user needs rights on
-    the theme groups. Returns whether anything changed.
+    directly: the dataset is then indexed once, with its groups. The write is authorised by
+    the package action that runs it (the membership is derived from the ``theme`` field the
+    user may set), not by rights on the theme groups, which commune agents do not hold.
+    Returns whether anything changed.
     """
     if isinstance(themes, str):
         try:

@@ -1,9 +1,9 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from .. import cli
-from ..resources import config_dir, require_in_option
+from ..resources import config_dir, require_in_option, require_plugins
 from . import catalogue, communes_field, groups, indexing, quality, validators, vocabularies
+from .logic import action, auth
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
 
@@ -25,15 +25,15 @@ class DatasetPlugin(p.SingletonPlugin):
     p.implements(p.ITemplateHelpers)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
-    p.implements(p.IClick)
-    p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
     def update_config(self, config):
-        tk.add_template_directory(config, "templates")
+        # the communes field reads the territory through metropole_communes' actions
+        require_plugins("metropole_dataset", "metropole_communes", "scheming_datasets")
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
         require_in_option(config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset",
@@ -78,21 +78,19 @@ class DatasetPlugin(p.SingletonPlugin):
         if pkg_dict.get("type", "dataset") == "dataset":
             groups.sync_memberships(pkg_dict["id"], pkg_dict.get("theme"))
 
-    # IActions: ckanext-dcat's catalogue and dataset documents, chained (dataset/catalogue.py)
+    # IActions: ckanext-dcat's catalogue and dataset documents, chained (dataset/catalogue.py),
+    # and the theme groups' sync (dataset/logic)
     def get_actions(self):
-        return {**catalogue.get_actions(), "metropole_quality_show": quality.quality_show}
+        return {**catalogue.get_actions(), "metropole_quality_show": quality.quality_show, **action.get_actions()}
 
     def get_auth_functions(self):
-        return {"metropole_quality_show": quality.quality_show_auth}
+        return {"metropole_quality_show": quality.quality_show_auth, **auth.get_auth_functions()}
 
     # IMiddleware
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
             app.after_request(catalogue.utf8_charset)
         return app
-
-    def get_commands(self):
-        return cli.get_commands()
 
     # IOrganizationController (and IPackageController, whose hooks share these names): the
     # commune names cached for facet labels are dropped on any write in this process.

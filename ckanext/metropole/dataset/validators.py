@@ -1,19 +1,19 @@
-"""Validators of the dataset schema (schemas/dataset.yaml). Messages in French, naming the
-offending value: commune agents read them beside the field, re-users in the API's 409."""
+"""Validators of the dataset schema (schemas/dataset.yaml). Messages are English msgids
+translated by the catalogue (French by default), naming the offending value: commune agents
+read them beside the field, re-users in the API's 409."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
 
-from ckan.lib.helpers import unified_resource_format
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
+from ckan.plugins.toolkit import _
 
 from . import vocabularies as v
 from .communes_field import default_communes, fresh_territory_communes
 
 MAX_DESCRIPTION = 100_000
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _empty(value) -> bool:
@@ -34,19 +34,6 @@ def _as_list(value) -> list[str]:
     return [str(x).strip() for x in value if str(x).strip()]
 
 
-def themes(key, data, errors, context):
-    values = _as_list(data.get(key))
-    if not values:
-        errors[key].append("Choisissez au moins un thème.")
-        raise StopOnError
-    labels = v.theme_labels()
-    unknown = [x for x in values if x not in labels]
-    if unknown:
-        errors[key].append(f"Thème inconnu : {', '.join(unknown)}. Thèmes possibles : {', '.join(labels)}.")
-        raise StopOnError
-    data[key] = json.dumps(list(dict.fromkeys(values)))
-
-
 def frequency(value, context):
     if _empty(value):
         return ""
@@ -55,16 +42,16 @@ def frequency(value, context):
         value = value[len(v.EU_FREQUENCY):]
     if value.upper() in v.frequencies():
         return value.upper()
-    raise Invalid(f"Fréquence inconnue : « {value} ». Choisissez une fréquence de la liste "
-                  f"({', '.join(v.frequencies())}).")
+    raise Invalid(_("Unknown frequency: “{value}”. Choose a frequency of the list ({choices}).")
+                  .format(value=value, choices=", ".join(v.frequencies())))
 
 
 def license(value, context):
     if _empty(value):
-        raise Invalid("Choisissez une licence : la Licence Ouverte 2.0 (lov2) ou l'ODbL (odc-odbl) "
-                      "pour des données publiques.")
+        raise Invalid(_("Choose a licence: the Licence Ouverte 2.0 (lov2) or the ODbL (odc-odbl) for public data."))
     if value not in v.license_ids():
-        raise Invalid(f"Licence inconnue : « {value} ». Licences possibles : {', '.join(v.license_ids())}.")
+        raise Invalid(_("Unknown licence: “{value}”. Possible licences: {choices}.")
+                      .format(value=value, choices=", ".join(v.license_ids())))
     return value
 
 
@@ -75,8 +62,8 @@ def communes(key, data, errors, context):
     allowed = fresh_territory_communes()  # a write checks against the database, not the cache
     outside = [x for x in values if x not in allowed]
     if outside:
-        errors[key].append(f"Code INSEE hors du territoire du portail : {', '.join(outside)}. "
-                           "Indiquez des communes membres.")
+        errors[key].append(_("INSEE code outside the territory of the portal: {codes}. Give member communes.")
+                           .format(codes=", ".join(outside)))
         raise StopOnError
     data[key] = json.dumps(list(dict.fromkeys(values)))
 
@@ -88,7 +75,7 @@ def _parse_date(value) -> dt.date:
             return dt.datetime.strptime(text[:19] if "T" in text else text, fmt).date()
         except ValueError:
             continue
-    raise Invalid(f"« {text} » n'est pas une date : écrivez-la AAAA-MM-JJ (ex. 2024-01-31) ou JJ/MM/AAAA.")
+    raise Invalid(_("“{value}” is not a date: write it YYYY-MM-DD (e.g. 2024-01-31) or DD/MM/YYYY.").format(value=text))
 
 
 def date(value, context):
@@ -128,38 +115,19 @@ def temporal_end(key, data, errors, context):
         except Invalid:
             return  # reported on temporal_start
         if end_date < start_date:
-            errors[key].append(f"La fin de la période couverte ({end_date.isoformat()}) précède son début "
-                               f"({start_date.isoformat()}).")
-
-
-def email(value, context):
-    if _empty(value):
-        return ""
-    value = str(value).strip()
-    if not EMAIL_RE.match(value) or len(value) > 254:
-        raise Invalid(f"« {value[:80]} » n'est pas une adresse électronique valide (ex. opendata@ville.fr).")
-    return value
+            errors[key].append(_("The end of the period covered ({end}) comes before its start ({start}).")
+                               .format(end=end_date.isoformat(), start=start_date.isoformat()))
 
 
 def description(value, context):
     if _empty(value):
         return ""
     if len(value) > MAX_DESCRIPTION:
-        raise Invalid(f"La description est trop longue : {len(value):,} caractères pour "
-                      f"{MAX_DESCRIPTION:,} au plus. Mettez le détail dans une ressource "
-                      "(document joint).".replace(",", " "))
+        raise Invalid(_("The description is too long: {length} characters for {maximum} at most. Put the detail "
+                        "in a resource (an attached document).")
+                      .format(length=f"{len(value):,}".replace(",", "\u202f"),
+                              maximum=f"{MAX_DESCRIPTION:,}".replace(",", "\u202f")))
     return value
-
-
-def resource_format(value, context):
-    """One spelling per format: 'csv', '.CSV', 'text/csv' -> 'CSV'."""
-    if _empty(value):
-        return ""
-    raw = str(value).strip()
-    key = raw.lower().lstrip(".")
-    if key in v.formats():
-        return v.formats()[key]
-    return unified_resource_format(raw) or raw.upper()
 
 
 def conforms_to(value, context):
@@ -168,8 +136,8 @@ def conforms_to(value, context):
     value = str(value).strip()
     if value in v.table_schemas() or re.match(r"^https?://\S+$", value):
         return value
-    raise Invalid(f"« {value} » n'est ni un schéma de schema.data.gouv.fr (ex. scdl/deliberations) "
-                  "ni l'adresse (URL) d'un schéma.")
+    raise Invalid(_("“{value}” is neither a schema of schema.data.gouv.fr (e.g. scdl/deliberations) nor the "
+                    "address (URL) of a schema.").format(value=value))
 
 
 def spatial_default(key, data, errors, context):
@@ -192,15 +160,12 @@ def spatial_default(key, data, errors, context):
 
 def get_validators() -> dict:
     return {
-        "metropole_themes": themes,
         "metropole_frequency": frequency,
         "metropole_license": license,
         "metropole_communes": communes,
         "metropole_date": date,
         "metropole_temporal_end": temporal_end,
-        "metropole_email": email,
         "metropole_description": description,
-        "metropole_resource_format": resource_format,
         "metropole_conforms_to": conforms_to,
         "metropole_spatial_default": spatial_default,
         "metropole_source_date": source_date,

@@ -57,7 +57,6 @@ class Client:
         self.max_redirects = max_redirects
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self.requests = 0
 
     def check_host(self, url: str) -> None:
         parts = urlsplit(url)
@@ -86,7 +85,6 @@ class Client:
         current = requests.Request("GET", url, params=params).prepare().url
         for _ in range(self.max_redirects + 1):
             self.check_host(current)
-            self.requests += 1
             try:
                 response = self.session.get(current, stream=True, allow_redirects=False,
                                             timeout=(min(10, self.timeout), self.timeout),

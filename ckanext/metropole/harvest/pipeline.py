@@ -39,11 +39,19 @@ def _site_user() -> str:
 
 def _owner(source_package) -> dict:
     # A harvest source is also a dataset (same id): its organisation is the commune's.
-    org = model.Group.get(source_package.owner_org) if source_package and source_package.owner_org else None
+    org = None
+    if source_package and source_package.owner_org:
+        try:
+            org = tk.get_action("organization_show")(
+                {"ignore_auth": True}, {"id": source_package.owner_org, "include_datasets": False,
+                                        "include_users": False, "include_groups": False, "include_tags": False,
+                                        "include_followers": False})
+        except tk.ObjectNotFound:
+            pass
     if org is None:
         raise HarvestError("La source n'a pas d'organisation propriétaire : choisissez la commune qui "
                            "recevra les jeux de données.")
-    return {"id": org.id, "name": org.name, "title": org.title, "insee_code": org.extras.get("insee_code")}
+    return {"id": org["id"], "name": org["name"], "title": org["title"], "insee_code": org.get("insee_code") or None}
 
 
 def _portal_name(source, source_package) -> str:

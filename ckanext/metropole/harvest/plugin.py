@@ -3,6 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.interfaces import IHarvester
 
+from ..resources import require_plugins
 from . import pipeline, sourceconfig
 
 
@@ -15,6 +16,8 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     p.implements(p.ITemplateHelpers)
 
     def update_config(self, config):
+        # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
+        require_plugins("metropole_harvester", "harvest", "metropole_dataset", "metropole_communes")
         tk.add_template_directory(config, "templates")
 
     def get_helpers(self):

@@ -5,6 +5,7 @@ import os
 import re
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import Invalid
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MIN_CONTRAST = 4.5
@@ -32,16 +33,28 @@ def _public_dirs(config) -> list[str]:
     return [d.strip() for d in paths if d and d.strip()]
 
 
+def wcag_color(value, context=None):
+    """A colour on which white text reaches WCAG 2.1 AA. Shaped as a navl validator, but run
+    by check(): CKAN validates config declarations (normalize) before plugins' validators are
+    registered, so ``validators: metropole_wcag_color`` in config_declaration.yaml cannot
+    resolve. French messages for the operators (start-up has no request, hence no catalogue)."""
+    value = (value or "").strip()
+    if not COLOR_RE.match(value):
+        raise Invalid(f"« {value} » n'est pas une couleur au format #RRGGBB (ex. #1F4E79).")
+    ratio = contrast(value, WHITE)
+    if ratio < MIN_CONTRAST:
+        raise Invalid(f"{value} contraste à {ratio:.2f}:1 avec le blanc, moins que les 4,5:1 exigés (RGAA, "
+                      "WCAG 2.1 AA). Choisissez une couleur plus foncée.")
+    return value
+
+
 def check(config) -> None:
     """Raise RuntimeError naming the configuration key at fault."""
     for key in ("ckanext.metropole.primary_color", "ckanext.metropole.secondary_color"):
-        value = (config.get(key) or "").strip()
-        if not COLOR_RE.match(value):
-            raise RuntimeError(f"{key} : « {value} » n'est pas une couleur au format #RRGGBB (ex. #1F4E79).")
-        ratio = contrast(value, WHITE)
-        if ratio < MIN_CONTRAST:
-            raise RuntimeError(f"{key} : {value} contraste à {ratio:.2f}:1 avec le blanc, moins que les 4,5:1 "
-                               "exigés (RGAA, WCAG 2.1 AA). Choisissez une couleur plus foncée.")
+        try:
+            wcag_color(config.get(key))
+        except Invalid as e:
+            raise RuntimeError(f"{key} : {e.error}")
     logo = (config.get("ckanext.metropole.logo") or "").strip()
     if logo and not logo.startswith(("http://", "https://")):
         here = os.path.dirname(os.path.abspath(__file__))

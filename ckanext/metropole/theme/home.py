@@ -8,7 +8,6 @@ import time
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ..communes import territory
 from ..dataset import vocabularies as v
 
 _cache: dict = {}
@@ -31,8 +30,8 @@ def compute() -> dict:
     theme_counts = {i["name"]: i["count"] for i in facets.get("theme", {}).get("items", [])}
     org_counts = {i["name"]: i["count"] for i in facets.get("organization", {}).get("items", [])}
     communes = []
-    for _, metro_communes in territory.by_metropole():
-        for c in metro_communes:
+    for metro in tk.get_action("metropole_territory_show")({"ignore_auth": True}, {}):
+        for c in metro["communes"]:
             communes.append({**c, "count": org_counts.get(c["name"], 0)})
     communes.sort(key=lambda c: (-c["count"], v.fold(c["title"])))
     return {

@@ -3,6 +3,8 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from . import branding, home, participation
+from ..resources import require_plugins
+from .logic import action, auth
 
 
 @tk.blanket.config_declarations
@@ -14,8 +16,12 @@ class ThemePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITemplateHelpers)
     p.implements(p.IBlueprint)
     p.implements(p.ITranslation)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
 
     def update_config(self, config):
+        # pages built on the territory (metropole_communes) and the themes (metropole_dataset)
+        require_plugins("metropole_theme", "metropole_communes", "metropole_dataset")
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
 
@@ -30,3 +36,9 @@ class ThemePlugin(p.SingletonPlugin, DefaultTranslation):
 
     def i18n_domain(self):
         return "ckanext-metropole"  # theme/i18n/fr/LC_MESSAGES/ckanext-metropole.mo
+
+    def get_actions(self):
+        return action.get_actions()
+
+    def get_auth_functions(self):
+        return auth.get_auth_functions()

@@ -106,7 +106,6 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
                       if isinstance(x, str) and x and mapping.map_license(x, "")[0]),
                      package.get("license_id") or package.get("license_title") or ""),
         frequency=package.get("frequency") or extras.get("frequency") or "",
-        modified=package.get("metadata_modified") or "",
         landing_page=root.rstrip("/") + f"/dataset/{package.get('name') or ident}",
         publisher=(package.get("organization") or {}).get("title") or "",
         temporal_start=package.get("temporal_start") or extras.get("temporal_start") or "",

@@ -65,7 +65,6 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
         keywords=[t for t in item.get("tags") or [] if isinstance(t, str)],
         license=item.get("license") or "",
         frequency=item.get("frequency") or "",
-        modified=item.get("last_modified") or item.get("last_update") or "",
         landing_page=item.get("page") or root.rstrip("/") + f"/datasets/{item.get('slug') or item['id']}/",
         publisher=(item.get("organization") or {}).get("name") or "",
         temporal_start=temporal.get("start") or "",

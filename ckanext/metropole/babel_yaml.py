@@ -1,0 +1,29 @@
+"""Babel extractor for the user-facing texts of our YAML files (scheming schemas,
+vocabularies): the values of the keys below, which scheming (``scheming_language_text``) and
+our vocabularies pass through gettext. Registered as the ``metropole_yaml`` extractor
+(setup.py, babel.cfg)."""
+from __future__ import annotations
+
+import yaml
+
+KEYS = {"label", "help_text", "form_placeholder", "repeating_label", "description", "about"}
+
+
+def _walk(node, found):
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in KEYS and isinstance(value, yaml.ScalarNode) \
+                    and value.value.strip():
+                found.append((value.start_mark.line + 1, value.value))
+            else:
+                _walk(value, found)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk(item, found)
+
+
+def extract_yaml(fileobj, keywords, comment_tags, options):
+    found: list[tuple[int, str]] = []
+    _walk(yaml.compose(fileobj.read().decode(options.get("encoding", "utf-8"))), found)
+    for line, text in found:
+        yield line, "_", text, []

@@ -1,0 +1,55 @@
+"""The demo content folder: what it holds and how it is read.
+
+    demo/datasets/*.yaml   {datasets: [package_create dicts; resources with `file`]}
+    demo/files/            the resource files (uploaded to CKAN's file store)
+    demo/harvest/*.yaml    {sources: [{name, title, owner_org, portal, config}]}
+    demo/portals/<portal>/ an Opendatasoft-shaped portal (datasets.json, exports/)
+
+Every capability may add its own ``NN-name.yaml`` files: they are read in name order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+class ContentError(Exception):
+    """The demo folder is malformed; the message names the file."""
+
+
+@dataclass
+class Content:
+    folder: Path
+    datasets: list[dict]
+    sources: list[dict]
+
+
+def _entries(folder: Path, sub: str, key: str) -> list[dict]:
+    out = []
+    for path in sorted((folder / sub).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise ContentError(f"{path}: YAML illisible ({e}).")
+        entries = data.get(key) or []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
+            raise ContentError(f"{path}: « {key} » doit être une liste d'objets ayant chacun un « name ».")
+        out.extend(entries)
+    names = [e["name"] for e in out]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ContentError(f"{folder / sub}: noms en double : {', '.join(duplicates)}.")
+    return out
+
+
+def read(folder: Path) -> Content:
+    if not folder.is_dir():
+        raise ContentError(f"Dossier de démonstration introuvable : {folder}.")
+    content = Content(folder, _entries(folder, "datasets", "datasets"), _entries(folder, "harvest", "sources"))
+    for dataset in content.datasets:
+        for resource in dataset.get("resources") or []:
+            if resource.get("file") and not (folder / "files" / resource["file"]).is_file():
+                raise ContentError(f"Jeu « {dataset['name']} » : fichier absent de {folder / 'files'} : {resource['file']}.")
+    return content

@@ -1,0 +1,45 @@
+"""``metropole_participation_show``: the figures of /participation, for the page, its CSV
+and re-users. Built on ``metropole_territory_show`` (the communes capability's action)."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+
+# The threshold is the communes capability's fact; it travels here through this import of
+# its reference module (data, not views).
+from ...communes.reference import OPEN_DATA_THRESHOLD
+
+
+@tk.side_effect_free
+def participation_show(context, data_dict):
+    """Which communes publish, against their open-data obligation.
+
+    :returns: ``{open_data_threshold, communes: [{id, name, title, insee_code, siren,
+        population, postal_codes, open_data_obligation, datasets, last_modified, territory,
+        quality (average MQA score of its datasets, out of 405, or null), missing}], totals: {communes, obliged, missing, contributing}}`` — ``missing``: the
+        commune must open its data (``open_data_obligation``) and has no public dataset
+    """
+    tk.check_access("metropole_participation_show", context, data_dict)
+    communes = []
+    # the average metadata quality of each organisation (the dataset capability's action)
+    qualities = tk.get_action("metropole_quality_show")(
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+        {"organizations": True})["organizations"]
+    for metro in tk.get_action("metropole_territory_show")(
+            {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+            {"include_datasets": True}):
+        for c in metro["communes"]:
+            communes.append({**c, "territory": metro["title"],
+                             "quality": qualities.get(c["name"], {}).get("average"),
+                             "missing": c["open_data_obligation"] and not c["datasets"]})
+    return {
+        "open_data_threshold": OPEN_DATA_THRESHOLD,
+        "communes": communes,
+        "totals": {"communes": len(communes),
+                   "obliged": sum(1 for c in communes if c["open_data_obligation"]),
+                   "missing": sum(1 for c in communes if c["missing"]),
+                   "contributing": sum(1 for c in communes if c["datasets"])},
+    }
+
+
+def get_actions() -> dict:
+    return {"metropole_participation_show": participation_show}
