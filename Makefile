@@ -19,5 +19,5 @@ status:
 I18N := ckanext/metropole/theme/i18n
 i18n:     ## extract the messages (.pot: Python, templates, schema/vocabulary YAML), compile the French catalogue (.po -> .mo)
 	@.venv/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
-		-o $(I18N)/ckanext-metropole.pot ckanext schemas config
+		-o $(I18N)/ckanext-metropole.pot .
 	@.venv/bin/pybabel compile -d $(I18N) -D ckanext-metropole -l fr --statistics

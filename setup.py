@@ -45,9 +45,6 @@ setup(
             "metropole_security = ckanext.metropole.security.plugin:SecurityPlugin",
             "metropole_demo = ckanext.metropole.demo.plugin:DemoPlugin",
         ],
-        "babel.extractors": [
-            "metropole_yaml = ckanext.metropole.babel_yaml:extract_yaml",
-        ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",
         ],

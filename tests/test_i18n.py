@@ -24,7 +24,7 @@ NEUTRAL = {"SIREN", "INSEE", "CSV", "GeoJSON", "DCAT", "RSS"}
 
 def _literal_texts(html: str) -> list[str]:
     """Text nodes and human-read attributes left once Jinja expressions are removed."""
-    bare = JINJA.sub(" ", html)
+    bare = re.sub(r"<(style|script)\b.*?</\1>", " ", JINJA.sub(" ", html), flags=re.S)
     found = []
     for attr in re.findall(r'\b(?:title|alt|aria-label|placeholder)="([^"]*)"', bare):
         found.append(attr)

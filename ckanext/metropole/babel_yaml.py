@@ -1,7 +1,6 @@
 """Babel extractor for the user-facing texts of our YAML files (scheming schemas,
 vocabularies): the values of the keys below, which scheming (``scheming_language_text``) and
-our vocabularies pass through gettext. Registered as the ``metropole_yaml`` extractor
-(setup.py, babel.cfg)."""
+our vocabularies pass through gettext. Named in babel.cfg by its dotted path."""
 from __future__ import annotations
 
 import yaml

@@ -19,7 +19,8 @@ METRO = "clermont-auvergne-metropole"
 def territory(clean_db, clean_index, clean_queues, with_plugins, with_test_worker, ckan_config, monkeypatch,
               tmp_path):
     monkeypatch.setitem(ckan_config, "ckan.storage_path", str(tmp_path))
-    t.apply(t.plan(t.from_codes(list(CODES), name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
+    helpers.call_action("metropole_territory_load", communes=list(CODES), name=METRO,
+                        title="Clermont Auvergne Métropole", siren="246300701")
     orgs = tk.get_action("organization_list")({"ignore_auth": True}, {"all_fields": True, "include_extras": True})
     return {o.get("insee_code") or "metro": o for o in orgs}
 

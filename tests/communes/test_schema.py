@@ -84,9 +84,15 @@ class TestOrganisationSchema:
         errors = _errors(name="ancienne", title="Ancienne", kind="commune", insee_code=former)
         assert ref.communes[current].name in errors["insee_code"][0]
 
-    def test_api_answers_409_with_french_message(self, app):
-        sysadmin = factories.SysadminWithToken()
-        response = app.post("/api/3/action/organization_create",
-                            json={"name": "x-commune", "title": "X", "kind": "commune", "insee_code": "00000"},
-                            headers={"Authorization": sysadmin["token"]}, status=409)
-        assert "aucune commune du référentiel" in response.json["error"]["insee_code"][0]
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_api_answers_409_with_french_message(app):
+    sysadmin = factories.SysadminWithToken()
+    response = app.post("/api/3/action/organization_create",
+                        json={"name": "x-commune", "title": "X", "kind": "commune", "insee_code": "00000",
+                              "email": "pas-un-courriel"},
+                        headers={"Authorization": sysadmin["token"]}, status=409)
+    error = response.json["error"]
+    assert "aucune commune du référentiel" in error["insee_code"][0]
+    # CKAN's own message, in the portal's language too
+    assert "n'est pas au bon format" in error["email"][0]

@@ -45,7 +45,7 @@ def full_dataset(**overrides):
         "temporal_end": "2024-12-31",
         "contact": [{"name": "Service SIG", "email": "sig@ville-clermont.fr"}],
         "url": "https://clermont-ferrand.fr/defibrillateurs",
-        "resources": [{"url": "http://example.org/dae.csv", "name": "Liste des DAE", "format": ".csv",
+        "resources": [{"url": "http://example.org/dae.csv", "name": "Liste des DAE", "format": "csv",
                        "conforms_to": "atlasante/schema-dae"},
                       {"url": "http://example.org/dae.geojson", "format": "application/geo+json"}],
     }

@@ -8,8 +8,7 @@ from ckan.tests import factories, helpers
 
 from .conftest import full_dataset
 
-# in a request context: messages come from the catalogue, in the portal's language (French)
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory", "with_request_context")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
 
 
 def test_full_dataset_round_trips(create):
@@ -61,6 +60,7 @@ def test_licences_are_the_decree_ones_first_with_french_titles():
     ({"resources": [{"url": "http://example.org/a.csv", "conforms_to": "n'importe quoi"}]}, "resources",
      "ni un schéma"),
 ])
+@pytest.mark.usefixtures("with_request_context")  # messages from the catalogue, in the portal's language
 def test_bad_input_is_a_french_error_on_the_field_and_nothing_saved(create, overrides, field, message):
     with pytest.raises(tk.ValidationError) as e:
         create(**full_dataset(**overrides))
