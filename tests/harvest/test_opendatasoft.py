@@ -30,7 +30,7 @@ def test_first_run_maps_every_dataset_into_our_schema(source, harvest):
     assert dae["notes"].startswith("Emplacements des **défibrillateurs** de la ville.")  # Markdown
     assert "<" not in dae["notes"]
     # the theme "Santé", then the keyword "défibrillateur" (plural folded: "defibrillateurs")
-    assert dae["theme"] == ["sante", "equipements"]
+    assert dae["theme"] == ["equipements", "sante"]  # in the vocabulary's order (scheming preset)
     assert dae["license_id"] == "lov2"
     assert dae["frequency"] == "MONTHLY"
     assert dae["communes"] == ["63014"]
