@@ -75,9 +75,16 @@ def test_french_catalogue_translates_every_extracted_message(tmp_path):
                     "-o", str(pot), *files], check=True, cwd=ROOT, timeout=120)
     with pot.open("rb") as f:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    with PO.open("rb") as f:
-        translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f)
-                      if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+    translated = set()
+    # ours, and CKAN's French catalogue, which CKAN merges with ours at run time (templates that
+    # override CKAN's or ckanext-harvest's pages reuse their msgids)
+    import ckan
+    from pathlib import Path
+    ckan_po = Path(ckan.__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "ckan.po"
+    for path in (PO, ckan_po):
+        with path.open("rb") as f:
+            translated |= {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f)
+                           if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
     assert len(extracted) > 40
     assert sorted(extracted - translated) == []
 
