@@ -44,6 +44,7 @@ setup(
             "metropole_reuses = ckanext.metropole.reuses.plugin:ReusesPlugin",
             "metropole_security = ckanext.metropole.security.plugin:SecurityPlugin",
             "metropole_demo = ckanext.metropole.demo.plugin:DemoPlugin",
+            "metropole_review = ckanext.metropole.review.plugin:ReviewPlugin",
         ],
         "ckan.rdf.profiles": [
             "metropole_dcat_ap = ckanext.metropole.dataset.dcat:MetropoleDCATAPProfile",

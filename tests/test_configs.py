@@ -10,6 +10,7 @@ from .conftest import ROOT
 
 REQUIRED_PLUGINS = {"metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme",
                     "metropole_common",
+                    "metropole_review",
                     "scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"}
 
 

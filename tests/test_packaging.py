@@ -15,7 +15,8 @@ def test_plugins_are_registered_by_entry_point():
     for plugin, target in [("metropole_communes", "ckanext.metropole.communes.plugin:CommunesPlugin"),
                            ("metropole_dataset", "ckanext.metropole.dataset.plugin:DatasetPlugin"),
                            ("metropole_harvester", "ckanext.metropole.harvest.plugin:HarvesterPlugin"),
-                           ("metropole_theme", "ckanext.metropole.theme.plugin:ThemePlugin")]:
+                           ("metropole_theme", "ckanext.metropole.theme.plugin:ThemePlugin"),
+                           ("metropole_review", "ckanext.metropole.review.plugin:ReviewPlugin")]:
         assert names.get(plugin) == target
 
 

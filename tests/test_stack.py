@@ -13,7 +13,8 @@ import ckan.plugins.toolkit as tk
 from .conftest import make_dataset
 from ckan.tests import factories, helpers
 
-OUR_PLUGINS = ["metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme"]
+OUR_PLUGINS = ["metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme",
+               "metropole_review"]
 REQUIRED = OUR_PLUGINS + ["scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"]
 
 

@@ -223,7 +223,9 @@ def _import(harvest_object):
                 .filter(HarvestObject.guid == harvest_object.guid,
                         HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
                         HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
-    context = {"user": _site_user(), "ignore_auth": True}
+    # the source id lets metropole_review apply the source's "review" setting
+    context = {"user": _site_user(), "ignore_auth": True,
+               "metropole_harvest_source_id": harvest_object.harvest_source_id}
     if content.get("action") == "withdraw":
         if previous is None or not previous.package_id:
             return "unchanged"

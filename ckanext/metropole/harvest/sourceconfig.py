@@ -8,7 +8,7 @@ from ..dataset import vocabularies as v
 
 PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat", "csw")
 KEYS = {"protocol", "publisher", "remote_organization", "theme_mapping", "default_license", "default_theme",
-        "max_withdrawal_ratio"}
+        "max_withdrawal_ratio", "review"}
 # Former names still read. ckanext-harvest copies every key of the configuration onto the
 # source's dataset dict when showing it: "organization" replaced the owner organisation's dict
 # and /harvest and the source pages answered 500. No key may be named like a dataset field.
@@ -24,6 +24,7 @@ class SourceConfig:
     default_license: str = "notspecified"
     default_theme: str = "administration"
     max_withdrawal_ratio: float = 0.5
+    review: bool = False  # imported datasets wait for the métropole's review (metropole_review)
 
 
 def parse(text: str | None) -> SourceConfig:
@@ -74,6 +75,10 @@ def parse(text: str | None) -> SourceConfig:
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
             raise ValueError("max_withdrawal_ratio : un nombre entre 0 et 1 est attendu (ex. 0.5).")
         config.max_withdrawal_ratio = float(ratio)
+    if "review" in raw:
+        if not isinstance(raw["review"], bool):
+            raise ValueError("review : true ou false est attendu.")
+        config.review = raw["review"]
     return config
 
 

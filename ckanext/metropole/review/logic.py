@@ -1,0 +1,327 @@
+"""Actions of the publication review, and the chained core actions keeping it honest.
+
+A transition is one ``package_patch`` made as the user who acts, with the review fields
+(state, event, comment) in the dataset: the activity stream of the dataset records each
+one with who (the activity's user) and why (``review_event`` and ``review_comment``).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+
+import ckan.lib.plugins as lib_plugins
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from . import criteria, notify, policy
+from .policy import DRAFT, PUBLISHED, RETURNED, SUBMITTED, TRANSITION, UNPUBLISHED
+
+log = logging.getLogger(__name__)
+
+
+def _package(data_dict: dict) -> model.Package:
+    name_or_id = tk.get_or_bust(data_dict, "id")
+    pkg = model.Package.get(name_or_id)
+    if pkg is None or pkg.state == "deleted":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _show(pkg_id: str) -> dict:
+    return tk.get_action("package_show")({"ignore_auth": True, "for_view": False}, {"id": pkg_id})
+
+
+def _now() -> str:
+    return datetime.datetime.utcnow().replace(microsecond=0).isoformat()
+
+
+def transition(actor: str | None, pkg_id: str, state: str, event: str, comment: str = "",
+               extra: dict | None = None) -> dict:
+    """Write a new state (and the matching ``private``) as ``actor``: one update, one activity."""
+    fields = {"review_state": state, "review_event": event, "review_comment": comment,
+              "private": state != PUBLISHED, **(extra or {})}
+    context = {"user": actor, "ignore_auth": True, TRANSITION: True}
+    return tk.get_action("package_patch")(context, {"id": pkg_id, **fields})
+
+
+def _user_obj(context) -> model.User | None:
+    return context.get("auth_user_obj") or (model.User.get(context["user"]) if context.get("user") else None)
+
+
+def _submission_fields(context) -> dict:
+    user = _user_obj(context)
+    return {"review_submitted": _now(), "review_submitted_by": user.id if user else ""}
+
+
+# --- the review's own actions ---------------------------------------------------------
+
+def review_submit(context, data_dict):
+    """Submit a dataset in draft (or returned) to the métropole's reviewers.
+
+    :param id: the dataset's id or name
+    :param comment: an optional word for the reviewer
+    :returns: the dataset, and ``notification`` (``sent``, ``error``)
+    """
+    pkg = _package(data_dict)
+    tk.check_access("metropole_review_submit", context, {"id": pkg.id})
+    state = pkg.extras.get("review_state")
+    if state not in (DRAFT, RETURNED):
+        raise tk.ValidationError({"review_state": [
+            tk._("Only a draft or a dataset to be corrected can be submitted (current state: %(state)s).")
+            % {"state": policy.state_label(state) or tk._("not under review")}]})
+    failing = [c for c in criteria.evaluate(_show(pkg.id)) if c["blocking"] and c["status"] == criteria.FAIL]
+    if failing:
+        raise tk.ValidationError({"criteria": [
+            tk._("Submission refused, these publication criteria are not met:")]
+            + [f"{c['label']} — {c['help']}" for c in failing]})
+    comment = (data_dict.get("comment") or "").strip()
+    result = transition(context.get("user"), pkg.id, SUBMITTED, "submit", comment, _submission_fields(context))
+    criteria.enqueue_reachability(pkg.id)
+    result["notification"] = notify.submitted(result, _user_obj(context))
+    return result
+
+
+def _reviewed_transition(context, data_dict, auth: str, state: str, event: str, comment_required: bool):
+    pkg = _package(data_dict)
+    tk.check_access(auth, context, {"id": pkg.id})
+    if pkg.extras.get("review_state") != SUBMITTED:
+        raise tk.ValidationError({"review_state": [
+            tk._("Only a submitted dataset can be accepted or returned (current state: %(state)s).")
+            % {"state": policy.state_label(pkg.extras.get("review_state")) or tk._("not under review")}]})
+    comment = (data_dict.get("comment") or "").strip()
+    if comment_required and not comment:
+        raise tk.ValidationError({"comment": [tk._("Say what the agent has to correct.")]})
+    result = transition(context.get("user"), pkg.id, state, event, comment)
+    result["notification"] = notify.decided(result, _user_obj(context))
+    return result
+
+
+def review_accept(context, data_dict):
+    """Accept a submitted dataset: it becomes public.
+
+    :param id: the dataset's id or name
+    :param comment: optional
+    """
+    return _reviewed_transition(context, data_dict, "metropole_review_accept", PUBLISHED, "accept", False)
+
+
+def review_return(context, data_dict):
+    """Return a submitted dataset to its commune with what to correct (it stays private).
+
+    :param id: the dataset's id or name
+    :param comment: what to correct (required)
+    """
+    return _reviewed_transition(context, data_dict, "metropole_review_return", RETURNED, "return", True)
+
+
+@tk.side_effect_free
+def review_queue_show(context, data_dict):
+    """The datasets waiting for review that the user may review, by commune, oldest first.
+
+    :param organization: only this commune (name or id), optional
+    :returns: ``count`` and ``communes`` [{name, title, count, datasets[{id, name, title,
+              submitted, age_days, submitted_by, checklist}]}]
+    """
+    tk.check_access("metropole_review_queue_show", context, data_dict)
+    fq = f"+review_state:{SUBMITTED} +dataset_type:dataset"
+    if data_dict.get("organization"):
+        org = model.Group.get(data_dict["organization"])
+        if org is None:
+            raise tk.ObjectNotFound(tk._("Organization not found"))
+        fq += f' +owner_org:"{org.id}"'
+    found = tk.get_action("package_search")(
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+        {"fq": fq, "include_private": True, "rows": 1000})
+    user = _user_obj(context)
+    now = datetime.datetime.utcnow()
+    by_org: dict[str, dict] = {}
+    for pkg in found["results"]:
+        # the search gives reviewers of a métropole its communes' datasets; sysadmins see all
+        if not policy.is_reviewer_for(user, pkg.get("owner_org")):
+            continue
+        submitted = pkg.get("review_submitted") or pkg["metadata_modified"][:19]
+        age = now - datetime.datetime.fromisoformat(submitted)
+        submitter = model.User.get(pkg.get("review_submitted_by") or "")
+        org = pkg.get("organization") or {}
+        entry = by_org.setdefault(org.get("name", ""), {"name": org.get("name"), "title": org.get("title"),
+                                                        "datasets": []})
+        entry["datasets"].append({
+            "id": pkg["id"], "name": pkg["name"], "title": pkg["title"], "submitted": submitted,
+            "age_days": age.days, "submitted_by": submitter.name if submitter else None,
+            "comment": pkg.get("review_comment") or "",
+            "checklist": criteria.evaluate(pkg)})
+    communes = sorted(by_org.values(), key=lambda e: e["title"] or "")
+    for entry in communes:
+        entry["datasets"].sort(key=lambda d: d["submitted"])
+        entry["count"] = len(entry["datasets"])
+    return {"count": sum(e["count"] for e in communes), "communes": communes}
+
+
+@tk.side_effect_free
+def review_checklist_show(context, data_dict):
+    """The publication criteria of a dataset, as the agent sees them before submitting.
+
+    :param id: the dataset's id or name
+    :returns: ``state``, ``state_label``, ``comment`` and ``criteria`` [{id, label, help,
+              blocking, status: ok|fail|pending}]
+    """
+    pkg = _package(data_dict)
+    tk.check_access("package_show", context, {"id": pkg.id})
+    pkg_dict = _show(pkg.id)
+    return {"state": pkg_dict.get("review_state") or "", "state_label": policy.state_label(pkg_dict.get("review_state")),
+            "comment": pkg_dict.get("review_comment") or "", "criteria": criteria.evaluate(pkg_dict)}
+
+
+@tk.side_effect_free
+def review_waiting_counts(context, data_dict):
+    """How many datasets wait for review (submitted) per organisation: public figures.
+
+    :returns: {organisation name: count}
+    """
+    tk.check_access("metropole_review_waiting_counts", context, data_dict)
+    # as the site user: ignore_auth alone does not lift package_search's permission labels
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    found = tk.get_action("package_search")({"user": site_user, "ignore_auth": True}, {
+        "fq": f"+review_state:{SUBMITTED}", "include_private": True, "rows": 0,
+        "facet.field": ["organization"], "facet.limit": -1})
+    return found["facets"].get("organization", {})
+
+
+# --- chained core actions -------------------------------------------------------------
+
+def _as_transition(original, context, data_dict):
+    """``original`` with the review fields writable. The context is the caller's own (core
+    actions read back what package_update leaves in it, e.g. resource_create's "package")."""
+    had = TRANSITION in context
+    context[TRANSITION] = True
+    try:
+        return original(context, data_dict)
+    finally:
+        if not had:
+            context.pop(TRANSITION, None)
+
+
+def _truthy(value) -> bool:
+    return tk.asbool(value) if isinstance(value, str) else bool(value)
+
+
+def _review_for_new(context, data_dict) -> str | None:
+    """The state a new dataset starts in, or None when it is not reviewed."""
+    if data_dict.get("type", "dataset") != "dataset":
+        return None  # other dataset types (reuses…) have their own moderation
+    source = context.get(policy.HARVEST_SOURCE)
+    if source:
+        return SUBMITTED if policy.harvest_review(source) else None
+    if context.get("ignore_auth") and not context.get("user"):
+        return None
+    owner = data_dict.get("owner_org")
+    if not policy.review_applies(owner) or policy.is_reviewer_for(context.get("user"), owner):
+        return None
+    return DRAFT
+
+
+@tk.chained_action
+def package_create(original, context, data_dict):
+    if context.get(TRANSITION):
+        return original(context, data_dict)
+    state = _review_for_new(context, data_dict)
+    if state is None:
+        return original(context, data_dict)
+    if "private" in data_dict and not _truthy(data_dict["private"]) and state == DRAFT:
+        raise tk.ValidationError({"private": [tk._(
+            "A dataset of your commune becomes public once the métropole has accepted it: create it "
+            "private, then submit it for review.")]})
+    data_dict = {**data_dict, "private": True, "review_state": state,
+                 "review_event": "create" if state == DRAFT else "submit", "review_comment": ""}
+    if state == SUBMITTED:
+        data_dict.update(_submission_fields(context))
+    return _as_transition(original, context, data_dict)
+
+
+def _validated(context, data_dict: dict, pkg: model.Package) -> dict | None:
+    """``data_dict`` as package_update will save it (None when it is invalid: package_update
+    then refuses it with its own messages)."""
+    plugin = lib_plugins.lookup_package_plugin(pkg.type)
+    schema = context.get("schema") or plugin.update_package_schema()
+    ctx = {**context, "package": pkg, "model": model, "session": model.Session}
+    data, errors = lib_plugins.plugin_validate(plugin, ctx, {**data_dict, "id": pkg.id, "type": pkg.type},
+                                               schema, "package_update")
+    return None if errors else data
+
+
+def _comparable(field: str, value):
+    if field == "resources":
+        # uploads are shown as full URLs and saved as file names: compare the last part
+        return sorted((r.get("id") or "", (r.get("url") or "").rsplit("/", 1)[-1], (r.get("format") or "").upper())
+                      for r in value or [])
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if isinstance(value, list):
+        return sorted(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v for v in value)
+    return value if value not in (None, "") else None
+
+
+def sensitive_changes(before: dict, after: dict) -> list[str]:
+    fields = tk.aslist(tk.config.get("ckanext.metropole.review.sensitive_fields"))
+    return [f for f in fields if _comparable(f, before.get(f)) != _comparable(f, after.get(f))]
+
+
+@tk.chained_action
+def package_update(original, context, data_dict):
+    if context.get(TRANSITION):
+        return original(context, data_dict)
+    pkg = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    state = pkg.extras.get("review_state") if pkg is not None else None
+    if not state:
+        return original(context, data_dict)
+    source = context.get(policy.HARVEST_SOURCE)
+    if not context.get("ignore_auth"):
+        tk.check_access("package_update", {**context, "package": pkg}, {**data_dict, "id": pkg.id})
+    reviewer = not source and policy.is_reviewer_for(context.get("user"), pkg.owner_org)
+    wants_public = "private" in data_dict and not _truthy(data_dict["private"])
+    if state in UNPUBLISHED:
+        if not wants_public:
+            return original(context, {**data_dict, "private": True})
+        if not reviewer:
+            raise tk.ValidationError({"private": [tk._(
+                "This dataset becomes public once the métropole has accepted it (state: %(state)s). "
+                "Submit it for review instead.") % {"state": policy.state_label(state)}]})
+        # a reviewer publishing by the form or the API accepts the dataset
+        return _as_transition(original, context,
+                              {**data_dict, "review_state": PUBLISHED, "review_event": "accept", "review_comment": ""})
+    # published
+    if reviewer:
+        return original(context, data_dict)
+    if "private" in data_dict and _truthy(data_dict["private"]):
+        return _as_transition(original, context,
+                              {**data_dict, "review_state": DRAFT, "review_event": "withdraw", "review_comment": ""})
+    after = _validated(context, data_dict, pkg)
+    changed = sensitive_changes(_show(pkg.id), after) if after is not None else []
+    if not changed:
+        return original(context, data_dict)
+    labels = criteria.field_labels()
+    comment = tk._("Changed: %(fields)s") % {"fields": ", ".join(labels.get(f, f) for f in changed)}
+    result = _as_transition(original, context, {
+        **data_dict, "private": True, "review_state": SUBMITTED, "review_event": "resubmit",
+        "review_comment": comment, **_submission_fields(context)})
+    criteria.enqueue_reachability(pkg.id)
+    if not source:
+        notify.submitted(result, _user_obj(context))
+    return result
+
+
+def get_actions() -> dict:
+    return {
+        "metropole_review_submit": review_submit,
+        "metropole_review_accept": review_accept,
+        "metropole_review_return": review_return,
+        "metropole_review_queue_show": review_queue_show,
+        "metropole_review_checklist_show": review_checklist_show,
+        "metropole_review_waiting_counts": review_waiting_counts,
+        "package_create": package_create,
+        "package_update": package_update,
+    }

@@ -1,0 +1,35 @@
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from . import auth, labels, logic, validators, views
+
+
+@tk.blanket.config_declarations
+class ReviewPlugin(labels.ReviewPermissionLabels, p.SingletonPlugin):
+    """metropole_review: communes' datasets go public once the métropole accepts them."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IBlueprint)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+
+    def get_actions(self):
+        return logic.get_actions()
+
+    def get_auth_functions(self):
+        return auth.get_auth_functions()
+
+    def get_validators(self):
+        return validators.get_validators()
+
+    def get_helpers(self):
+        return views.get_helpers()
+
+    def get_blueprint(self):
+        return views.blueprint

@@ -1,0 +1,133 @@
+"""In a real browser (chromium driven by Playwright): an agent creates a dataset and submits
+it, a reviewer returns it with a comment, the agent corrects and submits again, the reviewer
+accepts, an anonymous visitor finds it. axe-core audits the review pages; screenshots go to
+test-artifacts/screenshots/review-*.png."""
+from __future__ import annotations
+
+import pytest
+
+from ckan.tests import factories, helpers
+
+from ckanext.metropole.communes import territory as t
+
+from ..conftest import AXE, ckan_server, free_port, ini_text_with, needs_browser
+from ..theme.test_browser import PASSWORD, _shot
+from .conftest import CLERMONT
+
+pytestmark = needs_browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """CKAN in its own process, with review on (test.ini has it off for other capabilities)."""
+    url = f"http://127.0.0.1:{free_port()}"
+    ini = tmp_path_factory.mktemp("ini") / "review.ini"
+    text = ini_text_with(url, **{"ckanext.metropole.home_cache_seconds": "0"})
+    ini.write_text(text.replace("ckanext.metropole.review.enabled = false", "ckanext.metropole.review.enabled = true"))
+    with ckan_server(ini, url, tmp_path_factory.mktemp("log") / "ckan.log"):
+        yield url
+
+NOTES = ("Emplacements des défibrillateurs automatisés externes des bâtiments communaux, "
+         "avec leur adresse, leurs horaires d'accès et la date de la dernière maintenance.")
+
+
+@pytest.fixture
+def actors(clean_db, clean_index, with_plugins):
+    t.apply(t.plan(t.from_codes(["63014", "63141"], name="clermont-auvergne-metropole",
+                                title="Clermont Auvergne Métropole", siren=CLERMONT)))
+    agent = factories.User(name="agent-aubiere", password=PASSWORD, email="agent@aubiere.fr")
+    reviewer = factories.User(name="relecteur-metropole", password=PASSWORD, email="relecture@metropole.fr")
+    helpers.call_action("organization_member_create", id="aubiere", username=agent["name"], role="editor")
+    helpers.call_action("organization_member_create", id="clermont-auvergne-metropole",
+                        username=reviewer["name"], role="editor")
+    return agent, reviewer
+
+
+def _login(browser, server, name):
+    page = browser.new_page(locale="fr-FR")
+    page.goto(server + "/user/login")
+    page.fill("#field-login", name)
+    page.fill("#field-password", PASSWORD)
+    page.click("form.form-horizontal button[type=submit], form button.btn-primary")
+    page.wait_for_load_state()
+    return page
+
+
+def _axe(page, name):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], (name, serious)
+
+
+def test_whole_review_path(server, browser, actors):  # noqa: F811
+    agent = _login(browser, server, "agent-aubiere")
+    agent.goto(server + "/dataset/new")
+    agent.fill("#field-title", "Défibrillateurs d'Aubière")
+    agent.select_option("#field-organizations", label="Aubière", force=True)
+    agent.select_option("#field-license_id", value="lov2", force=True)
+    agent.check("input[name=theme][value=sante]")
+    agent.select_option("#field-frequency", value="ANNUAL", force=True)
+    agent.fill("#field-notes", "Défibrillateurs.")
+    agent.click("button[name=save]")
+    agent.wait_for_url("**/resource/new")
+    agent.click("#resource-link-button")
+    agent.fill("#field-resource-url", "https://www.aubiere.fr/dae.csv")
+    agent.fill("#field-name", "Défibrillateurs (CSV)")
+    agent.click("button[name=save][value=go-metadata]")
+    agent.wait_for_load_state()
+    name = agent.url.rstrip("/").rsplit("/", 1)[-1]
+    assert "Relecture avant publication : Brouillon" in agent.content()
+    _shot(agent, "review-01-draft-checklist")
+    _axe(agent, "dataset checklist")
+
+    # the description is too short: the submission is refused with the criterion
+    agent.click("text=Soumettre à la relecture")
+    agent.wait_for_load_state()
+    assert "Soumission refusée" in agent.content() and "100 caractères" in agent.content()
+    _shot(agent, "review-02-refused")
+    agent.goto(f"{server}/dataset/edit/{name}")
+    agent.fill("#field-notes", NOTES)
+    agent.click("button[name=save]")
+    agent.wait_for_load_state()
+    agent.click("text=Soumettre à la relecture")
+    agent.wait_for_load_state()
+    assert "est soumis à la relecture de la métropole" in agent.content()
+
+    reviewer = _login(browser, server, "relecteur-metropole")
+    reviewer.goto(server + "/moderation")
+    assert "Aubière" in reviewer.content() and "Défibrillateurs d'Aubière" in reviewer.content()
+    _shot(reviewer, "review-03-queue")
+    _axe(reviewer, "moderation")
+    reviewer.fill(f"[data-dataset='{name}'] textarea[name=comment]", "Précisez les horaires d'accès.")
+    reviewer.click(f"[data-dataset='{name}'] text=Renvoyer pour corrections")
+    reviewer.wait_for_load_state()
+    assert "renvoyé à sa commune" in reviewer.content()
+
+    agent.goto(f"{server}/dataset/{name}")
+    assert "Précisez les horaires d'accès." in agent.content()
+    _shot(agent, "review-04-returned")
+    agent.goto(f"{server}/dataset/edit/{name}")
+    agent.fill("#field-notes", NOTES + " Accès de 8 h à 18 h.")
+    agent.click("button[name=save]")
+    agent.wait_for_load_state()
+    agent.click("text=Soumettre à la relecture")
+    agent.wait_for_load_state()
+
+    anonymous = browser.new_page(locale="fr-FR")
+    anonymous.goto(server + "/dataset/?q=défibrillateurs")
+    assert "Défibrillateurs d'Aubière" not in anonymous.content()
+
+    reviewer.goto(server + "/moderation")
+    reviewer.click(f"[data-dataset='{name}'] text=Accepter et publier")
+    reviewer.wait_for_load_state()
+    assert "est accepté et public" in reviewer.content()
+    _shot(reviewer, "review-05-accepted")
+
+    anonymous.goto(server + "/dataset/?q=défibrillateurs")
+    assert anonymous.locator("text=Défibrillateurs d'Aubière").first.is_visible()
+    _shot(anonymous, "review-06-found-by-anonymous")
+    shown = helpers.call_action("package_show", id=name)
+    assert shown["review_state"] == "published" and shown["private"] is False

@@ -1,0 +1,122 @@
+"""States of a commune agent's dataset, kept in step with CKAN's private flag."""
+from __future__ import annotations
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from .conftest import as_user, complete
+
+
+def _anonymous_sees(name: str) -> bool:
+    found = helpers.call_action("package_search", context={"user": ""}, fq=f"name:{name}")
+    return found["count"] == 1
+
+
+def test_agent_dataset_starts_as_private_draft(people):
+    pkg = people.draft(name="dae-aubiere")
+    assert pkg["private"] is True and pkg["review_state"] == "draft"
+    assert not _anonymous_sees("dae-aubiere")
+    with pytest.raises(tk.NotAuthorized):
+        as_user(None, "package_show", id=pkg["id"])
+
+
+def test_sysadmin_and_reviewer_datasets_are_outside_review(people):
+    from ..conftest import make_dataset
+
+    assert "review_state" not in make_dataset(owner_org=people.commune["id"])
+    mine = as_user(people.reviewer, "package_create", owner_org=people.metropole["id"], name="metro", **complete())
+    assert "review_state" not in mine and mine["private"] is False
+
+
+def test_whole_path_and_activity(people):
+    pkg = people.draft(name="dae")
+    sub = as_user(people.agent, "metropole_review_submit", id=pkg["id"])
+    assert sub["review_state"] == "submitted" and sub["private"] is True
+    # the reviewer finds it in the queue and can read it (a member of the métropole only)
+    queue = as_user(people.reviewer, "metropole_review_queue_show")
+    assert [d["name"] for c in queue["communes"] for d in c["datasets"]] == ["dae"]
+    assert queue["communes"][0]["title"] == "Aubière"
+    assert as_user(people.reviewer, "package_show", id="dae")["name"] == "dae"
+    ret = as_user(people.reviewer, "metropole_review_return", id="dae", comment="Ajoutez la date de maintenance.")
+    assert ret["review_state"] == "returned" and ret["private"] is True
+    as_user(people.agent, "package_patch", id="dae", title="DAE d'Aubière")
+    as_user(people.agent, "metropole_review_submit", id="dae")
+    acc = as_user(people.reviewer, "metropole_review_accept", id="dae")
+    assert acc["review_state"] == "published" and acc["private"] is False
+    assert _anonymous_sees("dae")
+    activities = as_user(factories.Sysadmin(), "package_activity_list", id=pkg["id"], limit=20)
+    events = [(a["data"]["package"].get("review_event"), a["user_id"], a["data"]["package"].get("review_comment"))
+              for a in reversed(activities)]
+    assert events == [
+        ("create", people.agent["id"], ""),
+        ("submit", people.agent["id"], ""),
+        ("return", people.reviewer["id"], "Ajoutez la date de maintenance."),
+        (None, people.agent["id"], "Ajoutez la date de maintenance."),
+        ("submit", people.agent["id"], ""),
+        ("accept", people.reviewer["id"], ""),
+    ]
+
+
+def test_agent_cannot_publish_by_patch_or_by_create(people):
+    pkg = people.draft(name="dae")
+    with pytest.raises(tk.ValidationError) as e:
+        as_user(people.agent, "package_patch", id=pkg["id"], private=False)
+    assert "accept" in str(e.value.error_dict["private"])
+    after = helpers.call_action("package_show", id=pkg["id"])
+    assert after["private"] is True and after["review_state"] == "draft"
+    with pytest.raises(tk.ValidationError):
+        as_user(people.agent, "package_create", owner_org=people.commune["id"], name="public", private=False,
+                **complete())
+    with pytest.raises(tk.ValidationError):
+        as_user(people.agent, "package_patch", id=pkg["id"], review_state="published")
+    assert helpers.call_action("package_show", id=pkg["id"])["review_state"] == "draft"
+
+
+def test_edit_of_published_dataset_goes_back_to_review_only_for_listed_fields(people):
+    pkg = people.draft(name="dae")
+    as_user(people.agent, "metropole_review_submit", id="dae")
+    as_user(people.reviewer, "metropole_review_accept", id="dae")
+    kept = as_user(people.agent, "package_patch", id="dae", title="Défibrillateurs")
+    assert kept["review_state"] == "published" and kept["private"] is False
+    back = as_user(people.agent, "package_patch", id="dae", license_id="odc-odbl")
+    assert back["review_state"] == "submitted" and back["private"] is True
+    assert "Licence" in back["review_comment"]
+    as_user(people.reviewer, "metropole_review_accept", id="dae")
+    # a resource added (resource_create goes through package_update) also needs review
+    as_user(people.agent, "resource_create", package_id=pkg["id"], url="http://127.0.0.1:9/b.json", format="JSON")
+    assert helpers.call_action("package_show", id="dae")["review_state"] == "submitted"
+
+
+def test_review_switched_off_for_trusted_commune(people, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.review.trusted_organizations", ["aubiere"])
+    pkg = people.draft(name="confiance", private=False)
+    assert "review_state" not in pkg and pkg["private"] is False
+    other = as_user(people.other_agent, "package_create", owner_org=people.other_commune["id"], name="durtol",
+                    **complete())
+    assert other["review_state"] == "draft"
+
+
+def test_review_switched_off_globally(people, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.review.enabled", False)
+    assert "review_state" not in people.draft(name="libre")
+
+
+def test_submission_refused_with_the_failing_criteria(people):
+    pkg = people.draft(name="maigre", notes="Trop court.", license_id="cc-by",
+                       resources=[{"url": "http://127.0.0.1:9/a.pdf", "format": "PDF"}])
+    with pytest.raises(tk.ValidationError) as e:
+        as_user(people.agent, "metropole_review_submit", id=pkg["id"])
+    messages = " ".join(e.value.error_dict["criteria"])
+    assert "décret 2017-638" in messages and "lisible par une machine" in messages and "100 caractères" in messages
+    assert "thème" not in messages
+    assert helpers.call_action("package_show", id=pkg["id"])["review_state"] == "draft"
+
+
+def test_bulk_make_public_refused_for_datasets_in_review(people):
+    pkg = people.draft(name="dae")
+    admin = people._member(people.commune, "admin", "maire")
+    with pytest.raises(tk.NotAuthorized):
+        as_user(admin, "bulk_update_public", datasets=[pkg["id"]], org_id=people.commune["id"])
+    assert helpers.call_action("package_show", id=pkg["id"])["private"] is True
