@@ -33,7 +33,7 @@ def test_job_checks_each_resource_and_the_checklist_shows_it(people, files):
     as_user(people.agent, "metropole_review_submit", id=pkg["id"])
     assert _reachable(pkg["id"])["status"] == "pending"  # queued, not checked in the request
     assert files.requests == []
-    jobs.Worker([jobs.get_queue()]).work(burst=True)
+    jobs.Worker().work(burst=True)
     crit = _reachable(pkg["id"])
     assert crit["status"] == "fail" and crit["blocking"] is False
     assert "/gone.csv" in crit["detail"] and "404" in crit["detail"] and "/ok.csv" not in crit["detail"]
@@ -44,7 +44,7 @@ def test_private_addresses_are_not_fetched(people, files):
     jobs.get_queue().empty()
     pkg = people.draft(name="dae", resources=[{"url": files.url + "/ok.csv", "format": "CSV"}])
     as_user(people.agent, "metropole_review_submit", id=pkg["id"])
-    jobs.Worker([jobs.get_queue()]).work(burst=True)
+    jobs.Worker().work(burst=True)
     crit = _reachable(pkg["id"])
     assert crit["status"] == "fail" and "private network" in crit["detail"]
     assert files.requests == []

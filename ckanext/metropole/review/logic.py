@@ -180,6 +180,8 @@ def review_waiting_counts(context, data_dict):
     :returns: {organisation name: count}
     """
     tk.check_access("metropole_review_waiting_counts", context, data_dict)
+    if not tk.asbool(tk.config.get("ckanext.metropole.review.enabled")):
+        return {}  # review off: nothing waits, and no Solr query for the participation page
     # as the site user: ignore_auth alone does not lift package_search's permission labels
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     found = tk.get_action("package_search")({"user": site_user, "ignore_auth": True}, {

@@ -98,7 +98,7 @@ def is_any_reviewer(user: str | model.User | None) -> bool:
 
 def harvest_review(source_id: str | None) -> bool:
     """The per-source setting ``"review": true`` of an intercommunal harvest source."""
-    if not source_id:
+    if not source_id or not tk.asbool(tk.config.get("ckanext.metropole.review.enabled")):
         return False
     import json
 
