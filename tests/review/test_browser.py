@@ -9,6 +9,7 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
+from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import AXE, ckan_server, free_port, ini_text_with, needs_browser
 from ..theme.test_browser import PASSWORD, _shot
@@ -33,7 +34,7 @@ NOTES = ("Emplacements des défibrillateurs automatisés externes des bâtiments
 
 @pytest.fixture
 def actors(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_codes(["63014", "63141"], name="clermont-auvergne-metropole",
+    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(["63014", "63141"], name="clermont-auvergne-metropole",
                                 title="Clermont Auvergne Métropole", siren=CLERMONT)))
     agent = factories.User(name="agent-aubiere", password=PASSWORD, email="agent@aubiere.fr")
     reviewer = factories.User(name="relecteur-metropole", password=PASSWORD, email="relecture@metropole.fr")
