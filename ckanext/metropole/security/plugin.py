@@ -1,7 +1,7 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from . import auth, csrf, disclosure, search, views
+from . import auth, csrf, disclosure, harvest_sources, search, validators, views
 
 
 class SecurityPlugin(p.SingletonPlugin):
@@ -11,6 +11,7 @@ class SecurityPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IValidators)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IBlueprint)
 
@@ -20,7 +21,12 @@ class SecurityPlugin(p.SingletonPlugin):
     def get_actions(self):
         return {"package_search": search.package_search,
                 "harvest_source_list": disclosure.harvest_source_list,
-                "user_list": disclosure.user_list}
+                "user_list": disclosure.user_list,
+                "package_create": harvest_sources.package_create,
+                "package_update": harvest_sources.package_update}
+
+    def get_validators(self):
+        return validators.get_validators()
 
     def get_auth_functions(self):
         return auth.get_auth_functions()

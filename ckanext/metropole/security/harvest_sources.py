@@ -1,0 +1,40 @@
+"""Harvest source addresses: web schemes only, refused on the form's field.
+
+ckanext-harvest stores any text as a source URL ("javascript:", "data:"…), shown as a link
+on the source page; our harvester would refuse it only when run.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import Invalid
+
+from .validators import safe_url
+
+
+def _check(data_dict):
+    try:
+        safe_url(data_dict.get("url"), {})
+    except Invalid as e:
+        raise tk.ValidationError({"url": [e.error]})
+
+
+def _is_harvest(data_dict) -> bool:
+    if data_dict.get("type") == "harvest":
+        return True
+    existing = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    return existing is not None and existing.type == "harvest"
+
+
+@tk.chained_action
+def package_create(up, context, data_dict):
+    if _is_harvest(data_dict):
+        _check(data_dict)
+    return up(context, data_dict)
+
+
+@tk.chained_action
+def package_update(up, context, data_dict):
+    if "url" in data_dict and _is_harvest(data_dict):
+        _check(data_dict)
+    return up(context, data_dict)
