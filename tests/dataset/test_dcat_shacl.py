@@ -23,16 +23,8 @@ FORMATS = [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")]
 
 @lru_cache(maxsize=1)
 def shapes() -> Graph:
-    """The "Base" shapes (cardinalities, datatypes, node kinds) and the class ranges."""
-    g = Graph()
-    for name in ("dcat-ap-SHACL.ttl", "ranges.ttl"):
-        g.parse(SHAPES_DIR / name, format="turtle")
-    # ranges.ttl of 3.0.1 names five property shapes it never defines (SOURCES.md lists
-    # them); pyshacl refuses such a graph, so those dangling references are dropped here.
-    for shape, prop in list(g.subject_objects(SH.property)):
-        if g.value(prop, SH.path) is None:
-            g.remove((shape, SH.property, prop))
-    return g
+    """The "Base" shapes of DCAT-AP 3.0.1 (cardinalities, datatypes, node kinds, classes)."""
+    return Graph().parse(SHAPES_DIR / "dcat-ap-SHACL.ttl", format="turtle")
 
 
 def violations(data: Graph) -> list[str]:
