@@ -211,11 +211,18 @@ ensure_database() {
 # The DataStore (records of tabular resources) lives in a database of its own, written by
 # the ckan role and read by a role that can only SELECT (datastore_search_sql runs as it).
 DATASTORE_RO_ROLE=datastore_ro
-ensure_datastore() {
-    local db=$1 ini=$2 log=$3
+# The database and the read role must exist before any `ckan` command: the datastore plugin
+# connects to both when CKAN loads (a fresh cluster has neither).
+ensure_datastore_database() {
+    local db=$1
     ensure_database "$db"
     psql_super -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DATASTORE_RO_ROLE'" | grep -q 1 ||
         psql_super -d postgres -c "CREATE ROLE $DATASTORE_RO_ROLE LOGIN PASSWORD '$DATASTORE_RO_ROLE'"
+}
+
+ensure_datastore() {
+    local db=$1 ini=$2 log=$3
+    ensure_datastore_database "$db"
     # CKAN writes the grants itself (read role: SELECT only, no access to the main database).
     # (test.ini logs to stdout: its log lines are not SQL)
     "$CKAN" -c "$ini" datastore set-permissions 2>>"$log" | grep -v '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9:,]* [A-Z]' |
@@ -469,6 +476,7 @@ load_demo() {
 prepare_dev() {
     refresh_core ckan_dev
     ensure_database ckan_dev
+    ensure_datastore_database ckan_dev_datastore
     write_dev_ini
     local log=$LOGS/ckan-setup.log
     : >"$log"
@@ -482,6 +490,7 @@ prepare_dev() {
 prepare_test() {
     refresh_core ckan_test
     ensure_database ckan_test
+    ensure_datastore_database ckan_test_datastore
     local log=$LOGS/ckan-test-setup.log
     : >"$log"
     ckan_db_migrate "$TEST_INI" "$log"
@@ -652,6 +661,7 @@ case "$cmd" in
         ensure_database ckan_bench
         # test.ini's plugins (the benchmarks' "ours") include the DataStore, on the test one
         ensure_database ckan_test
+        ensure_datastore_database ckan_test_datastore
         ensure_datastore ckan_test_datastore "$TEST_INI" "$LOGS/bench-setup.log"
         cd "$ROOT"
         "$PY" -m bench "$@"
