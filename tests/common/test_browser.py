@@ -9,7 +9,8 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 
-from ..theme.test_browser import ARTIFACTS, AXE, PASSWORD, browser, logged_in, server  # noqa: F401 (fixtures)
+from ..conftest import ARTIFACTS, AXE
+from ..theme.test_browser import PASSWORD, logged_in, server  # noqa: F401 (server is a fixture)
 from .conftest import CODES, METRO
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="make test installs chromium and axe-core")
