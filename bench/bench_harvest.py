@@ -142,11 +142,10 @@ def big_gather(plugins: str) -> dict:
     from ckanext.harvest import queue
     from ckanext.harvest.model import HarvestJob
     import ckanext.harvest.queue as q
-    from ckanext.metropole.communes import territory as t
-    from ckanext.metropole.dataset import groups
+    from ckan.tests import helpers
 
-    t.apply(t.plan(t.from_epci("246300701")))
-    groups.ensure_theme_groups()
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
     root = ods_export(BIG)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

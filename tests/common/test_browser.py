@@ -8,6 +8,7 @@ from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
+from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import ARTIFACTS, AXE
 from ..theme.test_browser import PASSWORD, logged_in, server  # noqa: F401 (server is a fixture)
@@ -22,7 +23,7 @@ BAD = ("id;nom;insee;adresse;acces_pmr;gratuit;horaires;latitude;longitude\n"
 
 @pytest.fixture
 def commune_agent(clean_db, clean_index, clean_queues, with_plugins, with_test_worker):
-    t.apply(t.plan(t.from_codes(list(CODES), name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
+    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(list(CODES), name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
     agent = factories.User(name="agent-clermont", password=PASSWORD, email="agent@clermont.fr")
     helpers.call_action("organization_member_create", id="clermont-ferrand", username=agent["name"], role="editor")
     return agent

@@ -218,12 +218,13 @@ def test_demo_script_publishes_and_consolidates_two_common_datasets(territory):
     import subprocess
 
     from ckanext.metropole.communes import territory as t
+    from ckanext.metropole.communes.logic.action import apply_plan
 
     from ..conftest import ROOT
     from .conftest import METRO
 
     codes = ["63113", "63014", "63032", "63075", "63124"]
-    t.apply(t.plan(t.from_codes(codes, name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
+    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(codes, name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
     env = {**os.environ, "CKAN": str(ROOT / ".venv" / "bin" / "ckan"), "CKAN_INI": str(ROOT / "test.ini"),
            "CKAN_STORAGE_PATH": tk.config["ckan.storage_path"]}
     done = subprocess.run(["bash", str(ROOT / "scripts" / "demo.d" / "40-common-datasets.sh")], env=env,

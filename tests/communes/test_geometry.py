@@ -14,6 +14,7 @@ from ckan.tests import helpers
 
 from ckanext.metropole.communes import geometry
 from ckanext.metropole.communes import territory as t
+from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import make_dataset
 from .conftest import CLERMONT
@@ -51,7 +52,7 @@ def test_action_is_public_and_refuses_bad_input_in_french():
 
 @pytest.fixture
 def clermont(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_epci(CLERMONT)))
+    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_epci(CLERMONT)))
 
 
 @pytest.mark.usefixtures("clermont")

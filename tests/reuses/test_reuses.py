@@ -9,6 +9,7 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
+from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import make_dataset
 
@@ -21,7 +22,7 @@ def _csrf(html):
 
 @pytest.fixture
 def portal(clean_db, clean_index, with_plugins):
-    t.apply(t.plan(t.from_epci(CLERMONT)))
+    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_epci(CLERMONT)))
     orgs = helpers.call_action("organization_list", all_fields=True, include_extras=True)
     metropole = next(o for o in orgs if o.get("kind") == "metropole")
     moderator = factories.UserWithToken()
