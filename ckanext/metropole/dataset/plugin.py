@@ -34,6 +34,7 @@ class DatasetPlugin(p.SingletonPlugin):
     def update_config(self, config):
         # the communes field reads the territory through metropole_communes' actions
         require_plugins("metropole_dataset", "metropole_communes", "scheming_datasets")
+        tk.add_template_directory(config, "templates")  # the metadata quality snippet
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
         require_in_option(config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset",
