@@ -63,8 +63,6 @@ def _axe(page, name, context="document"):
     assert serious == [], (name, serious)
 
 
-@pytest.mark.xfail(reason="green before the 12:55 rebase; since then the review box is missing from the "
-                          "agent's dataset page (same cause as test_views' dataset page test)", strict=False)
 def test_whole_review_path(server, browser, actors):  # noqa: F811
     agent = _login(browser, server, "agent-aubiere")
     agent.goto(server + "/dataset/new")
