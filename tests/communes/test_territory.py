@@ -146,8 +146,9 @@ class TestTerritoryDefinition:
         with pytest.raises(t.TerritoryError, match="--name et --title"):
             t.from_codes(["63113"], None, None)
 
-    def test_bad_siren_for_list(self):
-        with pytest.raises(t.TerritoryError, match="clé de contrôle"):
+    def test_bad_siren_for_list(self, test_request_context):
+        # the message is translated in the portal's language (French), as the CLI and API show it
+        with test_request_context(), pytest.raises(t.TerritoryError, match="clé de contrôle"):
             t.from_codes(["63113"], "x", "X", "200046978")
 
 
