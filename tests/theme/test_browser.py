@@ -64,7 +64,7 @@ def test_editor_publishes_through_the_french_form_and_a_visitor_finds_it(server,
     page.click("button[name=save]")
     page.wait_for_load_state()
     error = page.locator(".error-explanation, .alert-error, .error-block").first
-    assert "Choisissez au moins un thème." in page.content()
+    assert "Choisissez-en au moins un" in page.content()
     assert error.is_visible()
     _shot(page, "01-form-error")
 
