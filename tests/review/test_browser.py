@@ -12,7 +12,7 @@ from ckanext.metropole.communes import territory as t
 from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import AXE, ckan_server, free_port, ini_text_with, needs_browser
-from ..theme.test_browser import PASSWORD, _shot
+from ..theme.test_browser import PASSWORD, _shot, logged_in
 from .conftest import CLERMONT
 
 pytestmark = needs_browser
@@ -44,16 +44,6 @@ def actors(clean_db, clean_index, with_plugins):
     return agent, reviewer
 
 
-def _login(browser, server, name):
-    page = browser.new_page(locale="fr-FR")
-    page.goto(server + "/user/login")
-    page.fill("#field-login", name)
-    page.fill("#field-password", PASSWORD)
-    page.click("form.form-horizontal button[type=submit], form button.btn-primary")
-    page.wait_for_load_state()
-    return page
-
-
 def _axe(page, name, context="document"):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => await axe.run(%s, {
@@ -64,7 +54,7 @@ def _axe(page, name, context="document"):
 
 
 def test_whole_review_path(server, browser, actors):  # noqa: F811
-    agent = _login(browser, server, "agent-aubiere")
+    agent = logged_in(browser, server, "agent-aubiere")
     agent.goto(server + "/dataset/new")
     agent.fill("#field-title", "Défibrillateurs d'Aubière")
     agent.select_option("#field-organizations", label="Aubière", force=True)
@@ -98,7 +88,7 @@ def test_whole_review_path(server, browser, actors):  # noqa: F811
     agent.wait_for_load_state()
     assert "est soumis à la relecture de la métropole" in agent.content()
 
-    reviewer = _login(browser, server, "relecteur-metropole")
+    reviewer = logged_in(browser, server, "relecteur-metropole")
     reviewer.goto(server + "/moderation")
     assert "Aubière" in reviewer.content() and "Défibrillateurs d'Aubière" in reviewer.content()
     _shot(reviewer, "review-03-queue")
