@@ -16,7 +16,7 @@ install:  ## Debian packages, .venv and Solr jars only
 	@$(STACK) install
 status:
 	@$(STACK) status
-I18N := ckanext/metropole/theme/i18n
+I18N := ckanext/metropole/i18n
 i18n:     ## extract the messages (.pot: Python, templates, schema/vocabulary YAML), compile the French catalogue (.po -> .mo)
 	@.venv/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
 		-o $(I18N)/ckanext-metropole.pot .

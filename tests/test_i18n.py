@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from .conftest import ROOT
 
 PACKAGE = ROOT / "ckanext" / "metropole"
-PO = PACKAGE / "theme" / "i18n" / "fr" / "LC_MESSAGES" / "ckanext-metropole.po"
+PO = PACKAGE / "i18n" / "fr" / "LC_MESSAGES" / "ckanext-metropole.po"
 TEMPLATES = sorted(PACKAGE.glob("*/templates/**/*.html"))
 # Python modules whose messages users read beside a field or in an API answer
 VALIDATORS = [PACKAGE / "communes" / "validators.py", PACKAGE / "dataset" / "validators.py",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import ckan.plugins as p
 from ckan.exceptions import CkanConfigurationException
+from ckan.lib.plugins import DefaultTranslation
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -39,3 +40,14 @@ def require_plugins(plugin: str, *needed: str) -> None:
         raise CkanConfigurationException(
             f"{plugin} needs the plugin{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
             f"add {' '.join(missing)} to ckan.plugins")
+
+
+class Translation(DefaultTranslation):
+    """ITranslation of every plugin of the bundle: one catalogue, ``ckanext/metropole/i18n``
+    (DefaultTranslation would look for an ``i18n`` folder beside each plugin's module)."""
+
+    def i18n_directory(self):
+        return str(PACKAGE_DIR / "i18n")
+
+    def i18n_domain(self):
+        return "ckanext-metropole"

@@ -170,7 +170,7 @@ def test_french_catalogue_is_compiled(tmp_path):
 
     from ..conftest import ROOT
 
-    folder = ROOT / "ckanext" / "metropole" / "theme" / "i18n" / "fr" / "LC_MESSAGES"
+    folder = ROOT / "ckanext" / "metropole" / "i18n" / "fr" / "LC_MESSAGES"
     with open(folder / "ckanext-metropole.po", "rb") as f:
         po = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if not isinstance(m.string, str)
               else m.string for m in read_po(f) if m.id}

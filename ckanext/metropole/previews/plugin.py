@@ -1,13 +1,13 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.plugins import DefaultTranslation
 from ckanext.xloader.interfaces import IXloader
 
+from ..resources import Translation
 from . import api_doc, chart, header_check, load_status, points, views
 
 
 @tk.blanket.config_declarations
-class PreviewsPlugin(p.SingletonPlugin, DefaultTranslation):
+class PreviewsPlugin(p.SingletonPlugin, Translation):
     """metropole_previews: DataStore load status and records API on the resource page."""
 
     p.implements(p.IConfigurer)
@@ -30,15 +30,6 @@ class PreviewsPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def datastore_before_update(self, resource_id, existing_fields, new_headers):
         header_check.before_update(resource_id, new_headers)
-
-    # One catalogue for the bundle: theme/i18n (ITranslation's default is this module's folder)
-    def i18n_directory(self):
-        import os
-
-        return os.path.join(os.path.dirname(os.path.dirname(__file__)), "theme", "i18n")
-
-    def i18n_domain(self):
-        return "ckanext-metropole"
 
 
 class ChartViewPlugin(p.SingletonPlugin):

@@ -1,14 +1,13 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.plugins import DefaultTranslation
 
 from . import branding, home, participation
-from ..resources import require_plugins
+from ..resources import Translation, require_plugins
 from .logic import action, auth
 
 
 @tk.blanket.config_declarations
-class ThemePlugin(p.SingletonPlugin, DefaultTranslation):
+class ThemePlugin(p.SingletonPlugin, Translation):
     """metropole_theme: métropole branding, French portal pages, participation figures."""
 
     p.implements(p.IConfigurer)
@@ -33,9 +32,6 @@ class ThemePlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_blueprint(self):
         return participation.blueprint
-
-    def i18n_domain(self):
-        return "ckanext-metropole"  # theme/i18n/fr/LC_MESSAGES/ckanext-metropole.mo
 
     def get_actions(self):
         return action.get_actions()
