@@ -175,19 +175,23 @@ def review_checklist_show(context, data_dict):
 
 @tk.side_effect_free
 def review_waiting_counts(context, data_dict):
-    """How many datasets wait for review (submitted) per organisation: public figures.
+    """How many datasets wait for a reviewer (submitted) per organisation: public figures, as
+    on the participation page. Only counts: which datasets wait is the reviewers' queue.
 
-    :returns: {organisation name: count}
+    :returns: ``{enabled: bool, organizations: {organisation name: count}, total: int}`` —
+              ``enabled`` false when review is switched off for the whole portal
     """
     tk.check_access("metropole_review_waiting_counts", context, data_dict)
     if not tk.asbool(tk.config.get("ckanext.metropole.review.enabled")):
-        return {}  # review off: nothing waits, and no Solr query for the participation page
+        # review off: nothing waits, and no Solr query for the participation page
+        return {"enabled": False, "organizations": {}, "total": 0}
     # as the site user: ignore_auth alone does not lift package_search's permission labels
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     found = tk.get_action("package_search")({"user": site_user, "ignore_auth": True}, {
         "fq": f"+review_state:{SUBMITTED}", "include_private": True, "rows": 0,
         "facet.field": ["organization"], "facet.limit": -1})
-    return found["facets"].get("organization", {})
+    return {"enabled": True, "organizations": found["facets"].get("organization", {}),
+            "total": found["count"]}
 
 
 # --- chained core actions -------------------------------------------------------------

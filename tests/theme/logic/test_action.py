@@ -25,7 +25,8 @@ def test_anonymous_reads_the_participation_figures(app):
     assert royat["missing"] is royat["open_data_obligation"]
     obliged = sum(1 for c in result["communes"] if c["open_data_obligation"])
     assert result["totals"] == {"communes": 21, "obliged": obliged, "contributing": 1,
-                                "missing": obliged - 1}
+                                "missing": obliged - 1, "waiting": None}
+    assert result["review"] is False  # test.ini: publication review off
 
 
 def test_commune_editor_reads_the_same_figures(app):
