@@ -99,3 +99,14 @@ def test_english_ui_shows_english_and_french_ui_french(app):
     assert "Les communes" not in english and "Soumise à l'obligation" not in english
     french = app.get("/communes").body
     assert "Les communes" in french and "Code INSEE" in french and "Soumise à l'obligation" in french
+
+
+def test_catalogue_has_each_message_once():
+    """Engineers append blocks to the one catalogue: a message translated twice would keep
+    only one of the translations, silently (Babel merges duplicates when it reads)."""
+    text = PO.read_text(encoding="utf-8")
+    # an entry: optional context, then the msgid and its continuation lines
+    keys = re.findall(r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)', text + "\n", re.M)
+    keys = [k for k in keys if k[1].strip() != '""']  # the header
+    assert len(keys) > 100
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []
