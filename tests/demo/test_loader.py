@@ -41,6 +41,10 @@ def test_malformed_folder_is_refused_naming_the_file(tmp_path):
     (tmp_path / "datasets" / "bad.yaml").write_text("datasets: [{name: x, resources: [{file: absent.csv}]}]\n")
     with pytest.raises(c.ContentError, match="absent.csv"):
         c.read(tmp_path)
+    for review in ("{agent: a, state: published}", "{state: draft}", "{agent: a, state: returned}", "oui"):
+        (tmp_path / "datasets" / "bad.yaml").write_text(f"datasets: [{{name: x, review: {review}}}]\n")
+        with pytest.raises(c.ContentError, match="« review »"):
+            c.read(tmp_path)
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
@@ -53,7 +57,7 @@ def test_every_demo_dataset_passes_the_portal_schema():
     schema = plugin.create_package_schema()
     site_user = helpers.call_action("get_site_user")["name"]
     for entry in c.read(DEMO).datasets:
-        data = {k: val for k, val in entry.items() if k != "resources"}
+        data = {k: val for k, val in entry.items() if k not in ("resources", "review")}
         data["type"] = "dataset"
         data["tags"] = [{"name": t} for t in entry.get("tags") or []]
         data["owner_org"] = helpers.call_action("organization_show", id=entry["owner_org"])["id"]
@@ -115,3 +119,39 @@ def test_load_is_idempotent_and_remove_takes_it_all_away(small_demo):
         helpers.call_action("package_show", id="defibrillateurs-aubiere")
     assert len(helpers.call_action("metropole_territory_show")[0]["communes"]) == 21  # the territory stays
     assert loader.remove(small_demo) == {"datasets_removed": 0, "sources_removed": 0}
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+def test_review_demo_leaves_agents_datasets_in_their_states(tmp_path, ckan_config, monkeypatch):
+    """demo/datasets/60-review.yaml: a reviewer of the demo finds work on /moderation."""
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.review.enabled", True)
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    for sub in ("datasets", "files"):
+        (tmp_path / sub).mkdir()
+    shutil.copy(DEMO / "datasets" / "60-review.yaml", tmp_path / "datasets")
+    content = c.read(DEMO)
+    for d in content.datasets:
+        if d.get("review"):
+            for r in d["resources"]:
+                shutil.copy(DEMO / "files" / r["file"], tmp_path / "files")
+    review_demo = c.read(tmp_path)
+
+    assert loader.load(review_demo)["datasets_created"] == 3
+    states = {d["name"]: (d["review_state"], d["private"]) for d in (
+        helpers.call_action("package_show", id=e["name"]) for e in review_demo.datasets)}
+    assert states == {"bancs-publics-aubiere": ("submitted", True), "horaires-piscine-gerzat": ("returned", True),
+                      "marches-cebazat": ("draft", True)}
+    agent = helpers.call_action("user_show", id="demo-agent-aubiere")
+    assert agent["fullname"] == "Agent de démonstration — Aubière"
+    dataset = helpers.call_action("package_show", id="bancs-publics-aubiere")
+    assert dataset["creator_user_id"] == agent["id"]
+    queue = helpers.call_action("metropole_review_queue_show",
+                                context={"user": helpers.call_action("get_site_user")["name"]})
+    assert queue["count"] == 1 and [d["name"] for c in queue["communes"] for d in c["datasets"]] == \
+        ["bancs-publics-aubiere"], queue
+    assert loader.load(review_demo)["datasets_kept"] == 3  # idempotent
+
+    assert loader.remove(review_demo)["datasets_removed"] == 3
+    with pytest.raises(tk.ObjectNotFound):
+        helpers.call_action("package_show", id="bancs-publics-aubiere")
+    assert helpers.call_action("user_show", id="demo-agent-aubiere")["state"] == "deleted"

@@ -15,6 +15,10 @@ from pathlib import Path
 import yaml
 
 
+# the states a demo dataset of a commune agent can be left in (see demo/datasets/60-review.yaml)
+REVIEW_STATES = ("draft", "submitted", "returned")
+
+
 class ContentError(Exception):
     """The demo folder is malformed; the message names the file."""
 
@@ -52,4 +56,10 @@ def read(folder: Path) -> Content:
         for resource in dataset.get("resources") or []:
             if resource.get("file") and not (folder / "files" / resource["file"]).is_file():
                 raise ContentError(f"Jeu « {dataset['name']} » : fichier absent de {folder / 'files'} : {resource['file']}.")
+        review = dataset.get("review")
+        if review is not None and not (
+                isinstance(review, dict) and review.get("agent") and review.get("state") in REVIEW_STATES
+                and (review["state"] != "returned" or review.get("comment"))):
+            raise ContentError(f"Jeu « {dataset['name']} » : « review » doit nommer un « agent » et un « state » parmi "
+                               f"{', '.join(REVIEW_STATES)} (avec un « comment » pour returned).")
     return content

@@ -35,18 +35,44 @@ def _exists(action: str, name: str) -> dict | None:
     return found if found.get("state", "active") == "active" else None
 
 
+def _agent(name: str, fullname: str, organization: str) -> dict:
+    """A demo commune agent: an editor of the commune (random password, no one signs in as
+    them unless an operator sets one)."""
+    import secrets
+
+    try:
+        user = tk.get_action("user_show")(_context(), {"id": name})
+    except tk.ObjectNotFound:
+        user = tk.get_action("user_create")(_context(), {
+            "name": name, "email": f"{name}@example.org", "password": secrets.token_urlsafe(24),
+            "fullname": fullname})
+    tk.get_action("organization_member_create")(_context(), {"id": organization, "username": name, "role": "editor"})
+    return user
+
+
 def _create_dataset(content: Content, entry: dict) -> None:
-    data = {k: v for k, v in entry.items() if k not in ("resources", "tags")}
+    review = entry.get("review")
+    # a dataset in review is the agent's own, created and submitted as them (review applies
+    # to commune agents, not to the site user who writes the rest of the demo)
+    context = _context
+    if review:
+        agent = _agent(review["agent"], review.get("fullname") or review["agent"], entry["owner_org"])["name"]
+        context = lambda: {"user": agent}  # noqa: E731 — a fresh context per action, like _context
+    data = {k: v for k, v in entry.items() if k not in ("resources", "tags", "review")}
     data["tags"] = [{"name": tag} for tag in entry.get("tags") or []]
-    dataset = tk.get_action("package_create")(_context(), data)
+    dataset = tk.get_action("package_create")(context(), data)
     for resource in entry.get("resources") or []:
         fields = {k: v for k, v in resource.items() if k != "file"}
         path = content.folder / "files" / resource["file"]
         with path.open("rb") as stream:
             upload = FileStorage(stream=stream, filename=path.name,
                                  content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-            tk.get_action("resource_create")(_context(), {"package_id": dataset["id"], "url": path.name,
-                                                          "upload": upload, **fields})
+            tk.get_action("resource_create")(context(), {"package_id": dataset["id"], "url": path.name,
+                                                         "upload": upload, **fields})
+    if review and review.get("state") in ("submitted", "returned"):
+        tk.get_action("metropole_review_submit")(context(), {"id": dataset["id"]})
+        if review["state"] == "returned":
+            tk.get_action("metropole_review_return")(_context(), {"id": dataset["id"], "comment": review["comment"]})
 
 
 def _harvest(source: dict) -> dict:
@@ -129,6 +155,11 @@ def remove(content: Content) -> dict:
         _remove_uploads(dataset)
         tk.get_action("dataset_purge")(_context(), {"id": dataset["id"]})
         counts["datasets_removed"] += 1
+    for name in sorted({e["review"]["agent"] for e in content.datasets if e.get("review")}):
+        try:
+            tk.get_action("user_delete")(_context(), {"id": name})
+        except tk.ObjectNotFound:
+            pass
     return counts
 
 
