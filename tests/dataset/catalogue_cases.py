@@ -43,7 +43,7 @@ def build(create):
         owner_org="aubiere", theme=["environnement"], communes=["63014"], license_id="odc-odbl",
         frequency="IRREG", contact=[], url="https://data.example.fr/explore/dataset/arbres/",
         harvest_portal="https://data.example.fr", harvest_landing_page="https://data.example.fr/explore/dataset/arbres/",
-        temporal_start="", temporal_end="", modified="2023-05-04T08:00:00+02:00",
+        temporal_start="", temporal_end="", modified="2023-05-04T08:00:00+02:00", issued="2019-06-01",
         resources=[
             {"url": "https://data.example.fr/api/explore/v2.1/catalog/datasets/arbres/exports/csv", "format": "CSV"},
             {"url": "https://data.example.fr/api/explore/v2.1/catalog/datasets/arbres/exports/shp", "format": "Esri Shapefile"},

@@ -44,8 +44,10 @@ def test_every_dataset_is_read_whole_with_its_licence(app, create):
         assert read[ids["cournon-d-auvergne-liens-casses"]].resource_urls == []
         assert len(read[ids["aubiere-arbres-remarquables"]].resource_urls) == 5
         assert all(i.issued and i.modified for i in read.values())
-        # a harvested dataset carries its source's date of change, not our harvest's
+        # a harvested dataset carries its source's dates of publication and change, not our harvest's
         assert read[ids["aubiere-arbres-remarquables"]].modified.startswith("2023-05-04")
+        assert read[ids["aubiere-arbres-remarquables"]].issued.startswith("2019-06-01")
+        assert not read[ids["metropole-budget"]].issued.startswith("2019-06-01")  # ours: its creation
         # every dataset covers communes: data.gouv.fr keeps their geometry as spatial coverage
         assert all(i.geometries for i in read.values())
         assert len(read[ids["metropole-budget"]].geometries) >= 21

@@ -34,6 +34,10 @@ def test_geonetwork_catalogue_lands_every_record(catalogue, make_source, harvest
     assert "urbanisme" in cadastre["theme"]  # planningCadastre / cadastre keywords
     assert "http://www.cadastre.gouv.fr" in [r["url"] for r in cadastre["resources"]]
     assert cadastre["notes"].startswith("Le plan du cadastre")
+    # ISO 19115 dates of the citation: publication (else creation) -> dct:issued, revision -> dct:modified
+    assert (cadastre["issued"], cadastre["modified"]) == ("", "2018-09-01")  # GéoBretagne gives a revision only
+    bornes = package("cebazat-b2f6c1a4-3d0e-4c6e-9a51-7f1e2d3c4b5a")
+    assert (bornes["issued"], bornes["modified"]) == ("2016-05-12", "2018-09-01")
     assert any("licence inconnue" in w for w in result["warnings"])  # "Usage libre sous réserve…"
     found = helpers.call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"')
     assert found["count"] == 2

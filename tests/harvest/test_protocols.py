@@ -23,6 +23,8 @@ def test_ckan_source(portal, make_source, harvest):
     bornes = package("royat-bornes-verre")
     assert bornes["license_id"] == "odc-odbl" and bornes["theme"] == ["environnement"]
     assert bornes["communes"] == ["63308"]
+    # the source's own dates (metadata_created / metadata_modified), published as dct:issued/modified
+    assert (bornes["issued"], bornes["modified"]) == ("2023-11-20", "2024-03-01")
     delib = package("royat-deliberations-2024")
     assert delib["license_id"] == "fr-lo" and delib["theme"] == ["administration"]
     assert delib["resources"][0]["conforms_to"] == "scdl/deliberations"
@@ -63,6 +65,7 @@ def test_udata_source(portal, make_source, harvest):
     assert prenoms["resources"][0]["conforms_to"] == "scdl/prenoms"
     assert (prenoms["temporal_start"], prenoms["temporal_end"]) == ("2015-01-01", "2023-12-31")
     assert prenoms["frequency"] == "ANNUAL" and prenoms["license_id"] == "lov2"
+    assert (prenoms["issued"], prenoms["modified"]) == ("2022-05-03", "2024-02-10")  # created_at, last_modified
     assert harvest(source)["stats"]["not modified"] == 3
 
 
@@ -86,6 +89,7 @@ def test_dcat_source_with_hydra_pages(portal, make_source, harvest):
     piscine = next(package(n) for n in harvested("cebazat") if "piscine" in n)
     assert piscine["frequency"] == "DAILY" and piscine["license_id"] == "lov2"
     assert piscine["theme"] == ["sports"]
+    assert (piscine["issued"], piscine["modified"]) == ("2018-04-02", "2024-01-15")  # dct:issued, dct:modified
     velos = next(package(n) for n in harvested("cebazat") if "velos" in n)
     assert velos["resources"][0]["conforms_to"].endswith("schema-stationnement/latest/schema.json")
     assert velos["theme"] == ["transports"]

@@ -42,6 +42,7 @@ def test_opendatasoft_templates_nulls_html_and_warnings(portal, make_source, har
 
     fantoir = package("royat-fantoir-vanves")
     assert fantoir["frequency"] == "ANNUAL"  # metas.dcat.accrualperiodicity
+    assert fantoir["issued"] == "2019-06-01"  # metas.dcat.issued
     assert (fantoir["temporal_start"], fantoir["temporal_end"]) == ("2019-01-01", "2023-12-31")
     assert "citoyennete" in fantoir["theme"]  # "Citoyenneté / Institution"
     notes = fantoir["notes"]
@@ -62,15 +63,28 @@ def test_opendatasoft_templates_nulls_html_and_warnings(portal, make_source, har
     assert "Avertissements" in page and "aucune licence indiquée" in page
 
 
-def test_short_opendatasoft_listing_withdraws_nothing(portal, make_source, harvest):
+def test_short_opendatasoft_listing_withdraws_nothing(portal, make_source, harvest, app):
     _ods(portal, total=2)
     source = make_source(portal.url, owner="royat")
     harvest(source)
     _ods(portal, total=19, keep={"bornes-de-recharge"})  # 19 announced, 1 served
     result = harvest(source)
-    assert any("la source annonce 19 jeux de données, 1 lus" in e for e in result["gather_errors"])
+    # a warning, not a job error: what was read is imported, nothing is withdrawn
+    message = "la source annonce 19 jeux de données, 1 lus"
+    assert result["gather_errors"] == [] and result["stats"]["errored"] == 0
+    assert message in result["warnings"][0]
     assert result["stats"]["deleted"] == 0
     assert harvested("royat") == ["royat-bornes-de-recharge", "royat-fantoir-vanves"]
+    # in the API (job and report), beside the errors, and on the job page under "Avertissements"
+    sysadmin = factories.SysadminWithToken()
+    job_id = result["job"].id
+    shown = helpers.call_action("harvest_job_show", id=job_id)
+    assert any(message in w for w in shown["warnings"]) and shown["gather_error_summary"] == []
+    report = helpers.call_action("harvest_job_report", context={"user": sysadmin["name"]}, id=job_id)
+    assert any(message in w for w in report["warnings"]) and report["gather_errors"] == []
+    page = app.get(f"/harvest/{source['name']}/job/{job_id}", headers={"Authorization": sysadmin["token"]}).body
+    warnings = page.split("Avertissements", 1)[1]
+    assert message in warnings
 
 
 def test_dcat_export_themes_urls_names_and_short_listing(portal, make_source, harvest):
@@ -78,8 +92,9 @@ def test_dcat_export_themes_urls_names_and_short_listing(portal, make_source, ha
     source = make_source(portal.url + EXPORT, owner="durtol", config='{"protocol": "dcat"}')
     result = harvest(source)
     # three datasets landed although two landing pages are not URLs
-    assert result["stats"]["added"] == 3 and result["stats"]["errored"] == 1  # 1: the short listing
-    assert any("annonce 2561 jeux de données, 3 lus" in e for e in result["gather_errors"])
+    assert result["stats"]["added"] == 3 and result["stats"]["errored"] == 0  # a short listing is a warning
+    assert result["gather_errors"] == []
+    assert any("annonce 2561 jeux de données, 3 lus" in w for w in result["warnings"])
     names = harvested("durtol")
     # short, readable and stable names from URL-shaped identifiers
     assert [n.rsplit("-", 1)[0] for n in names] == ["durtol-arbres-remarquables", "durtol-etat-civil-naissances",
@@ -103,6 +118,7 @@ def test_dcat_us_from_arcgis_hub_never_fetches_its_context(portal, make_source, 
     [name] = harvested("cebazat")
     pav = package(name)
     assert pav["title"] == "Points d'apport volontaire"
+    assert pav["issued"] == "2021-04-12"  # DCAT-US "issued", through the shipped context
     assert pav["theme"] == ["environnement"] and pav["license_id"] == "lov2"
     assert "conteneurs de tri" in pav["notes"] and "<" not in pav["notes"]
     assert not any("catalog.jsonld" in r for r in portal.requests)
@@ -149,6 +165,13 @@ def _dkan(portal, name, **changes):
     portal.add("/api/3/action/package_show", json.dumps(data), query={"id": name})
 
 
+# Drupal's "medium" date format (D, m/d/Y - H:i) as DKAN 7 writes metadata_created: in English,
+# translated and reordered d/m/Y by a French site, and without its weekday, where day and
+# month cannot be told apart (10/12/2019: 10 December or 12 October?)
+DKAN_CREATED = {"arbres": "Mon, 12/09/2019 - 14:05", "bornes-verre": "lun, 09/12/2019 - 14:05",
+                "deliberations-2024": "10/12/2019 - 09:23"}
+
+
 def serve_dkan7(portal):
     """DKAN 7 quirks of issue #9: the publisher as a "group/…" group (no organisation), the
     licence only as a URL in license_title, dates written "mar, 10/12/2019 - 09:23", tags
@@ -158,18 +181,26 @@ def serve_dkan7(portal):
     for name in ("bornes-verre", "deliberations-2024", "arbres"):
         _dkan(portal, name, organization=None, groups=group, license_id=None,
               license_title="http://www.data.gouv.fr/Licence-Ouverte-Open-Licence",
-              metadata_modified="mar, 10/12/2019 - 09:23",
+              metadata_modified="mar, 10/12/2019 - 09:23", metadata_created=DKAN_CREATED[name],
               tags=[{"name": "ENVIRONNEMENT", "display_name": "ENVIRONNEMENT"}])
 
 
-def test_dkan7_groups_licence_url_and_capital_tags(portal, make_source, harvest):
+def test_dkan7_groups_licence_url_capital_tags_and_dates(portal, make_source, harvest):
     serve_dkan7(portal)
     result = harvest(make_source(portal.url, owner="royat",
                                  config='{"protocol": "ckan", "organization": "ville-de-royat"}'))
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
+    assert result["stats"]["errored"] == 0
     arbres = package("royat-arbres")
     assert arbres["license_id"] == "fr-lo"
     assert [t["name"] for t in arbres["tags"]] == ["environnement"]
+    # "mar" (Tuesday) says 10/12/2019 is 10 December; "Mon"/"lun" say 12/09 and 09/12 are 9 December
+    assert (arbres["issued"], arbres["modified"]) == ("2019-12-09", "2019-12-10")
+    assert package("royat-bornes-verre")["issued"] == "2019-12-09"
+    # an ambiguous date is dropped with a French warning; the dataset lands
+    delib = package("royat-deliberations-2024")
+    assert delib["issued"] == "" and delib["modified"] == "2019-12-10"
+    assert any("Délibérations" in w and "10/12/2019 - 09:23" in w and "ambiguë" in w for w in result["warnings"])
 
 
 def test_dkan7_unknown_organization_says_so(portal, make_source, harvest):

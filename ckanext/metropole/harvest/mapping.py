@@ -14,6 +14,7 @@ from slugify import slugify
 
 from ..dataset import vocabularies as v
 from ..resources import config_dir
+from .dates import source_date
 from .model import RemoteDataset
 from .sourceconfig import SourceConfig
 
@@ -213,6 +214,10 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         tag = clean_tag(word)
         if len(tag) >= 2 and tag not in tags:
             tags.append(tag)
+    modified, modified_note = source_date(remote.modified)
+    issued, issued_note = source_date(remote.issued)
+    notes += [f"{label} : {note}" for label, note in (("date de mise à jour", modified_note),
+                                                     ("date de publication", issued_note)) if note]
     landing_page, landing_note = web_url(remote.landing_page)
     if landing_note:
         notes.append(f"page d'accueil : {landing_note}")
@@ -231,8 +236,10 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         "harvest_landing_page": landing_page,
         "temporal_start": (remote.temporal_start or "")[:10],
         "temporal_end": (remote.temporal_end or "")[:10],
-        # the source's own date of last change: the DCAT catalogue publishes it as dct:modified
-        "modified": (remote.modified or "")[:25],
+        # the source's own dates of publication and last change: the DCAT catalogue publishes
+        # them as dct:issued and dct:modified (instead of our own creation and change dates)
+        "modified": modified,
+        "issued": issued,
         "resources": [
             {"url": r.url, "name": r.name or r.format or "Ressource", "format": r.format,
              "description": html_to_text(r.description), "conforms_to": r.conforms_to}

@@ -23,7 +23,8 @@ class RemoteDataset:
     keywords: list[str] = field(default_factory=list)
     license: str = ""  # as the source says it: id, title or URL
     frequency: str = ""
-    modified: str = ""
+    modified: str = ""  # the source's dates as it writes them (read by dates.source_date)
+    issued: str = ""
     landing_page: str = ""
     publisher: str = ""
     temporal_start: str = ""

@@ -30,6 +30,10 @@ from .protocols import ADAPTERS, detect
 log = logging.getLogger(__name__)
 HASH_KEY = "metropole_hash"
 WARNING_KEY = "metropole_warning"  # a note on a dataset that landed: shown, never counted as an error
+# A note on the whole job (a short listing) rides on one object of its own, which carries no
+# dataset: ckanext-harvest counts gather errors as job errors, and this is not one.
+JOB_NOTE_GUID = "metropole:job-note"
+JOB_NOTE_STATUS = "warning"
 ESSENTIAL = {"id", "name", "title", "owner_org", "state"}
 
 
@@ -119,11 +123,12 @@ def gather(harvester, job) -> list[str]:
     vanished = [guid for guid, (_, package_id, state, _) in previous.items()
                 if guid not in seen and package_id and state == "active" and package_id not in moved]
     if not listing.complete:
-        # a short listing is not the catalogue: import what was read, withdraw nothing
-        HarvestGatherError.create(
-            f"Liste incomplète : la source annonce {listing.announced} jeux de données, {listing.read} lus"
-            + (f" ({listing.stopped})" if listing.stopped else "") + ". Les jeux lus sont importés ; aucun "
-            "jeu n'est retiré tant que la liste n'est pas complète.", job)
+        # a short listing is not the catalogue: import what was read, withdraw nothing, and
+        # say so as a warning (the datasets read are not refused: no job error)
+        _job_note(job, now,
+                  f"Liste incomplète : la source annonce {listing.announced} jeux de données, {listing.read} lus"
+                  + (f" ({listing.stopped})" if listing.stopped else "") + ". Les jeux lus sont importés ; "
+                  "aucun jeu n'est retiré tant que la liste n'est pas complète.")
         vanished = []
     active = sum(1 for (_, package_id, state, _) in previous.values() if package_id and state == "active")
     if vanished:
@@ -147,6 +152,13 @@ def gather(harvester, job) -> list[str]:
         for guid in unchanged])
     model.Session.commit()
     return [obj.id for obj in to_fetch]
+
+
+def _job_note(job, now, message: str) -> None:
+    obj = HarvestObject(guid=JOB_NOTE_GUID, job=job, state="COMPLETE", report_status=JOB_NOTE_STATUS,
+                        current=False, gathered=now, import_finished=now,
+                        extras=[HarvestObjectExtra(key=WARNING_KEY, value=message)])
+    model.Session.add(obj)
 
 
 def _same_dataset_elsewhere(new: list[dict], gone: dict[str, str]) -> set[str]:
@@ -190,11 +202,12 @@ def fetch(harvest_object) -> bool:
 
 
 def job_warnings(job_id: str, limit: int = 200) -> list[str]:
-    """The notes on datasets that landed in a job (warnings, not errors), for its page."""
+    """The job's warnings (not errors), for its page and its API: notes on the whole job (a
+    short listing) first, then those on datasets that landed."""
     return [value for (value,) in model.Session.query(HarvestObjectExtra.value)
             .join(HarvestObject, HarvestObject.id == HarvestObjectExtra.harvest_object_id)
             .filter(HarvestObject.harvest_job_id == job_id, HarvestObjectExtra.key == WARNING_KEY)
-            .order_by(HarvestObjectExtra.value).limit(limit)]
+            .order_by(HarvestObject.guid != JOB_NOTE_GUID, HarvestObjectExtra.value).limit(limit)]
 
 
 def _error(harvest_object, message: str) -> bool:

@@ -5,6 +5,7 @@ from ckanext.harvest.interfaces import IHarvester
 
 from ..resources import require_plugins
 from . import pipeline, sourceconfig
+from .logic import action
 
 
 @tk.blanket.config_declarations
@@ -14,11 +15,15 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     p.implements(IHarvester)
     p.implements(p.IConfigurer)
     p.implements(p.ITemplateHelpers)
+    p.implements(p.IActions)
 
     def update_config(self, config):
         # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
         require_plugins("metropole_harvester", "harvest", "metropole_dataset", "metropole_communes")
         tk.add_template_directory(config, "templates")
+
+    def get_actions(self):
+        return action.get_actions()
 
     def get_helpers(self):
         return {"metropole_harvest_job_warnings": pipeline.job_warnings}

@@ -106,6 +106,10 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
                       if isinstance(x, str) and x and mapping.map_license(x, "")[0]),
                      package.get("license_id") or package.get("license_title") or ""),
         frequency=package.get("frequency") or extras.get("frequency") or "",
+        # a CKAN harvested with ckanext-dcat keeps its source's dates; otherwise the record's
+        # own (DKAN 7 writes them "mar, 10/12/2019 - 09:23")
+        modified=package.get("modified") or extras.get("modified") or package.get("metadata_modified") or "",
+        issued=package.get("issued") or extras.get("issued") or package.get("metadata_created") or "",
         landing_page=root.rstrip("/") + f"/dataset/{package.get('name') or ident}",
         publisher=(package.get("organization") or {}).get("title") or "",
         temporal_start=package.get("temporal_start") or extras.get("temporal_start") or "",

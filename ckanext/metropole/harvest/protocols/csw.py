@@ -133,6 +133,8 @@ def to_remote(record, root: str) -> RemoteDataset:
         license=licence,
         frequency=values.get("frequency-of-update") or "",
         modified=values.get("date-updated") or values.get("metadata-date") or "",
+        # ISO 19115 publication date (ckanext-spatial's date-released), else its creation date
+        issued=values.get("date-released") or values.get("date-created") or "",
         landing_page=record_url,
         publisher=_first(o.get("organisation-name") for o in organisations),
         temporal_start=values.get("temporal-extent-begin") and _first(values["temporal-extent-begin"]) or "",

@@ -195,6 +195,7 @@ def to_remote(dataset: dict) -> RemoteDataset:
         next((r.get("license") for r in dataset.get("resources") or [] if r.get("license")), "") or "",
         frequency=dataset.get("frequency") or extras.get("frequency") or "",
         modified=dataset.get("modified") or extras.get("modified") or "",
+        issued=dataset.get("issued") or extras.get("issued") or "",
         landing_page=dataset.get("url") or extras.get("landing_page") or
         (str(remote_id) if str(remote_id).startswith(("http://", "https://")) else ""),
         temporal_start=temporal.get("start") or extras.get("temporal_start") or "",

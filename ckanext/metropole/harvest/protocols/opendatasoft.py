@@ -103,6 +103,7 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
         license=_text(meta.get("license_url")) or _text(meta.get("license")),
         frequency=_text(dcat.get("accrualperiodicity")) or _text(meta.get("update_frequency")),
         modified=_text(meta.get("modified")),
+        issued=_text(dcat.get("issued")) or _text(dcat.get("created")),
         landing_page=root.rstrip("/") + f"/explore/dataset/{dataset_id}/",
         publisher=_text(meta.get("publisher")) or _text(dcat.get("creator")),
         temporal_start=_text(dcat.get("temporal_coverage_start_date")),

@@ -65,6 +65,9 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
         keywords=[t for t in item.get("tags") or [] if isinstance(t, str)],
         license=item.get("license") or "",
         frequency=item.get("frequency") or "",
+        # last_update: the data's last change (udata 6+); last_modified: the record's
+        modified=item.get("last_update") or item.get("last_modified") or "",
+        issued=item.get("created_at") or "",
         landing_page=item.get("page") or root.rstrip("/") + f"/datasets/{item.get('slug') or item['id']}/",
         publisher=(item.get("organization") or {}).get("name") or "",
         temporal_start=temporal.get("start") or "",
