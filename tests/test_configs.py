@@ -111,3 +111,18 @@ def test_datastore_and_jobs_worker_are_part_of_every_stack():
     env = compose["services"]["ckan"]["environment"]
     assert "CKAN_DATASTORE_WRITE_URL" in env and "CKAN_DATASTORE_READ_URL" in env
     assert any("10-datastore.sh" in v for v in compose["services"]["db"]["volumes"])
+
+
+# #15's hardening lives in configuration: the development portal and docker must carry it
+# as the tests do (docker/ had the comment announcing them and none of the settings)
+HARDENING = {"ckan.csrf_protection.ignore_extensions": "false", "ckan.auth.user_create_organizations": "false",
+             "ckan.auth.user_create_groups": "false", "ckan.auth.public_user_details": "false",
+             "ckan.gravatar_default": "disabled"}
+
+
+def test_hardening_settings_in_every_config():
+    env = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())["services"]["ckan"]["environment"]
+    docker = {k.lower().replace("__", "."): str(v) for k, v in env.items()}
+    for name, conf in (("test.ini", _ini(ROOT / "test.ini")),
+                       ("development", _ini(ROOT / "config" / "development.ini.template")), ("docker", docker)):
+        assert {k: conf.get(k) for k in HARDENING} == HARDENING, name

@@ -20,7 +20,7 @@ def test_queue_page_accept_and_return(people, app, ckan_config, monkeypatch):
     page = app.get("/moderation", headers=_auth(people.reviewer))
     assert "Jeux de données en attente de relecture" in page.body
     assert "Aubière" in page.body and page.body.count('class="metropole-review-item') == 2
-    assert "En attente depuis 0 jour" in page.body
+    assert "Soumis aujourd'hui" in page.body  # not "en attente depuis 0 jour"
 
     # returning without a comment is refused, nothing changes
     page = app.post("/moderation/dae/return", data={"comment": " "}, headers=_auth(people.reviewer))

@@ -163,6 +163,7 @@ def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
     dataset = make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"], spatial=extent)
     html = app.get(f"/dataset/{dataset['name']}").body
     assert "dataset-map-section" in html and "45.7" in html
+    assert "Étendue géographique" in html  # ckanext-spatial's heading, from our catalogue
 
 def test_french_catalogue_is_compiled(tmp_path):
     from babel.messages.mofile import read_mo
