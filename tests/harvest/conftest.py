@@ -97,3 +97,21 @@ def harvested(owner="aubiere", state="active"):
 
 def package(name):
     return tk.get_action("package_show")({"ignore_auth": True}, {"id": name})
+
+
+def assert_landed(app, source, result, owner, titles, refused=0):
+    """What issue #9 asks of every protocol: each dataset the source lists lands in its
+    commune, is found by package_search fq=harvest_source_id and shown on the source page;
+    the job counts only refused datasets as errors."""
+    assert result["stats"]["errored"] == refused, result
+    org = model.Group.get(owner)
+    found = tk.get_action("package_search")({"ignore_auth": True}, {
+        "fq": f'harvest_source_id:"{source["id"]}"', "rows": 100})
+    assert sorted(d["title"] for d in found["results"]) == sorted(titles)
+    assert all(d["owner_org"] == org.id and d["name"] in harvested(owner) for d in found["results"])
+    insee = org.extras.get("insee_code")
+    assert all(d["communes"] == [insee] for d in found["results"]), insee
+    page = app.get(f"/harvest/{source['name']}").body
+    assert "There are no datasets associated" not in page
+    missing = [t for t in titles if t.replace("'", "&#39;") not in page and t not in page]
+    assert missing == []

@@ -8,7 +8,7 @@ from ckan.tests import helpers
 
 from ckanext.metropole.harvest.protocols import csw
 
-from .conftest import harvested, package
+from .conftest import assert_landed, harvested, package
 
 CSW = "/geonetwork/srv/fre/csw"
 XML = "application/xml"
@@ -23,7 +23,7 @@ def catalogue(portal, monkeypatch):
     return portal
 
 
-def test_geonetwork_catalogue_lands_every_record(catalogue, make_source, harvest):
+def test_geonetwork_catalogue_lands_every_record(catalogue, make_source, harvest, app):
     source = make_source(catalogue.url + CSW, owner="cebazat")  # protocol detected
     result = harvest(source)
     assert result["gather_errors"] == [], result["gather_errors"]
@@ -39,8 +39,8 @@ def test_geonetwork_catalogue_lands_every_record(catalogue, make_source, harvest
     bornes = package("cebazat-b2f6c1a4-3d0e-4c6e-9a51-7f1e2d3c4b5a")
     assert (bornes["issued"], bornes["modified"]) == ("2016-05-12", "2018-09-01")
     assert any("licence inconnue" in w for w in result["warnings"])  # "Usage libre sous réserve…"
-    found = helpers.call_action("package_search", fq=f'harvest_source_id:"{source["id"]}"')
-    assert found["count"] == 2
+    assert_landed(app, source, result, "cebazat",
+                  ["Cadastre 2018 en Bretagne", "Bornes de recharge pour véhicules électriques"])
     requests = [r for r in catalogue.requests if "GetRecords" in r]
     assert any("startPosition=2" in r for r in requests) and all("outputSchema=http" in r for r in requests)
     assert harvest(source)["stats"]["not modified"] == 2

@@ -9,7 +9,7 @@ import pytest
 
 from ckan.tests import helpers
 
-from .conftest import package, serve_edited, serve_ods
+from .conftest import assert_landed, harvested, package, serve_edited, serve_ods
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
@@ -34,9 +34,9 @@ def test_harvested_datasets_are_indexed_with_their_source(portal, make_source, h
     obj = helpers.call_action("harvest_object_show", id=fields["harvest_object_id"])
     assert obj["guid"] == "defibrillateurs-roubaix" and obj["package_id"] == shown["id"]
 
-    page = app.get(f"/harvest/{source['name']}").body
-    assert "Défibrillateurs automatisés externes" in page
-    assert "There are no datasets associated" not in page
+    # Opendatasoft: every listed dataset in the commune, found by its source, on the source page
+    assert_landed(app, source, result, "aubiere", [package(n)["title"] for n in harvested("aubiere")])
+    assert "Défibrillateurs automatisés externes" in app.get(f"/harvest/{source['name']}").body
 
 
 def test_an_update_reindexes_with_the_new_current_object(portal, make_source, harvest):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import harvested, package
+from .conftest import assert_landed, harvested, package
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 SEARCH = "/api/3/action/package_search"
@@ -15,11 +15,14 @@ def serve_ckan(portal):
     portal.add(SEARCH, fixture="ckan/search_2.json", query={"rows": 2, "start": 2})
 
 
-def test_ckan_source(portal, make_source, harvest):
+def test_ckan_source(portal, make_source, harvest, app):
     serve_ckan(portal)
-    result = harvest(make_source(portal.url, owner="royat"))
+    source = make_source(portal.url, owner="royat")
+    result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
     assert harvested("royat") == ["royat-arbres", "royat-bornes-verre", "royat-deliberations-2024"]
+    assert_landed(app, source, result, "royat",
+                  ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"])
     bornes = package("royat-bornes-verre")
     assert bornes["license_id"] == "odc-odbl" and bornes["theme"] == ["environnement"]
     assert bornes["communes"] == ["63308"]
@@ -49,7 +52,7 @@ def test_dkan_quirks(portal, make_source, harvest):
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
 
 
-def test_udata_source(portal, make_source, harvest):
+def test_udata_source(portal, make_source, harvest, app):
     portal.add("/api/1/site/", fixture="udata/site.json")
     path = "/api/1/organizations/commune-d-aulnat/datasets/"
     portal.add(path, fixture="udata/page_1.json", query={"page": 1, "page_size": 2})
@@ -60,6 +63,7 @@ def test_udata_source(portal, make_source, harvest):
     names = harvested("aulnat")
     assert names == ["aulnat-menus-de-la-cantine", "aulnat-prenoms-des-nouveau-nes",
                      "aulnat-subventions-aux-associations"]
+    assert_landed(app, source, result, "aulnat", [package(n)["title"] for n in names])
     prenoms = package("aulnat-prenoms-des-nouveau-nes")
     assert prenoms["title"] == "Prénoms des nouveau-nés"
     assert prenoms["resources"][0]["conforms_to"] == "scdl/prenoms"
@@ -75,7 +79,7 @@ def test_udata_needs_an_organization(portal, make_source, harvest):
     assert any("indiquez l'organisation" in e for e in result["gather_errors"])
 
 
-def test_dcat_source_with_hydra_pages(portal, make_source, harvest):
+def test_dcat_source_with_hydra_pages(portal, make_source, harvest, app):
     portal.add("/catalog.ttl", fixture="dcat/catalog_1.ttl", content_type="text/turtle")
     portal.add("/catalog.ttl", fixture="dcat/catalog_1.ttl", content_type="text/turtle", query={"page": 1})
     portal.add("/catalog.ttl", fixture="dcat/catalog_2.ttl", content_type="text/turtle", query={"page": 2})
@@ -86,6 +90,7 @@ def test_dcat_source_with_hydra_pages(portal, make_source, harvest):
     assert harvested("cebazat") == ["cebazat-marches", "cebazat-piscine", "cebazat-velos"]
     titles = sorted(package(n)["title"] for n in harvested("cebazat"))
     assert titles == ["Fréquentation de la piscine municipale", "Marchés de plein air", "Stationnements vélo"]
+    assert_landed(app, source, result, "cebazat", titles)
     piscine = next(package(n) for n in harvested("cebazat") if "piscine" in n)
     assert piscine["frequency"] == "DAILY" and piscine["license_id"] == "lov2"
     assert piscine["theme"] == ["sports"]

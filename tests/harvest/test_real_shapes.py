@@ -13,7 +13,7 @@ import pytest
 
 from ckan.tests import factories, helpers
 
-from .conftest import ODS, harvested, package, serve_ods
+from .conftest import ODS, assert_landed, harvested, package, serve_ods
 from .portal_server import FIXTURES
 
 EXPORT = "/api/explore/v2.1/catalog/exports/dcat"
@@ -61,6 +61,24 @@ def test_opendatasoft_templates_nulls_html_and_warnings(portal, make_source, har
     page = app.get(f"/harvest/{source['name']}/job/{result['job'].id}",
                    headers={"Authorization": sysadmin["token"]}).body
     assert "Avertissements" in page and "aucune licence indiquée" in page
+
+
+def test_only_a_refused_dataset_counts_as_a_job_error(portal, make_source, harvest, app):
+    """A dataset whose address is taken by one the commune published by hand is refused (one
+    error); the other lands with its notes (warnings, not errors)."""
+    org = helpers.call_action("organization_show", id="royat")
+    sysadmin = factories.Sysadmin()
+    helpers.call_action("package_create", context={"user": sysadmin["name"]}, name="royat-fantoir-vanves", title="Voies (saisie manuelle)",
+                        owner_org=org["id"], theme=["urbanisme"], license_id="lov2", notes="Saisi à la main.")
+    _ods(portal, total=2)
+    source = make_source(portal.url, owner="royat")
+    result = harvest(source)
+    assert result["stats"]["added"] == 1
+    assert any("« royat-fantoir-vanves » est déjà prise" in e for e in result["object_errors"])
+    assert any("aucune licence" in w for w in result["warnings"])
+    # errored == 1: the refused dataset, not the warnings
+    assert_landed(app, source, result, "royat", [package("royat-bornes-de-recharge")["title"]], refused=1)
+    assert package("royat-fantoir-vanves")["notes"] == "Saisi à la main."  # nothing overwritten
 
 
 def test_short_opendatasoft_listing_withdraws_nothing(portal, make_source, harvest, app):
@@ -124,6 +142,25 @@ def test_dcat_us_from_arcgis_hub_never_fetches_its_context(portal, make_source, 
     assert not any("catalog.jsonld" in r for r in portal.requests)
 
 
+def test_dcat_ap_jsonld_with_semiceu_context_lands_without_network(portal, make_source, harvest, app):
+    """A DCAT-AP 3.0.1 JSON-LD catalogue naming SEMICeu's published context (type-scoped terms:
+    "releaseDate", "datasetDistribution", "accessUrl"…) is read with the shipped copy."""
+    portal.add("/catalogue.jsonld", fixture="dcat/dcat_ap_3.jsonld", content_type="application/ld+json")
+    source = make_source(portal.url + "/catalogue.jsonld", owner="lempdes")  # protocol detected
+    result = harvest(source)
+    # semiceu.github.io is neither reachable nor allowed here: the context was never fetched
+    assert result["gather_errors"] == [], result["gather_errors"]
+    assert result["stats"]["added"] == 2
+    assert_landed(app, source, result, "lempdes", ["Aires de jeux", "Toilettes publiques"])
+    jeux = package(next(n for n in harvested("lempdes") if "aires-de-jeux" in n))
+    assert jeux["title"] == "Aires de jeux" and jeux["theme"] == ["culture"]  # keyword "loisirs" before EU EDUC
+    assert (jeux["issued"], jeux["modified"]) == ("2021-06-15", "2024-02-01")
+    assert jeux["frequency"] == "ANNUAL" and jeux["license_id"] == "lov2"
+    assert jeux["resources"][0]["url"].endswith("/files/aires-de-jeux.csv")
+    toilettes = package(next(n for n in harvested("lempdes") if "toilettes" in n))
+    assert toilettes["license_id"] == "odc-odbl" and toilettes["issued"] == "2020-01-10"
+
+
 def test_unknown_remote_context_goes_through_the_guarded_client(portal, make_source, harvest):
     data = json.loads((FIXTURES / "dcat/dcat_us_arcgis.json").read_text())
     data["@context"] = "http://169.254.169.254/latest/context.jsonld"  # cloud metadata address
@@ -185,12 +222,13 @@ def serve_dkan7(portal):
               tags=[{"name": "ENVIRONNEMENT", "display_name": "ENVIRONNEMENT"}])
 
 
-def test_dkan7_groups_licence_url_capital_tags_and_dates(portal, make_source, harvest):
+def test_dkan7_groups_licence_url_capital_tags_and_dates(portal, make_source, harvest, app):
     serve_dkan7(portal)
-    result = harvest(make_source(portal.url, owner="royat",
-                                 config='{"protocol": "ckan", "organization": "ville-de-royat"}'))
+    source = make_source(portal.url, owner="royat", config='{"protocol": "ckan", "organization": "ville-de-royat"}')
+    result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
-    assert result["stats"]["errored"] == 0
+    assert_landed(app, source, result, "royat",
+                  ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"])
     arbres = package("royat-arbres")
     assert arbres["license_id"] == "fr-lo"
     assert [t["name"] for t in arbres["tags"]] == ["environnement"]
