@@ -8,6 +8,7 @@ PACKAGE_DATA = [
     "schemas/*.yaml",
     "config/*.json",
     "config/*.yaml",
+    "config/jsonld/*.jsonld",  # JSON-LD contexts the DCAT harvester never fetches
     "stack/solr/*",
     "*/templates/**/*",
     "*/public/**/*",

@@ -42,6 +42,9 @@ def test_wheel_ships_schemas_and_config_but_no_local_ini(tmp_path):
     assert "ckanext/metropole/config/probe_licenses.json" in names
     assert "ckanext/metropole/stack/solr/solrconfig.xml" in names
     assert "ckanext/metropole/harvest/config_declaration.yaml" in names
+    # the shipped JSON-LD contexts (DCAT-US 1.1, DCAT-AP): without them a harvest would fetch them
+    assert {"ckanext/metropole/config/jsonld/dcat-us-1.1-catalog.jsonld",
+            "ckanext/metropole/config/jsonld/dcat-ap-3.0.1.jsonld"} <= names
     assert not [n for n in names if n.endswith(".ini")]
     for capability in ("communes", "dataset", "harvest", "theme"):
         assert f"ckanext/metropole/{capability}/plugin.py" in names
