@@ -30,11 +30,13 @@ def stack_script():
 
 @pytest.fixture(autouse=True)
 def fresh_commune_names():
-    """Each test starts without the commune names cached by an earlier one (clean_db
+    """Each test starts without the commune names (and burst-cached figures) cached by an earlier one (clean_db
     empties the database without the organisation hooks that clear the cache)."""
+    from ckanext.metropole import burst
     from ckanext.metropole.dataset import communes_field
 
     communes_field.clear_cache()
+    burst.clear()
 
 
 # Plugins of test.ini whose tables come from their own migrations (not CKAN's core).

@@ -17,13 +17,6 @@ from ..conftest import make_dataset
 
 
 
-@pytest.fixture(autouse=True)
-def fresh_home_cache():
-    from ckanext.metropole.theme import home
-
-    home._cache.clear()
-
-
 def _text(html):
     html = re.sub(r"(?s)<(script|style).*?</\1>", "", html)
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))

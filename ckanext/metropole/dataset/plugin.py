@@ -1,6 +1,7 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from .. import burst
 from ..resources import config_dir, require_in_option, require_plugins
 from . import catalogue, communes_field, groups, indexing, quality, validators, vocabularies
 from .logic import action, auth
@@ -94,12 +95,18 @@ class DatasetPlugin(p.SingletonPlugin):
         return app
 
     # IOrganizationController (and IPackageController, whose hooks share these names): the
-    # commune names cached for facet labels are dropped on any write in this process.
+    # commune names cached for facet labels and the burst cache of the pages' figures are
+    # dropped on any write in this process.
     def create(self, entity):
-        communes_field.clear_cache()
+        _writes_seen()
 
     def edit(self, entity):
-        communes_field.clear_cache()
+        _writes_seen()
 
     def delete(self, entity):
-        communes_field.clear_cache()
+        _writes_seen()
+
+
+def _writes_seen() -> None:
+    communes_field.clear_cache()
+    burst.clear()

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from .. import burst
 from ..dataset import vocabularies as v
-
-_cache: dict = {}
-_lock = threading.Lock()
 
 
 def _harvest_sources() -> int:
@@ -47,13 +43,6 @@ def compute() -> dict:
 
 
 def data() -> dict:
-    ttl = tk.config.get("ckanext.metropole.home_cache_seconds") or 0
-    now = time.monotonic()
-    with _lock:
-        cached = _cache.get("home")
-        if ttl and cached and now - cached[0] < ttl:
-            return cached[1]
-    fresh = compute()
-    with _lock:
-        _cache["home"] = (now, fresh)
-    return fresh
+    # Single-flight and cleared by writes in this process (burst.py); its own window so that
+    # operators can keep the home page figures longer than the other pages'.
+    return burst.cached("metropole_home", compute, ttl=tk.config.get("ckanext.metropole.home_cache_seconds") or 0)

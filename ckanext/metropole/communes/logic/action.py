@@ -12,6 +12,7 @@ import json
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
 
+from ... import burst
 from ...writes import as_caller
 from .. import territory as t
 from . import schema
@@ -54,12 +55,20 @@ def territory_show(context, data_dict):
     data, errors = tk.navl_validate(data_dict, schema.territory_show_schema(), context)
     if errors:
         raise tk.ValidationError(errors)
+    # The answer holds public facts only (organisations, public dataset counts): the same
+    # for every caller once the access check above passed, so a burst of /communes, home
+    # page or /participation requests reads the organisations and Solr once (burst.py).
+    return burst.cached(("metropole_territory_show", data.get("name"), data["include_datasets"]),
+                        lambda: _read_territories(data.get("name"), data["include_datasets"]))
+
+
+def _read_territories(name: str | None, include_datasets: bool) -> list[dict]:
     metros = t.by_metropole()
-    if data.get("name"):
-        metros = [m for m in metros if data["name"] in (m["name"], m["id"])]
+    if name:
+        metros = [m for m in metros if name in (m["name"], m["id"])]
         if not metros:
-            raise tk.ObjectNotFound(tk._("No métropole named “{name}” on this portal.").format(name=data["name"]))
-    if data["include_datasets"]:
+            raise tk.ObjectNotFound(tk._("No métropole named “{name}” on this portal.").format(name=name))
+    if include_datasets:
         stats = _publication_stats()
         for metro in metros:
             for row in (metro, *metro["communes"]):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
+from ... import burst
+
 # The threshold is the communes capability's fact; it travels here through this import of
 # its reference module (data, not views).
 from ...communes.reference import OPEN_DATA_THRESHOLD
@@ -22,6 +24,12 @@ def participation_show(context, data_dict):
         review (null, and ``review`` false, when publication review is off or not installed)
     """
     tk.check_access("metropole_participation_show", context, data_dict)
+    # Public figures only (public datasets, public organisations): the same for every caller,
+    # computed once per burst of /participation (+ .csv) requests in this process (burst.py).
+    return burst.cached("metropole_participation_show", lambda: _figures(context))
+
+
+def _figures(context) -> dict:
     communes = []
     # the average metadata quality of each organisation (the dataset capability's action)
     qualities = tk.get_action("metropole_quality_show")(
