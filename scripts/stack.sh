@@ -389,9 +389,19 @@ CKAN_LOG=$LOGS/ckan.log
 SECRETS=$STATE/secrets.env
 XLOADER_TOKEN_FILE=$STATE/xloader-token
 
+# Workers, threads and the SQLAlchemy pool of each process (ckanext/metropole/stack/server.py;
+# METROPOLE_WEB_WORKERS / METROPOLE_WEB_THREADS override them).
+web_sizing() {
+    [ -n "${WEB_WORKERS:-}" ] && return 0
+    local line
+    line=$("$PY" -m ckanext.metropole.stack.server) || die "ckan: cannot size the web server (METROPOLE_WEB_WORKERS/THREADS?)"
+    eval "$line"
+}
+
 # config/development.ini is generated from the committed template with secrets made
 # once on this machine (kept in .cache/secrets.env), so it can be regenerated freely.
 write_dev_ini() {
+    web_sizing
     if [ ! -f "$SECRETS" ]; then
         umask 077
         {
@@ -406,6 +416,7 @@ write_dev_ini() {
     [ -f "$XLOADER_TOKEN_FILE" ] && xloader_token=$(cat "$XLOADER_TOKEN_FILE")
     sed -e "s|@SECRET_KEY@|$SECRET_KEY|" -e "s|@JWT_SECRET@|$JWT_SECRET|" -e "s|@ROOT@|$ROOT|" \
         -e "s|@XLOADER_TOKEN@|$xloader_token|" \
+        -e "s|@POOL_SIZE@|$POOL_SIZE|" -e "s|@MAX_OVERFLOW@|$MAX_OVERFLOW|" -e "s|@POOL_TIMEOUT@|$POOL_TIMEOUT|" \
         "$ROOT/config/development.ini.template" >"$DEV_INI.tmp"
     mv "$DEV_INI.tmp" "$DEV_INI"
 }
@@ -498,28 +509,68 @@ prepare_test() {
 }
 
 ckan_answers() {
-    curl -sf --max-time 5 "http://127.0.0.1:$CKAN_PORT/api/3/action/status_show" >/dev/null 2>&1
+    curl -sf --max-time "${1:-5}" "http://127.0.0.1:$CKAN_PORT/api/3/action/status_show" >/dev/null 2>&1
 }
 
+# The pid file names OUR server only if that process is alive and is a gunicorn (or ckan) of
+# this checkout's virtualenv: a pid reused by another program after a crash is not ours.
+ckan_pid_ours() {
+    pid_alive "$CKAN_PID" || return 1
+    local cmdline
+    cmdline=$(tr '\0' ' ' <"/proc/$(cat "$CKAN_PID")/cmdline" 2>/dev/null) || return 1
+    case "$cmdline" in *"$VENV"/bin/gunicorn*|*"$VENV"/bin/ckan*) return 0 ;; esac
+    return 1
+}
+
+# Wait for our own CKAN, still starting or busy (under load a status_show may take more than a
+# few seconds): bounded, saying every 10 s how long it has been.
+CKAN_START_TIMEOUT=${METROPOLE_CKAN_START_TIMEOUT:-180}
+wait_for_our_ckan() {
+    local started=$SECONDS waited=0 next=10
+    while [ "$waited" -lt "$CKAN_START_TIMEOUT" ]; do
+        ckan_pid_ours || return 1
+        ckan_answers 10 && return 0
+        waited=$((SECONDS - started))
+        if [ "$waited" -ge "$next" ]; then
+            say "ckan: pid $(cat "$CKAN_PID") is ours and not answering yet (${waited} s of ${CKAN_START_TIMEOUT} s)"
+            next=$((next + 10))
+        fi
+        sleep 1
+    done
+    return 2
+}
+
+# `make up` serves CKAN with gunicorn (ckanext/metropole/stack/gunicorn_conf.py), sized to the
+# machine (ckanext/metropole/stack/server.py); `make run` keeps the development server, which
+# reloads the code on change.
 start_ckan_background() {
-    if pid_alive "$CKAN_PID" && ckan_answers; then
-        return 0
+    if ckan_pid_ours; then
+        # ours: already serving, or still starting, or busy — never "another process"
+        local rc=0
+        wait_for_our_ckan || rc=$?
+        case $rc in
+            0) return 0 ;;
+            2) fail_with_log ckan "$CKAN_LOG" "our CKAN (pid $(cat "$CKAN_PID")) does not answer status_show after ${CKAN_START_TIMEOUT} s; make down, then make up" ;;
+            *) fail_with_log ckan "$CKAN_LOG" "our CKAN (pid $(cat "$CKAN_PID")) exited while we waited for it" ;;
+        esac
     fi
+    rm -f "$CKAN_PID"  # absent, dead, or a pid now used by another program
     if port_open "$CKAN_PORT"; then
         die "ckan: port 127.0.0.1:$CKAN_PORT is already taken by another process (log: $CKAN_LOG)"
     fi
-    say "ckan: starting on http://127.0.0.1:$CKAN_PORT (log: $CKAN_LOG)"
+    say "ckan: starting gunicorn ($WEB_WORKERS workers x $WEB_THREADS threads) on http://127.0.0.1:$CKAN_PORT (log: $CKAN_LOG)"
     : >"$CKAN_LOG"
-    setsid nohup "$CKAN" -c "$DEV_INI" run -H 127.0.0.1 -p "$CKAN_PORT" --threaded --disable-reloader --disable-debugger >>"$CKAN_LOG" 2>&1 </dev/null &
+    CKAN_INI=$DEV_INI METROPOLE_WEB_WORKERS=$WEB_WORKERS METROPOLE_WEB_THREADS=$WEB_THREADS \
+        setsid nohup "$VENV/bin/gunicorn" -c python:ckanext.metropole.stack.gunicorn_conf \
+        --bind "127.0.0.1:$CKAN_PORT" >>"$CKAN_LOG" 2>&1 </dev/null &
     echo $! >"$CKAN_PID"
-    local i
-    for i in $(seq 1 180); do
-        pid_alive "$CKAN_PID" || fail_with_log ckan "$CKAN_LOG" "exited during start-up"
-        ckan_answers && return 0
-        sleep 0.5
-    done
-    stop_ckan
-    fail_with_log ckan "$CKAN_LOG" "status_show does not answer after 90 s"
+    local rc=0
+    wait_for_our_ckan || rc=$?
+    case $rc in
+        0) return 0 ;;
+        2) stop_ckan; fail_with_log ckan "$CKAN_LOG" "status_show does not answer after ${CKAN_START_TIMEOUT} s" ;;
+        *) rm -f "$CKAN_PID"; fail_with_log ckan "$CKAN_LOG" "exited during start-up" ;;
+    esac
 }
 
 # CKAN's background jobs (xloader's DataStore loads, and any other capability's jobs) run in
@@ -561,9 +612,10 @@ stop_worker() {
 }
 
 stop_ckan() {
-    if pid_alive "$CKAN_PID"; then
+    if ckan_pid_ours; then
         say "ckan: stopping"
-        # The development server runs a reloader child: stop the whole process group.
+        # gunicorn's master and workers (or the development server and its reloader child)
+        # share one process group: stop it whole.
         kill -- "-$(cat "$CKAN_PID")" 2>/dev/null || kill "$(cat "$CKAN_PID")" 2>/dev/null || true
         wait_gone "$CKAN_PID"
     fi
@@ -626,7 +678,7 @@ case "$cmd" in
         start_services
         prepare_dev
         rm -f "$RUN/started-by-me"
-        if pid_alive "$CKAN_PID"; then
+        if ckan_pid_ours; then
             die "ckan: already serving in the background (make up); stop it with make down first"
         fi
         if port_open "$CKAN_PORT"; then
@@ -692,7 +744,7 @@ case "$cmd" in
         pg_running && echo "postgres: running (127.0.0.1:$PG_PORT, $PGDATA_DIR)" || echo "postgres: stopped"
         pid_alive "$REDIS_PID" && echo "redis: running (127.0.0.1:$REDIS_PORT)" || echo "redis: stopped"
         pid_alive "$SOLR_PID" && echo "solr: running (http://127.0.0.1:$SOLR_PORT/solr)" || echo "solr: stopped"
-        pid_alive "$CKAN_PID" && echo "ckan: running (http://127.0.0.1:$CKAN_PORT)" || echo "ckan: stopped"
+        ckan_pid_ours && echo "ckan: running (http://127.0.0.1:$CKAN_PORT)" || echo "ckan: stopped"
         pid_alive "$WORKER_PID" && echo "worker: running (ckan jobs worker)" || echo "worker: stopped"
         ;;
     *)

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_benchmark_module_is_found_and_has_a_main():
     found = runner.names()
-    assert {"bench_harvest", "bench_stack", "bench_search", "bench_home", "bench_territory"} <= set(found)
+    assert {"bench_harvest", "bench_stack", "bench_search", "bench_home", "bench_territory",
+            "bench_load"} <= set(found)
     for name in found:
         module = importlib.import_module(f"bench.{name}")
         assert callable(module.main) and module.__doc__.strip(), name

@@ -67,9 +67,13 @@ with sqlalchemy.create_engine(os.environ["CKAN_DATASTORE_WRITE_URL"]).begin() as
             (umask 077; ckan -c "$CKAN_INI" user token add "$CKAN_SYSADMIN_NAME" xloader | tail -n 1 | tr -d '[:space:]' >"$XLOADER_TOKEN_FILE")
             use_xloader_token
         fi
-        exec uwsgi --http 0.0.0.0:5000 --wsgi-file /srv/app/metropole/wsgi.py \
-            --master --processes "${UWSGI_PROCESSES:-4}" --threads 2 --harakiri 60 --buffer-size 32768 \
-            --env CKAN_INI="$CKAN_INI"
+        # gunicorn (a pin of requirements.txt) with the settings of `make up`: workers and
+        # threads sized to the container's CPUs (METROPOLE_WEB_WORKERS/THREADS override them),
+        # the SQLAlchemy pool of each process sized to its threads, bounded queue and timeout.
+        ckan config-tool "$CKAN_INI" $(python3 -c 'from ckanext.metropole.stack.server import sqlalchemy_options as o
+print(" ".join(f"{k}={v}" for k, v in o().items()))')
+        export CKAN_INI
+        exec gunicorn -c python:ckanext.metropole.stack.gunicorn_conf --bind 0.0.0.0:5000
         ;;
     gather-consumer|fetch-consumer)
         exec ckan -c "$CKAN_INI" harvester "$role"
