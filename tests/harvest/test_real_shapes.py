@@ -13,6 +13,8 @@ import pytest
 
 from ckan.tests import factories, helpers
 
+from ckanext.metropole.harvest.protocols import dcat
+
 from .conftest import ODS, assert_landed, harvested, package, serve_ods
 from .portal_server import FIXTURES
 
@@ -159,6 +161,16 @@ def test_dcat_ap_jsonld_with_semiceu_context_lands_without_network(portal, make_
     assert jeux["resources"][0]["url"].endswith("/files/aires-de-jeux.csv")
     toilettes = package(next(n for n in harvested("lempdes") if "toilettes" in n))
     assert toilettes["license_id"] == "odc-odbl" and toilettes["issued"] == "2020-01-10"
+
+
+@pytest.mark.parametrize("url", sorted(dcat.KNOWN_CONTEXTS))
+def test_every_well_known_context_is_shipped(url):
+    class NoNetwork:
+        def get(self, *args, **kwargs):
+            raise AssertionError(f"{url} fetched")
+
+    context = dcat._context(NoNetwork(), url, {})
+    assert isinstance(context, dict) and len(context) > 10
 
 
 def test_unknown_remote_context_goes_through_the_guarded_client(portal, make_source, harvest):

@@ -23,17 +23,16 @@ ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
 # JSON-LD contexts shipped with the package: never fetched (ArcGIS Hub's DCAT-US 1.1 data.json
 # names the first; SEMICeu publishes the DCAT-AP one with its release, on GitHub Pages and in
 # its repository). Any other remote context is fetched only through the guarded client.
-DCAT_AP_3_0_1 = "SEMICeu/DCAT-AP/{}releases/3.0.1/context/dcat-ap.jsonld"
+DCAT_AP_CONTEXT = "releases/{}/context/dcat-ap.jsonld"
 KNOWN_CONTEXTS = {
     "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
     "http://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
-    **{url: "dcat-ap-3.0.1.jsonld" for url in (
-        "https://semiceu.github.io/DCAT-AP/releases/3.0.1/context/dcat-ap.jsonld",
-        "http://semiceu.github.io/DCAT-AP/releases/3.0.1/context/dcat-ap.jsonld",
-        "https://raw.githubusercontent.com/" + DCAT_AP_3_0_1.format("master/"),
-        "https://raw.githubusercontent.com/" + DCAT_AP_3_0_1.format("refs/heads/master/"),
-        "https://github.com/" + DCAT_AP_3_0_1.format("raw/master/"),
-    )},
+    **{base + DCAT_AP_CONTEXT.format(version): f"dcat-ap-{version}.jsonld"
+       for version in ("3.0.0", "3.0.1")
+       for base in ("https://semiceu.github.io/DCAT-AP/", "http://semiceu.github.io/DCAT-AP/",
+                    "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/master/",
+                    "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/refs/heads/master/",
+                    "https://github.com/SEMICeu/DCAT-AP/raw/master/")},
 }
 MAX_CONTEXTS = 5
 
