@@ -130,7 +130,9 @@ def test_empty_listing_withdraws_nothing(portal, source, harvest):
     portal.add(ODS, fixture="opendatasoft/empty.json", query={"limit": 1})
     portal.add(ODS, fixture="opendatasoft/empty.json", query={"limit": 2, "offset": 0})
     result = harvest(source)
-    assert any("Retrait refusé : 5 jeux sur 5 (100%)" in e for e in result["gather_errors"])
+    # nothing refused: a warning, not a job error
+    assert any("Retrait refusé : 5 jeux sur 5 (100%)" in w for w in result["warnings"])
+    assert result["gather_errors"] == [] and result["stats"]["errored"] == 0
     assert harvested() == ALL
 
 
@@ -140,5 +142,5 @@ def test_withdrawal_ratio_is_configurable(portal, make_source, harvest):
     harvest(source)
     serve_ods(portal, prefix="removed", pages=2)
     result = harvest(source)
-    assert any("au-delà du seuil de 10%" in e for e in result["gather_errors"])
+    assert any("au-delà du seuil de 10%" in w for w in result["warnings"]) and result["stats"]["errored"] == 0
     assert harvested() == ALL

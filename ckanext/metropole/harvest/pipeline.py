@@ -134,10 +134,11 @@ def gather(harvester, job) -> list[str]:
     if vanished:
         share = len(vanished) / active if active else 1.0
         if share > config.max_withdrawal_ratio:
-            HarvestGatherError.create(
-                f"Retrait refusé : {len(vanished)} jeux sur {active} ({share:.0%}) ont disparu de la source, "
-                f"au-delà du seuil de {config.max_withdrawal_ratio:.0%} (max_withdrawal_ratio). Rien n'a été "
-                "retiré : vérifiez la source.", job)
+            # no dataset was refused: a warning for the operator, not a job error
+            _job_note(job, now,
+                      f"Retrait refusé : {len(vanished)} jeux sur {active} ({share:.0%}) ont disparu de la source, "
+                      f"au-delà du seuil de {config.max_withdrawal_ratio:.0%} (max_withdrawal_ratio). Rien n'a "
+                      "été retiré : vérifiez la source.")
         else:
             for guid in vanished:
                 obj = HarvestObject(guid=guid, job=job, content=json.dumps({"action": "withdraw"}))
