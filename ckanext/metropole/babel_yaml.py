@@ -1,11 +1,12 @@
 """Babel extractor for the user-facing texts of our YAML files (scheming schemas,
-vocabularies): the values of the keys below, which scheming (``scheming_language_text``) and
+vocabularies, the metadata quality indicators): the values of the keys below, which scheming (``scheming_language_text``) and
 our vocabularies pass through gettext. Named in babel.cfg by its dotted path."""
 from __future__ import annotations
 
 import yaml
 
-KEYS = {"label", "help_text", "form_placeholder", "repeating_label", "description", "about"}
+KEYS = {"label", "help_text", "form_placeholder", "repeating_label", "description", "about",
+        "hint"}  # hint: config/mqa.yaml
 
 
 def _walk(node, found):

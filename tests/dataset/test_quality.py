@@ -31,7 +31,7 @@ def test_weights_are_the_mqa_methodology():
     assert (weights["dcat_ap"], weights["machine_readable"], weights["non_proprietary"]) == (30, 20, 20)
     assert (weights["contact_point"], weights["access_rights_vocabulary"], weights["rights"]) == (20, 5, 5)
     assert [quality.rating(s) for s in (405, 351, 350, 221, 220, 121, 120, 0)] == [
-        "Excellent", "Excellent", "Bon", "Bon", "Suffisant", "Suffisant", "Insuffisant", "Insuffisant"]
+        "Excellent", "Excellent", "Good", "Good", "Sufficient", "Sufficient", "Bad", "Bad"]
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
@@ -45,10 +45,10 @@ class TestQuality:
         assert full["score"] == 395 and full["rating"] == "Excellent"
 
         harvested = _points(helpers.call_action("metropole_quality_show", id="aubiere-arbres-remarquables"))
-        # 5 resources: CSV, SHP, XLSX, an unknown format, none
-        assert harvested["format"] == pytest.approx(20 * 3 / 5)
-        assert harvested["machine_readable"] == pytest.approx(20 * 3 / 5)
-        assert harvested["non_proprietary"] == pytest.approx(20 * 1 / 5)
+        # 5 resources: CSV, SHP, XLSX, an unknown format, none. Interoperability counts the best
+        # distribution only (the CSV: known, open, machine-readable), as the MQA does
+        assert (harvested["format"], harvested["media_type"], harvested["vocabulary"]) == (20, 10, 10)
+        assert (harvested["machine_readable"], harvested["non_proprietary"]) == (20, 20)
         assert harvested["temporal"] == 0 and harvested["access_url"] == 50
 
         broken = helpers.call_action("metropole_quality_show", id="cournon-d-auvergne-liens-casses")
@@ -86,3 +86,43 @@ class TestQuality:
 
         page = app.get("/dataset/aubiere-0").body
         assert "Qualité des métadonnées" in page and f"{scores[0]} / 405" in page
+
+    def test_commune_page_and_api_say_what_to_fix_first(self, app, create):
+        create(**full_dataset(name="aubiere-complet", owner_org="aubiere", communes=["63014"]))
+        create(**full_dataset(name="aubiere-sans-ressource", owner_org="aubiere", communes=["63014"],
+                              resources=[], temporal_start="", temporal_end=""))
+        # a private dataset is not the public's business: not counted
+        create(**full_dataset(name="aubiere-prive", owner_org="aubiere", communes=["63014"], private=True,
+                              resources=[]))
+        scores = [helpers.call_action("metropole_quality_show", id=n)["score"]
+                  for n in ("aubiere-complet", "aubiere-sans-ressource")]
+
+        result = app.get("/api/3/action/metropole_quality_show?organization=aubiere").json["result"]
+        assert (result["datasets"], result["max"], result["average"]) == (2, 405, round(sum(scores) / 2))
+        dims = {d["id"]: d for d in result["dimensions"]}
+        assert dims["accessibility"]["points"] == 50 and dims["accessibility"]["label"] == "Accessibilité"
+        assert sum(d["points"] for d in dims.values()) == pytest.approx(sum(scores) / 2, abs=1)
+        access = next(i for i in dims["accessibility"]["indicators"] if i["id"] == "access_url")
+        assert (access["points"], access["missing"]) == (25, 1)
+        # what to fix first: the most points lost on average; never what the commune cannot change
+        to_fix = result["to_fix"]
+        assert [i["id"] for i in to_fix[:2]] == ["access_url", "download_url_valid"]
+        assert to_fix[0]["lost"] == 25 and to_fix[0]["label"] == "Adresse d'accès valide"
+        assert to_fix[0]["hint"].startswith("Corrigez les liens")
+        assert [i["lost"] for i in to_fix] == sorted((i["lost"] for i in to_fix), reverse=True)
+        assert len(to_fix) == 5 and not {"rights", "access_rights"} & {i["id"] for i in to_fix}
+
+        page = app.get("/organization/aubiere").body
+        section = re.search(r'<section class="module-content metropole-org-quality".*?</section>', page, re.S).group(0)
+        assert "Qualité des métadonnées des jeux de données de la commune" in section
+        assert f'metropole-org-quality-average">{result["average"]} / 405<' in section
+        assert "Moyenne de 2 jeux de données publics" in section
+        assert "Ce qu'il faut corriger d'abord" in section and "Adresse d&#39;accès valide" in section
+        assert "Corrigez les liens des ressources" in section
+
+        # a commune without public datasets: said so, no figure
+        empty = app.get("/api/3/action/metropole_quality_show?organization=gerzat").json["result"]
+        assert (empty["datasets"], empty["average"], empty["to_fix"]) == (0, None, [])
+        assert "Aucun jeu de données public pour l'instant" in app.get("/organization/gerzat").body
+        missing = app.get("/api/3/action/metropole_quality_show?organization=nulle-part")
+        assert missing.status_code == 404 and "Organisation introuvable" in missing.json["error"]["message"]

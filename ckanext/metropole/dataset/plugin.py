@@ -17,6 +17,15 @@ def quality_of(pkg: dict) -> dict | None:
         return None
 
 
+def organisation_quality_of(org: dict) -> dict | None:
+    """Template helper: an organisation's metadata quality (its public datasets), through the
+    action."""
+    try:
+        return tk.get_action("metropole_quality_show")({}, {"organization": org["name"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return None
+
+
 @tk.blanket.config_declarations
 class DatasetPlugin(p.SingletonPlugin):
     """metropole_dataset: the French themed dataset schema, French search and DCAT-AP."""
@@ -53,6 +62,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_theme_labels": vocabularies.theme_labels,
             "metropole_commune_names": vocabularies.commune_names,
             "metropole_quality": quality_of,
+            "metropole_organisation_quality": organisation_quality_of,
         }
 
     # IFacets

@@ -38,6 +38,30 @@ def _format_flags(resource: dict) -> dict:
     return dcat_input._format_iris(resource.get("format") or "")
 
 
+# Interoperability is scored on the dataset's best distribution ("identical content with
+# several distributions": data.europa.eu's methodology counts only the distribution with the
+# most points); the other distribution indicators count the share of distributions meeting them.
+BEST_DISTRIBUTION = ("format", "media_type", "vocabulary", "non_proprietary", "machine_readable")
+
+
+def _interoperability(published: list[dict], original_by_id: dict) -> dict[str, float]:
+    weights = {i["id"]: i["weight"] for d in methodology()["dimensions"] for i in d["indicators"]}
+    best = dict.fromkeys(BEST_DISTRIBUTION, 0.0)
+    for r in published:
+        flags = _format_flags(original_by_id.get(r.get("id"), r))
+        met = {
+            "format": float(bool(r.get("format"))),
+            "media_type": float(bool(r.get("mimetype"))),
+            # our formats and media types are published only as EU file-type / IANA IRIs
+            "vocabulary": float(bool(r.get("format") and r.get("mimetype"))),
+            "non_proprietary": float(bool(flags.get("non_proprietary"))),
+            "machine_readable": float(bool(flags.get("machine_readable"))),
+        }
+        if sum(weights[k] * met[k] for k in met) > sum(weights[k] * best[k] for k in best):
+            best = met
+    return best
+
+
 def _values(dataset: dict, prepared: dict) -> dict[str, float]:
     """Each indicator's share met (0..1)."""
     total = len(dataset.get("resources") or [])
@@ -46,9 +70,6 @@ def _values(dataset: dict, prepared: dict) -> dict[str, float]:
 
     def share(test) -> float:
         return sum(1 for r in published if test(r)) / total if total else 0.0
-
-    def flag(name):
-        return share(lambda r: bool(_format_flags(original_by_id.get(r.get("id"), r)).get(name)))
 
     has_publisher = bool(prepared.get("publisher"))
     return {
@@ -59,11 +80,7 @@ def _values(dataset: dict, prepared: dict) -> dict[str, float]:
         "access_url": share(lambda r: bool(r.get("access_url"))),
         "download_url": share(lambda r: bool(r.get("download_url"))),
         "download_url_valid": share(lambda r: dcat_input.valid_url(r.get("download_url"))),
-        "format": share(lambda r: bool(r.get("format"))),
-        "media_type": share(lambda r: bool(r.get("mimetype"))),
-        "vocabulary": (share(lambda r: bool(r.get("format"))) + share(lambda r: bool(r.get("mimetype")))) / 2,
-        "non_proprietary": flag("non_proprietary"),
-        "machine_readable": flag("machine_readable"),
+        **_interoperability(published, original_by_id),
         # what DCAT-AP makes mandatory, as published (the SHACL test holds the rest)
         "dcat_ap": float(bool(prepared.get("title") and prepared.get("notes"))),
         "license": share(lambda r: bool(r.get("license"))),
@@ -83,6 +100,17 @@ def rating(score: float) -> str:
     return next(r["label"] for r in methodology()["ratings"] if score >= r["min"])
 
 
+def _t(text: str) -> str:
+    """The French of a msgid from config/mqa.yaml; the msgid itself outside a request (Solr
+    indexing from the CLI or a harvest job, where only the score is kept)."""
+    if not text:
+        return text
+    try:
+        return tk._(text)
+    except (RuntimeError, TypeError, AttributeError):
+        return text
+
+
 def measure(dataset: dict, org: dict | None) -> dict:
     """The MQA of one dataset (a package_show dict) and of its owner ``org``."""
     values = _values(dataset, dcat_input.for_dcat(dataset, org))
@@ -91,13 +119,14 @@ def measure(dataset: dict, org: dict | None) -> dict:
         indicators = []
         for ind in dim["indicators"]:
             points = round(ind["weight"] * values[ind["id"]], 1)
-            indicators.append({**ind, "points": points, "met": values[ind["id"]]})
+            indicators.append({**ind, "label": _t(ind["label"]), "hint": _t(ind["hint"]),
+                               "points": points, "met": values[ind["id"]]})
         points = round(sum(i["points"] for i in indicators), 1)
-        dimensions.append({"id": dim["id"], "label": dim["label"], "points": points,
+        dimensions.append({"id": dim["id"], "label": _t(dim["label"]), "points": points,
                            "max": sum(i["weight"] for i in dim["indicators"]), "indicators": indicators})
         score += points
     score = round(score)
-    return {"score": score, "max": MAX_POINTS, "rating": rating(score), "dimensions": dimensions}
+    return {"score": score, "max": MAX_POINTS, "rating": _t(rating(score)), "dimensions": dimensions}
 
 
 def _org(owner_org) -> dict | None:
@@ -137,13 +166,62 @@ def by_organisation(context) -> dict:
     return {name: {"datasets": n, "average": round(total / n)} for name, (n, total) in totals.items() if n}
 
 
+# A commune's figures walk its public datasets page by page; the bound keeps one request
+# finite on a very large organisation (the average then covers the first MAX_DATASETS).
+PAGE_SIZE = 500
+MAX_DATASETS = 5000
+TO_FIX = 5
+
+
+def _organisation_datasets(context, org_id: str):
+    start, count = 0, None
+    while start < MAX_DATASETS and (count is None or start < count):
+        result = tk.get_action("package_search")(dict(context), {
+            "fq": f'+owner_org:"{org_id}" +dataset_type:dataset', "rows": PAGE_SIZE, "start": start,
+            "sort": "metadata_created asc", "include_private": False})
+        count = result["count"]
+        if not result["results"]:
+            break
+        yield from result["results"]
+        start += PAGE_SIZE
+
+
+def organisation_quality(context, org: dict) -> dict:
+    """An organisation's MQA: the average score of its public datasets, the average points of
+    each dimension and indicator, how many datasets miss each indicator, and ``to_fix``: the
+    indicators the publisher controls, by average points lost, most first."""
+    measures = [measure(d, org) for d in _organisation_datasets(context, org["id"])]
+    n = len(measures)
+    base = {"organization": org["name"], "max": MAX_POINTS, "datasets": n}
+    if not n:
+        return {**base, "average": None, "rating": None, "dimensions": [], "to_fix": []}
+    average = round(sum(m["score"] for m in measures) / n)
+    dimensions = []
+    for d, dim in enumerate(measures[0]["dimensions"]):
+        indicators = []
+        for i, ind in enumerate(dim["indicators"]):
+            points = [m["dimensions"][d]["indicators"][i]["points"] for m in measures]
+            indicators.append({key: ind[key] for key in ("id", "label", "hint", "weight")} | {
+                "fixable": ind.get("fixable", True), "points": round(sum(points) / n, 1),
+                "missing": sum(1 for p in points if p < ind["weight"])})
+        dimensions.append({"id": dim["id"], "label": dim["label"], "max": dim["max"], "indicators": indicators,
+                           "points": round(sum(m["dimensions"][d]["points"] for m in measures) / n, 1)})
+    lost = [dict(ind, lost=round(ind["weight"] - ind["points"], 1), dimension=dim["label"])
+            for dim in dimensions for ind in dim["indicators"] if ind["missing"] and ind["fixable"]]
+    lost.sort(key=lambda ind: (-ind["lost"], -ind["missing"]))
+    return {**base, "average": average, "rating": _t(rating(average)), "dimensions": dimensions,
+            "to_fix": lost[:TO_FIX]}
+
+
 @tk.side_effect_free
 def quality_show(context, data_dict):
     """Metadata quality (data.europa.eu MQA indicators, 405 points).
 
     :param id: a dataset id or name: its score, rating and every indicator with its points
-    :param organization: an organisation name or id: the number of its public datasets and
-        their average score
+    :param organization: an organisation name or id: the number of its public datasets, their
+        average score and rating, each dimension and indicator's average points and the number
+        of datasets missing it, and ``to_fix``: the indicators the publisher controls that lose
+        the most points on average (at most 5), each with its hint
     :param organizations: true: {"organizations": {name: {"datasets", "average"}}} for every
         organisation with public datasets (one search)
     """
@@ -156,12 +234,9 @@ def quality_show(context, data_dict):
     if data_dict.get("organization"):
         org = _org(data_dict["organization"])
         if org is None:
-            raise tk.ObjectNotFound("Organisation introuvable.")
-        figures = by_organisation(context).get(org["name"], {"datasets": 0, "average": None})
-        return {"organization": org["name"], "max": MAX_POINTS, **figures,
-                "rating": rating(figures["average"]) if figures["average"] is not None else None}
-    raise tk.ValidationError({"id": ["Donnez l'identifiant d'un jeu de données (id) ou d'une organisation "
-                                     "(organization)."]})
+            raise tk.ObjectNotFound(tk._("Organisation not found."))
+        return organisation_quality(context, org)
+    raise tk.ValidationError({"id": [tk._("Give a dataset id (id) or an organisation (organization).")]})
 
 
 @tk.auth_allow_anonymous_access
