@@ -10,7 +10,9 @@ import: create, update (restoring a withdrawn dataset) or withdraw (package_dele
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 from itertools import zip_longest
@@ -19,9 +21,10 @@ from urllib.parse import urlsplit
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from ckan.lib import search
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from . import indexing, mapping, sourceconfig
+from . import mapping, sourceconfig
 from .errors import HarvestError
 from .http import Client
 from .model import Listing
@@ -29,6 +32,7 @@ from .protocols import ADAPTERS, detect
 
 log = logging.getLogger(__name__)
 HASH_KEY = "metropole_hash"
+BATCH_KEY = "metropole_import_batch"  # on an object claimed by another's batch: that object's id
 WARNING_KEY = "metropole_warning"  # a note on a dataset that landed: shown, never counted as an error
 # A note on the whole job (a short listing) rides on one object of its own, which carries no
 # dataset: ckanext-harvest counts gather errors as job errors, and this is not one.
@@ -74,52 +78,67 @@ def _previous(source_id: str) -> dict[str, tuple]:
     return {guid: (obj_id, package_id, state, digest) for guid, obj_id, package_id, state, digest in rows}
 
 
+GATHER_BATCH = 500  # harvest objects written per INSERT while the listing streams
+
+
 def gather(harvester, job) -> list[str]:
+    """Stream the listing: each dataset is mapped, hashed and, when new or changed, written at
+    once as a harvest object (in batches); memory keeps only remote ids, object ids and, when a
+    dataset may have moved (see _same_dataset_elsewhere), 8-byte hashes of its identity URLs.
+    Nothing is committed before the listing ends: an error on the way writes nothing."""
     source = job.source
     source_package = model.Package.get(source.id)
+    previous = _previous(source.id)
+    # identity keys matter only when some dataset of the previous run may have vanished
+    track_identity = any(package_id for (_, package_id, _, _) in previous.values())
+    portal = _portal_name(source, source_package)
+    now = dt.datetime.utcnow()
+    to_fetch, unchanged, seen, identity = [], [], set(), []
+    rows, extras = [], []
     try:
         config = sourceconfig.parse(source.config)
         owner = _owner(source_package)
         client = Client()
         adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
         listing = Listing()
-        remotes = list(adapter.datasets(client, source.url, config, listing))
+        for remote in adapter.datasets(client, source.url, config, listing):
+            if remote.remote_id in seen:
+                continue  # a listing may repeat an item across pages
+            seen.add(remote.remote_id)
+            mapped = mapping.to_dataset(remote, owner, portal, config)
+            digest = mapping.content_hash(mapped.dataset)
+            old = previous.get(remote.remote_id)
+            if old and old[3] == digest and old[2] == "active":
+                unchanged.append(remote.remote_id)
+                continue
+            obj_id = model.types.make_uuid()
+            rows.append({"id": obj_id, "guid": remote.remote_id, "harvest_job_id": job.id,
+                         "harvest_source_id": source.id, "state": "WAITING", "current": False,
+                         "gathered": now, "retry_times": 0, "content": json.dumps(
+                             {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes},
+                             ensure_ascii=False)})
+            extras.append({"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": HASH_KEY,
+                           "value": digest})
+            to_fetch.append(obj_id)
+            if old is None and track_identity:
+                identity.append((obj_id, _identity_keys(mapped.dataset)))
+            if len(rows) >= GATHER_BATCH:
+                _write_objects(rows, extras)
+        _write_objects(rows, extras)
     except (HarvestError, ValueError) as e:
+        model.Session.rollback()
         HarvestGatherError.create(f"Moissonnage interrompu, rien n'a été modifié ni retiré : {e}", job)
         return []
     except Exception as e:  # a bug must not wipe anything either: report it and stop
+        model.Session.rollback()
         log.exception("gather failed for %s", source.url)
         HarvestGatherError.create(f"Erreur inattendue ({type(e).__name__}), rien n'a été modifié ni retiré : {e}",
                                   job)
         return []
 
-    previous = _previous(source.id)
-    portal = _portal_name(source, source_package)
-    now = dt.datetime.utcnow()
-    to_fetch, unchanged, seen, new = [], [], set(), []
-    for remote in remotes:
-        if remote.remote_id in seen:
-            continue  # a listing may repeat an item across pages
-        seen.add(remote.remote_id)
-        mapped = mapping.to_dataset(remote, owner, portal, config)
-        digest = mapping.content_hash(mapped.dataset)
-        old = previous.get(remote.remote_id)
-        if old and old[3] == digest and old[2] == "active":
-            unchanged.append(remote.remote_id)
-            continue
-        content = {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes}
-        if old is None:
-            new.append(content)
-        obj = HarvestObject(guid=remote.remote_id, job=job, extras=[HarvestObjectExtra(key=HASH_KEY, value=digest)])
-        model.Session.add(obj)
-        to_fetch.append((obj, content))
-
     gone = {guid: package_id for guid, (_, package_id, state, _) in previous.items()
             if guid not in seen and package_id}
-    moved = _same_dataset_elsewhere(new, gone)
-    for obj, content in to_fetch:
-        obj.content = json.dumps(content, ensure_ascii=False)
-    to_fetch = [obj for obj, _ in to_fetch]
+    moved = _same_dataset_elsewhere(identity, gone)
     vanished = [guid for guid, (_, package_id, state, _) in previous.items()
                 if guid not in seen and package_id and state == "active" and package_id not in moved]
     if not listing.complete:
@@ -141,9 +160,11 @@ def gather(harvester, job) -> list[str]:
                       "été retiré : vérifiez la source.")
         else:
             for guid in vanished:
-                obj = HarvestObject(guid=guid, job=job, content=json.dumps({"action": "withdraw"}))
+                obj = HarvestObject(guid=guid, job=job, harvest_source_id=source.id,
+                                    content=json.dumps({"action": "withdraw"}))
                 model.Session.add(obj)
-                to_fetch.append(obj)
+                model.Session.flush()
+                to_fetch.append(obj.id)
 
     # Unchanged datasets: one row each, in bulk, so the job report counts them.
     model.Session.bulk_insert_mappings(HarvestObject, [
@@ -152,7 +173,7 @@ def gather(harvester, job) -> list[str]:
          "import_finished": now}
         for guid in unchanged])
     model.Session.commit()
-    return [obj.id for obj in to_fetch]
+    return to_fetch
 
 
 def _job_note(job, now, message: str) -> None:
@@ -162,34 +183,56 @@ def _job_note(job, now, message: str) -> None:
     model.Session.add(obj)
 
 
-def _same_dataset_elsewhere(new: list[dict], gone: dict[str, str]) -> set[str]:
+def _write_objects(rows: list[dict], extras: list[dict]) -> None:
+    """Insert a batch of harvest objects and their hash extras (not committed), then forget them."""
+    if rows:
+        model.Session.bulk_insert_mappings(HarvestObject, rows)
+        model.Session.bulk_insert_mappings(HarvestObjectExtra, extras)
+        rows.clear()
+        extras.clear()
+
+
+def _identity_keys(dataset: dict) -> tuple[int, ...]:
+    """8-byte hashes of the URLs that identify a dataset across a platform change (landing
+    page first, then distributions): kept instead of the mapped content while gathering."""
+    urls = [dataset.get("harvest_landing_page")] + [r.get("url") for r in dataset.get("resources") or []]
+    return tuple(_url_hash(u) for u in urls if u)
+
+
+def _url_hash(url: str) -> int:
+    return int.from_bytes(hashlib.blake2b(_url_key(url).encode(), digest_size=8).digest(), "big")
+
+
+def _same_dataset_elsewhere(identity: list[tuple[str, tuple[int, ...]]], gone: dict[str, str]) -> set[str]:
     """Identity across a platform change (Opendatasoft API -> its DCAT export, CKAN -> udata):
     a dataset listed under a new identifier with the landing page, or a distribution URL, of
-    one gone from the listing is the same dataset. Its content then names the package to
-    update (no duplicate, no withdraw-then-create). Returns the package ids taken over."""
-    if not new or not gone:
+    one gone from the listing is the same dataset. Its harvest object's content then names the
+    package to update (no duplicate, no withdraw-then-create). Returns the package ids taken over."""
+    if not identity or not gone:
         return set()
     package_ids = set(gone.values())
-    by_url: dict[str, str] = {}
+    by_url: dict[int, str] = {}
     for package_id, url in (model.Session.query(model.PackageExtra.package_id, model.PackageExtra.value)
                             .filter(model.PackageExtra.package_id.in_(package_ids),
                                     model.PackageExtra.key == "harvest_landing_page",
                                     model.PackageExtra.state == "active")):
         if url:
-            by_url.setdefault(_url_key(url), package_id)
+            by_url.setdefault(_url_hash(url), package_id)
     for package_id, url in (model.Session.query(model.Resource.package_id, model.Resource.url)
                             .filter(model.Resource.package_id.in_(package_ids), model.Resource.state == "active")):
         if url:
-            by_url.setdefault(_url_key(url), package_id)
-    taken = set()
-    for content in new:
-        dataset = content["dataset"]
-        urls = [dataset.get("harvest_landing_page")] + [r.get("url") for r in dataset.get("resources") or []]
-        match = next((by_url[_url_key(u)] for u in urls if u and _url_key(u) in by_url
-                      and by_url[_url_key(u)] not in taken), None)
+            by_url.setdefault(_url_hash(url), package_id)
+    taken, matches = set(), {}
+    for obj_id, keys in identity:
+        match = next((by_url[k] for k in keys if k in by_url and by_url[k] not in taken), None)
         if match:
             taken.add(match)
-            content["same_as"] = match
+            matches[obj_id] = match
+    # only the objects matched are read back (their content was written while streaming)
+    for obj in model.Session.query(HarvestObject).filter(HarvestObject.id.in_(list(matches))):
+        content = json.loads(obj.content)
+        content["same_as"] = matches[obj.id]
+        obj.content = json.dumps(content, ensure_ascii=False)
     return taken
 
 
@@ -216,11 +259,122 @@ def _error(harvest_object, message: str) -> bool:
     return False
 
 
+class _Refused(Exception):
+    """A dataset of a batch was refused by the schema: CKAN rolled the batch's transaction back."""
+
+
 def import_object(harvest_object):
-    result = _import(harvest_object)
+    """Import this object and, in the same database transaction, up to import_batch - 1 other
+    waiting objects of its job (claimed with SELECT ... FOR UPDATE SKIP LOCKED, so that several
+    consumers still share a job). An object claimed by another consumer's batch is not imported
+    twice: its consumer waits for that batch and reports its outcome."""
+    owner = _claiming_batch(harvest_object.id)
+    if owner is not None:
+        outcome = _batch_outcome(owner, harvest_object.id)
+        if outcome is not None:
+            return outcome
+        # that batch's consumer stopped before reaching this object: import it here
+    with _batch_lock(harvest_object.id):
+        others = _claim(harvest_object)
+        outcomes = _import_batch([harvest_object] + others)
+        _record(others, outcomes)
     if _last_of_job(harvest_object):
-        indexing.commit()  # the job's datasets were indexed without commit: once, now
-    return result
+        # with ckan.search.solr_commit off (Solr's autoSoftCommit shows them meanwhile), the
+        # job's datasets were indexed without commit: commit once, now
+        search.commit()
+    return outcomes[harvest_object.id]
+
+
+def _batch_key(object_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(object_id.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+@contextlib.contextmanager
+def _batch_lock(owner_id: str):
+    """A PostgreSQL session advisory lock named after the batch's first object, held on a
+    connection of its own for the whole batch (it outlives the batch's commits and rollbacks,
+    and is released if the consumer dies)."""
+    with model.meta.engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _batch_key(owner_id)})
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _batch_key(owner_id)})
+
+
+def _claim(harvest_object) -> list:
+    size = tk.config.get("ckanext.metropole.harvest.import_batch")
+    if size <= 1:
+        return []
+    ids = [row[0] for row in model.Session.execute(sa.text(
+        "UPDATE harvest_object SET state = 'IMPORT', import_started = :now WHERE id IN ("
+        " SELECT id FROM harvest_object WHERE harvest_job_id = :job AND state = 'WAITING' AND id <> :id"
+        " ORDER BY gathered, id LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"),
+        {"now": dt.datetime.utcnow(), "job": harvest_object.harvest_job_id, "id": harvest_object.id,
+         "n": size - 1})]
+    if not ids:
+        model.Session.commit()
+        return []
+    model.Session.bulk_insert_mappings(HarvestObjectExtra, [
+        {"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": BATCH_KEY, "value": harvest_object.id}
+        for obj_id in ids])
+    model.Session.commit()  # the claim is visible (and the batch lock already held) before any import
+    return model.Session.query(HarvestObject).filter(HarvestObject.id.in_(ids)).order_by(HarvestObject.id).all()
+
+
+def _claiming_batch(object_id: str) -> str | None:
+    return model.Session.query(HarvestObjectExtra.value).filter(
+        HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).scalar()
+
+
+def _batch_outcome(owner_id: str, object_id: str):
+    """Wait for the batch that claimed this object, then its outcome as import_stage returns it
+    (None: the batch never reached it)."""
+    with _batch_lock(owner_id):
+        pass
+    status = model.Session.query(HarvestObject.report_status).filter(HarvestObject.id == object_id).scalar()
+    if status is None:
+        return None
+    return {"errored": False, "not modified": "unchanged"}.get(status, True)
+
+
+def _import_batch(objects: list) -> dict:
+    """Import the objects in one transaction (CKAN's defer_commit): one commit, at which CKAN
+    indexes the batch's datasets. A dataset refused by the schema makes CKAN roll back the
+    transaction: the batch is then imported again one object at a time."""
+    # read once per batch, not once per dataset: the site user and the territory's INSEE
+    # codes (which the dataset schema's communes validator takes from the context)
+    base = {"user": _site_user(), "ignore_auth": True, "metropole_territory_codes": frozenset(
+        c["insee_code"] for metro in tk.get_action("metropole_territory_show")({"ignore_auth": True}, {})
+        for c in metro["communes"] if c["insee_code"])}
+    if len(objects) > 1:
+        try:
+            outcomes = {obj.id: _import(obj, base, batch=True) for obj in objects}
+            model.Session.commit()
+            return outcomes
+        except _Refused:
+            model.Session.rollback()
+    return {obj.id: _import(obj, base) for obj in objects}
+
+
+def _record(objects: list, outcomes: dict) -> None:
+    """What ckanext-harvest's fetch_and_import_stages records of an imported object, for the
+    objects imported with another one (their own consumer reports the same when it gets them)."""
+    now = dt.datetime.utcnow()
+    for obj in objects:
+        outcome = outcomes[obj.id]
+        obj.import_finished = now
+        obj.state = "COMPLETE" if outcome else "ERROR"
+        if not outcome:
+            obj.report_status = "errored"
+        elif outcome == "unchanged":
+            obj.report_status = "not modified"
+        elif obj.current is False:
+            obj.report_status = "deleted"
+        else:
+            others = model.Session.query(HarvestObject.id).filter(HarvestObject.package_id == obj.package_id).limit(2)
+            obj.report_status = "updated" if len(others.all()) == 2 else "added"
+    model.Session.commit()
 
 
 def _last_of_job(harvest_object) -> bool:
@@ -231,15 +385,15 @@ def _last_of_job(harvest_object) -> bool:
         HarvestObject.state.in_(["WAITING", "FETCH", "IMPORT"])).first() is None
 
 
-def _import(harvest_object):
+def _import(harvest_object, base: dict, batch: bool = False):
     content = json.loads(harvest_object.content or "{}")
     previous = (model.Session.query(HarvestObject)
                 .filter(HarvestObject.guid == harvest_object.guid,
                         HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
                         HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
-    # the source id lets metropole_review apply the source's "review" setting
-    context = {"user": _site_user(), "ignore_auth": True,
-               "metropole_harvest_source_id": harvest_object.harvest_source_id}
+    # the source id lets metropole_review apply the source's "review" setting; in a batch,
+    # CKAN's defer_commit leaves the commit to the batch's end
+    context = {**base, "metropole_harvest_source_id": harvest_object.harvest_source_id, "defer_commit": batch}
     if content.get("action") == "withdraw":
         if previous is None or not previous.package_id:
             return "unchanged"
@@ -247,8 +401,10 @@ def _import(harvest_object):
         previous.current = False
         harvest_object.package_id = previous.package_id
         harvest_object.current = False
-        harvest_object.save()
-        previous.save()
+        harvest_object.add()
+        previous.add()
+        if not batch:
+            model.Session.commit()
         return True
 
     dataset = content["dataset"]
@@ -274,6 +430,8 @@ def _import(harvest_object):
             _save(harvest_object, previous, package_id, dataset, context)
             break
         except tk.ValidationError as e:
+            if batch:
+                raise _Refused() from e
             model.Session.rollback()  # the previous object stays the current one
             details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
                                 for k, v in e.error_dict.items())
@@ -288,7 +446,8 @@ def _import(harvest_object):
     for note in notes:
         model.Session.add(HarvestObjectExtra(harvest_object_id=harvest_object.id, key=WARNING_KEY,
                                              value=f"« {dataset.get('title')} » : {note}"))
-    model.Session.commit()
+    if not batch:
+        model.Session.commit()
     return True
 
 
@@ -307,16 +466,13 @@ def _save(harvest_object, previous, package_id, dataset, context) -> None:
     # the package row does not exist yet for a creation: check the foreign key at commit
     model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
     model.Session.flush()
-    # return_id_only: the dataset written is not read back (package_show) for nothing; its
-    # index is written once, after the action (see indexing.py), without a Solr commit
+    # return_id_only: the dataset written is not read back (package_show) for nothing
     context = dict(context, return_id_only=True)
-    with indexing.deferred() as written:
-        if package_id:
-            tk.get_action("package_update")(dict(context, allow_state_change=True),
-                                             {**dataset, "id": package_id, "state": "active"})
-        else:
-            tk.get_action("package_create")(dict(context), dataset)
-    indexing.flush(written)
+    if package_id:
+        tk.get_action("package_update")(dict(context, allow_state_change=True),
+                                         {**dataset, "id": package_id, "state": "active"})
+    else:
+        tk.get_action("package_create")(dict(context), dataset)
 
 
 def _without_invalid(dataset: dict, errors: dict) -> tuple[dict, list[str]]:

@@ -1,0 +1,59 @@
+"""Batched import: a consumer imports a batch of its job's waiting objects in one transaction,
+claimed with SELECT … FOR UPDATE SKIP LOCKED; the objects of a batch are reported as if each
+had been imported alone, and an object another consumer holds is never taken."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.tests import helpers
+from ckanext.harvest import queue
+from ckanext.harvest.model import HarvestJob, HarvestObject
+
+from .conftest import harvested, serve_ods
+
+
+def _gathered_job(portal, make_source):
+    serve_ods(portal)
+    source = make_source(portal.url, owner="royat")
+    sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+    job = HarvestJob.get(helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
+                                             source_id=source["id"], run=False)["id"])
+    job.status = "Running"
+    job.save()
+    harvester = queue.get_harvester("intercommunal")
+    ids = queue.gather_stage(harvester, job)
+    return harvester, job, ids
+
+
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "2")
+def test_batches_report_each_object_as_imported_alone(portal, make_source, small_pages):
+    harvester, job, ids = _gathered_job(portal, make_source)
+    assert len(ids) == 5
+    for obj_id in ids:
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
+    objects = model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id).all()
+    assert sorted(o.report_status for o in objects) == ["added"] * 5
+    assert all(o.state == "COMPLETE" and o.current for o in objects)
+    assert len(harvested("royat")) == 5
+    # three batches (2 + 2 + 1): two objects were imported with another one
+    claimed = model.Session.execute(sa.text(
+        "SELECT count(*) FROM harvest_object_extra WHERE key = 'metropole_import_batch'")).scalar()
+    assert claimed == 2
+
+
+def test_an_object_held_by_another_consumer_is_not_claimed(portal, make_source, small_pages):
+    harvester, job, ids = _gathered_job(portal, make_source)
+    first, held = ids[0], ids[1]
+    with model.meta.engine.connect() as other:  # another consumer, busy with `held`
+        transaction = other.begin()
+        other.execute(sa.text("SELECT id FROM harvest_object WHERE id = :id FOR UPDATE"), {"id": held})
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(first))
+        transaction.rollback()
+    model.Session.expire_all()
+    states = {o.id: o.state for o in model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id)}
+    assert states[held] == "WAITING"
+    assert sorted(states.values()) == ["COMPLETE"] * 4 + ["WAITING"]
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(held))
+    assert len(harvested("royat")) == 5
