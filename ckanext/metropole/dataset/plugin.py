@@ -1,3 +1,4 @@
+import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
@@ -105,18 +106,22 @@ class DatasetPlugin(p.SingletonPlugin):
         return app
 
     # IOrganizationController (and IPackageController, whose hooks share these names): the
-    # commune names cached for facet labels and the burst cache of the pages' figures are
-    # dropped on any write in this process.
+    # commune names cached for facet labels, the organisations cached for indexing and the
+    # burst cache of the pages' figures are dropped on writes in this process: the figures on
+    # any write, the other two on an organisation's only (a harvest keeps them across its
+    # datasets).
     def create(self, entity):
-        _writes_seen()
+        _writes_seen(entity)
 
     def edit(self, entity):
-        _writes_seen()
+        _writes_seen(entity)
 
     def delete(self, entity):
-        _writes_seen()
+        _writes_seen(entity)
 
 
-def _writes_seen() -> None:
-    communes_field.clear_cache()
+def _writes_seen(entity) -> None:
     burst.clear()
+    if not isinstance(entity, model.Package):
+        communes_field.clear_cache()
+        quality.clear_cache()

@@ -59,7 +59,11 @@ def communes(key, data, errors, context):
     values = [x.upper() for x in _as_list(data.get(key))]
     if not values:
         values = default_communes(data.get(("owner_org",)))
-    allowed = fresh_territory_communes()  # a write checks against the database, not the cache
+    # a write checks against the database, not the cache; a bulk writer (the harvest import)
+    # reads the territory once per batch and passes its INSEE codes in the context
+    allowed = context.get("metropole_territory_codes")
+    if allowed is None:
+        allowed = fresh_territory_communes()
     outside = [x for x in values if x not in allowed]
     if outside:
         errors[key].append(_("INSEE code outside the territory of the portal: {codes}. Give member communes.")
