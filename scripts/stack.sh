@@ -27,6 +27,7 @@ PG_PORT=55432
 REDIS_PORT=56379
 SOLR_PORT=58983
 CKAN_PORT=5000
+CKAN_PORT=${METROPOLE_CKAN_PORT:-$CKAN_PORT}  # tests of the health check only
 SOLR_CORES=(ckan_dev ckan_test ckan_bench)
 
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -733,6 +734,13 @@ case "$cmd" in
         stop_redis
         stop_postgres
         rm -f "$RUN/started-by-me"
+        ;;
+    ckan-wait)
+        # the health check of `up` alone (tests): 0 ours and answering, 1 not ours or exited,
+        # 2 ours but silent for METROPOLE_CKAN_START_TIMEOUT seconds
+        rc=0
+        wait_for_our_ckan || rc=$?
+        exit $rc
         ;;
     solr-jars)
         install_solr_jars
