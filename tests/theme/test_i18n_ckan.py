@@ -1,5 +1,5 @@
 """French pages say nothing in English: every message of CKAN's and the installed extensions'
-templates (plus CKAN's helpers, JavaScript and view/action messages) has a French translation
+templates (plus CKAN's helpers, JavaScript and view/action messages, and the extensions' Python) has a French translation
 in the merged catalogues, and the pages visitors, commune agents and operators read show none
 of the English leftovers CKAN 2.11's French catalogue used to let through.
 
@@ -25,7 +25,8 @@ from ..conftest import make_dataset
 def test_every_message_of_ckan_and_the_extensions_has_french():
     listed = translations.all_messages()
     # the extraction really read every package (an empty one would pass vacuously)
-    assert set(listed) == set(translations.TEMPLATE_PACKAGES) | set(translations.CATALOGUE_SOURCES)
+    assert set(listed) == (set(translations.TEMPLATE_PACKAGES) | set(translations.CATALOGUE_SOURCES)
+                           | set(translations.PYTHON_PACKAGES))
     assert len(listed["ckan"]) > 400 and len(listed["activity"]) > 100 and len(listed["harvest"]) > 50
     root = translations._site_root()
     assert all((root / folder).is_dir() for folder in translations.TEMPLATE_PACKAGES.values())
@@ -161,6 +162,22 @@ def test_pages_of_a_signed_in_agent_in_french_show_no_english(app, portal, engli
         "profile settings": f"/user/edit/{agent['name']}",
         "new resource": f"/dataset/{dataset['name']}/resource/new",
         "dataset activity": f"/dataset/activity/{dataset['name']}",
+    }
+    found = {name: _english_on(app.get(url, headers=headers).body, english_only)
+             for name, url in pages.items()}
+    assert {name: words for name, words in found.items() if words} == {}
+
+
+def test_operator_pages_in_french_show_no_english(app, portal, english_only):
+    sysadmin = factories.SysadminWithToken()
+    headers = {"Authorization": sysadmin["token"]}
+    # /ckan-admin itself keeps CKAN's hard-coded placeholder "Username" (admin/index.html, no _())
+    pages = {
+        "admin config": "/ckan-admin/config",
+        "trash": "/ckan-admin/trash",
+        "new harvest source": "/harvest/new",
+        "new dataset": "/dataset/new",
+        "organisation members": f"/organization/members/{portal['organization']['name']}",
     }
     found = {name: _english_on(app.get(url, headers=headers).body, english_only)
              for name, url in pages.items()}

@@ -1,4 +1,4 @@
-"""Which messages of CKAN's and the installed extensions' templates have no French.
+"""Which messages of CKAN's and the installed extensions' templates and code have no French.
 
 CKAN merges every ITranslation catalogue over its own (flask-babel, one Translations object),
 so a page is French when CKAN's ``ckan.po`` *or* our ``ckanext-metropole.po`` translates its
@@ -111,8 +111,30 @@ def catalogue_messages(sources: dict[str, tuple[str, ...]] = CATALOGUE_SOURCES) 
     return dict(found)
 
 
+# The extensions' Python: flash messages, form and API errors, labels their helpers hand to
+# templates (ckanext-dcat's field names, xloader's load states, geoview's view names).
+PYTHON_PACKAGES = {f"{name}-python": f"ckanext/{name}"
+                   for name in ("harvest", "scheming", "dcat", "spatial", "xloader", "geoview")}
+
+
+def python_messages() -> dict[str, dict[str, tuple]]:
+    """{package: {msgid: (id, "file:line")}} of the _() calls in the extensions' modules."""
+    root = _site_root()
+    found: dict[str, dict[str, tuple]] = {}
+    for package, folder in PYTHON_PACKAGES.items():
+        found[package] = {}
+        for path in sorted((root / folder).rglob("*.py")):
+            if "tests" in path.relative_to(root / folder).parts:
+                continue
+            for lineno, message, _comments, _context in extract_from_file("python", str(path)):
+                key = _key(message)
+                if key and key not in found[package]:
+                    found[package][key] = (message, f"{path.relative_to(root)}:{lineno}")
+    return found
+
+
 def all_messages() -> dict[str, dict[str, tuple]]:
-    return {**template_messages(), **catalogue_messages()}
+    return {**template_messages(), **catalogue_messages(), **python_messages()}
 
 
 def missing_french(listed: dict[str, dict[str, tuple]] | None = None) -> dict[str, dict[str, tuple]]:
