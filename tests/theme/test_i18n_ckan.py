@@ -71,6 +71,7 @@ ENGLISH_LEFTOVERS = [
     "There is no description for this dataset", "Profile settings", "Username or Email",
     "Request Reset", "No Organization", "API Tokens", "Account", "View dashboard",
     "Harvest Sources", "Search harvest sources...", "Filter by location", "Dataset extent",
+    "True", "False", "Has views",
 ]
 
 
