@@ -154,3 +154,13 @@ class TestPagesFigures:
         # the counts are the public ones for everybody, whoever asked first
         row = re.search(r'<tr data-insee="63308">(.*?)</tr>', app.get("/communes").body, re.S).group(1)
         assert re.search(r">\s*1\s*<", row), row
+
+
+@pytest.mark.ckan_config(burst.CONFIG_KEY, "5")
+@pytest.mark.usefixtures("clermont")
+def test_the_communes_map_is_kept_per_language(app, clock):
+    french = app.get("/communes").body
+    english = app.get("/en/communes").body
+    assert "/organization/royat" in french and "/en/organization/royat" not in french
+    assert "/en/organization/royat" in english
+    assert app.get("/communes").body.count("/en/organization/") == 0
