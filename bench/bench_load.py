@@ -375,9 +375,15 @@ def main() -> None:
     for (name, _, stock_path), o, st in zip(PAGES, ours, stock):
         verdict = "OK" if o["errors"] == 0 and o["p95"] <= 5 else "OVER GOAL"
         label = f"{name} ({stock_path.split('?')[0]})"
-        print(f"{label:48}{o['p50']:>8.2f}s{o['p95']:>7.2f}s{100 * o['errors'] / o['total']:>6.1f}%"
-              f"{st['p50']:>9.2f}s{st['p95']:>7.2f}s{100 * st['errors'] / st['total']:>6.1f}%"
-              f"{ratio(o['p95'], st['p95']):>10}   {verdict}")
+        print(f"{label:48}{_s(o['p50']):>9}{_s(o['p95']):>8}{100 * o['errors'] / o['total']:>6.1f}%"
+              f"{_s(st['p50']):>10}{_s(st['p95']):>8}{100 * st['errors'] / st['total']:>6.1f}%"
+              f"{ratio(o['p95'], st['p95']) if o['p95'] == o['p95'] and st['p95'] == st['p95'] else 'n/a':>10}"
+              f"   {verdict}")
+
+
+def _s(seconds: float) -> str:
+    """Seconds, or a dash when no request of the page succeeded (nothing to time)."""
+    return "—" if seconds != seconds else f"{seconds:.2f}s"
 
 
 if __name__ == "__main__":
