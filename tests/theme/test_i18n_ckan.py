@@ -71,7 +71,7 @@ ENGLISH_LEFTOVERS = [
     "There is no description for this dataset", "Profile settings", "Username or Email",
     "Request Reset", "No Organization", "API Tokens", "Account", "View dashboard",
     "Harvest Sources", "Search harvest sources...", "Filter by location", "Dataset extent",
-    "True", "False", "Has views",
+    "True", "False", "Has views", "Reuse", "Add Reuse", "No reuses found",
 ]
 
 
@@ -142,6 +142,7 @@ def test_public_pages_in_french_show_no_english(app, portal, english_only):
         "login": "/user/login",
         "reset": "/user/reset",
         "harvest sources": "/harvest",
+        "reuses (scheming's type page)": "/reuse/",
     }
     found = {name: _english_on(app.get(url).body, english_only) for name, url in pages.items()}
     assert {name: words for name, words in found.items() if words} == {}
@@ -183,3 +184,14 @@ def test_operator_pages_in_french_show_no_english(app, portal, english_only):
     found = {name: _english_on(app.get(url, headers=headers).body, english_only)
              for name, url in pages.items()}
     assert {name: words for name, words in found.items() if words} == {}
+
+
+def test_a_custom_type_is_named_in_french(app, portal):
+    """CKAN writes our reuse type's machine name into its generic messages ("Add {object_type}")."""
+    from ckan.lib.helpers import helper_functions as h
+
+    with app.flask_app.test_request_context("/"):
+        assert h.humanize_entity_type("package", "reuse", "add link") == "Ajouter : Réutilisation"
+        assert h.humanize_entity_type("package", "dataset", "add link") is None  # CKAN's own text
+    page = app.get("/reuse/").body
+    assert "Aucune réutilisation trouvée" in page and "Reuse" not in page

@@ -1,7 +1,7 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from . import branding, home, participation
+from . import branding, home, participation, translations
 from ..resources import Translation, require_plugins
 from .logic import action, auth
 
@@ -28,7 +28,8 @@ class ThemePlugin(p.SingletonPlugin, Translation):
         branding.check(config)  # refuse to start on a bad identity, naming the key
 
     def get_helpers(self):
-        return {"metropole_identity": branding.identity, "metropole_home": home.data}
+        return {"metropole_identity": branding.identity, "metropole_home": home.data,
+                "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type)}
 
     def get_blueprint(self):
         return participation.blueprint

@@ -144,6 +144,19 @@ def missing_french(listed: dict[str, dict[str, tuple]] | None = None) -> dict[st
             for package, messages in (listed or all_messages()).items()}
 
 
+def humanize_entity_type(next_helper, entity_type: str, object_type: str, purpose: str):
+    """CKAN names a custom type (our ``reuse``) by its machine name, capitalised, inside
+    translated messages ("Ajouter : Reuse"): that name goes through the catalogues too.
+    Chained over CKAN's helper (registered by metropole_theme)."""
+    from ckan.plugins import toolkit
+
+    text = next_helper(entity_type, object_type, purpose)
+    if not text or entity_type == "activity":
+        return text
+    label = object_type.replace("_", " ").capitalize()
+    return text.replace(label, toolkit._(label))
+
+
 def _po_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
