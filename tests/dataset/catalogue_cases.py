@@ -74,6 +74,58 @@ def build(create):
     return names
 
 
+LONG_TITLE = ("Équipements « sportifs » & culturels — 🏟️ piscines, gymnases, stades (Aubière) "
+              "<b>non</b> \"échappés\" ") * 6
+
+
+def _force_rows(dataset_name, extras=None, license_id=None, tags=()):
+    """Values a former schema or a lenient harvest left in the rows, bypassing today's
+    validators: odd extras, an unknown licence id, tags with commas or quotes."""
+    pkg = model.Package.get(dataset_name)
+    for key, value in (extras or {}).items():
+        pkg.extras[key] = value
+    if license_id is not None:
+        pkg.license_id = license_id
+    for name in tags:
+        tag = model.Tag.by_name(name) or model.Tag(name=name)
+        model.Session.add(tag)
+        model.Session.add(model.PackageTag(package=pkg, tag=tag, state="active"))
+    model.Session.commit()
+    rebuild(pkg.id)
+
+
+def build_hidden(create):
+    """More classes of awkward input (hidden-case audit of "0 violations whatever a commune
+    agent or a harvest put in"); returns the names of the datasets."""
+    names = []
+    # formats written every way (dotted, uppercase, a media type with parameters, a
+    # combined label, an archive), a resource without URL, only a start date, a very long
+    # non-ASCII title with markup and quotes, tags with spaces and apostrophes
+    names.append(create(**full_dataset(
+        name="aubiere-formats-en-vrac", title=LONG_TITLE, owner_org="aubiere", communes=["63014"],
+        tag_string="eau potable,Qualité AIR", temporal_start="2021-01-01", temporal_end="",
+        resources=[
+            {"url": "https://data.example.fr/a.csv", "format": ".CSV"},
+            {"url": "https://data.example.fr/b.csv", "format": "text/csv; charset=utf-8"},
+            {"url": "https://data.example.fr/c.csv", "format": "CSV ", "mimetype": "text/csv; charset=utf-8"},
+            {"url": "https://data.example.fr/d.xlsx", "format": "XLS/XLSX"},
+            {"url": "https://data.example.fr/e.zip", "format": "zip", "mimetype": "application/x-zip-compressed"},
+            {"url": "", "format": "CSV", "name": "Fichier annoncé, pas encore en ligne"},
+        ]))["name"])
+    # harvested long ago: an unknown licence id, dates as the source wrote them, a tag with
+    # a comma, a commune the reference data has no contour for
+    odd = create(**full_dataset(
+        name="gerzat-dates-bizarres", title="Registre", notes="Registre.", owner_org="gerzat", communes=["63164"],
+        harvest_portal="https://data.example.fr", url="https://data.example.fr/registre", contact=[],
+        resources=[{"url": "https://data.example.fr/registre.json", "format": "JSON"}]))
+    _force_rows(odd["name"], license_id="licence-maison-v3",
+                tags=["a,b", "« guillemets »", "qualité de l'air", "Vélo’v", "x" * 100], extras={
+        "modified": "04/05/2023 10h", "issued": "hier", "temporal_start": "2020", "temporal_end": "vers 2030",
+        "communes": '["63164", "99999"]', "frequency": "tous les jeudis"})
+    names.append(odd["name"])
+    return names
+
+
 def get(app, url):
     response = app.get(url)
     assert response.status_code == 200, (url, response.status_code, response.body[:500])

@@ -3,6 +3,7 @@ every page of the catalogue and every dataset document, in the three serialisati
 catalogue holding the awkward cases (catalogue_cases.py)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -65,7 +66,7 @@ def _catalogue_pages(app, ext, fmt) -> Graph:
 
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
 def test_catalogue_and_datasets_meet_dcat_ap_3(app, create):
-    names = cases.build(create)
+    names = cases.build(create) + cases.build_hidden(create)
     found = []
     for ext, fmt in FORMATS:
         found += [f"{ext}: {v}" for v in violations(_catalogue_pages(app, ext, fmt))]
@@ -96,7 +97,32 @@ def test_range_shapes_catch_untyped_objects():
     paths = {v.split(" on ")[0] for v in violations(data)}
     assert {str(DCAT.theme), str(DCTERMS.publisher), str(DCTERMS.accrualPeriodicity)} <= paths
     data.add((theme, RDF.type, SKOS.Concept))
+    data.add((theme, SKOS.prefLabel, Literal("Gouvernement et secteur public", lang="fr")))
     data.add((publisher, RDF.type, FOAF.Agent))
     data.add((publisher, FOAF.name, Literal("Aubière")))
     data.add((frequency, RDF.type, DCTERMS.Frequency))
     assert violations(data) == []
+
+
+@pytest.mark.parametrize("query", ["page=abc", "page=0", "page=-1", "page=1.5", "page=999999999",
+                                   "modified_since=pas-une-date", "modified_since=2023-13-45"])
+def test_catalogue_odd_paging_is_refused_in_french_never_500(app, query):
+    """A refused parameter answers ckanext-dcat's 409 (CKAN's code for a validation error)
+    with our French message; never a 500."""
+    for ext in ("ttl", "rdf", "jsonld"):
+        response = app.get(f"/catalog.{ext}?{query}")
+        assert response.status_code == 409, (ext, query, response.status_code)
+        assert re.search(r"Le numéro de page doit|Date invalide", response.body), response.body[:300]
+
+
+@pytest.mark.parametrize("query", ["page=99", "page=", "modified_since=", "page=1&page=2",
+                                   "modified_since=2023-05-04T10:00:00%2B02:00"])
+def test_catalogue_empty_or_far_pages_answer(app, query):
+    for ext in ("ttl", "rdf", "jsonld"):
+        assert app.get(f"/catalog.{ext}?{query}").status_code == 200, (ext, query)
+
+
+@pytest.mark.parametrize("query", ["q=(((", "q=titre:[a", "fq=metadata_modified:[", "q=%00"])
+def test_catalogue_broken_search_syntax_is_never_a_500(app, query):
+    for ext in ("ttl", "rdf", "jsonld"):
+        assert app.get(f"/catalog.{ext}?{query}").status_code in (200, 400, 409), (ext, query)

@@ -13,6 +13,7 @@ ckanext-dcat's ``dcat_catalog_show``/``dcat_catalog_search``/``dcat_dataset_show
 from __future__ import annotations
 
 import logging
+from datetime import timezone
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat import logic as dcat_logic
@@ -92,17 +93,21 @@ def _search(context, data_dict) -> dict:
     try:
         page = int(page)
     except (TypeError, ValueError):
-        raise tk.ValidationError({"page": ["Le numéro de page doit être un entier positif."]})
+        raise tk.ValidationError({"page": [tk._("The page number must be a positive whole number.")]})
     if not 1 <= page <= MAX_PAGE:
-        raise tk.ValidationError({"page": [f"Le numéro de page doit être compris entre 1 et {MAX_PAGE}."]})
+        raise tk.ValidationError({"page": [tk._("The page number must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
     rows = int(tk.config.get("ckanext.dcat.datasets_per_page", dcat_logic.DATASETS_PER_PAGE))
     # ckanext-dcat's query (same filters and parameters), with our order and exclusion.
     fq_list = ["-dataset_type:harvest", "-dataset_type:showcase", f"-{EXCLUDED_FIELD}:true"]
     if data_dict.get("modified_since"):
         try:
-            since = dcat_logic.dateutil_parse(data_dict["modified_since"]).isoformat() + "Z"
+            since = dcat_logic.dateutil_parse(data_dict["modified_since"])
+            if since.tzinfo is not None:  # an offset (…+02:00) is turned to UTC, Solr's only zone
+                since = since.astimezone(timezone.utc).replace(tzinfo=None)
+            since = since.strftime("%Y-%m-%dT%H:%M:%SZ")
         except (ValueError, OverflowError, TypeError):
-            raise tk.ValidationError({"modified_since": ["Date invalide : utilisez le format ISO 8601 (AAAA-MM-JJ)."]})
+            raise tk.ValidationError({"modified_since": [
+                tk._("Invalid date: use the ISO 8601 format (YYYY-MM-DD).")]})
         fq_list.append(f"metadata_modified:[{since} TO NOW]")
     return tk.get_action("package_search")(context, {
         "rows": rows, "start": rows * (page - 1), "sort": STABLE_SORT, "q": data_dict.get("q") or "*:*",
