@@ -32,3 +32,14 @@ def browser(app):
 
 def user_with_password(**kwargs) -> dict:
     return factories.User(password=PASSWORD, **kwargs)
+
+
+def metropole_and_commune(as_sys: dict) -> tuple[dict, dict]:
+    """Clermont Auvergne Métropole and its commune Aubière, created by a sysadmin."""
+    from ckan.tests import helpers
+
+    metro = helpers.call_action("organization_create", context=dict(as_sys), name="clermont-auvergne-metropole",
+                                title="Clermont Auvergne Métropole", kind="metropole", siren="246300701")
+    commune = helpers.call_action("organization_create", context=dict(as_sys), name="aubiere", title="Aubière",
+                                  kind="commune", insee_code="63014", member_of=metro["name"], population="10000")
+    return metro, commune

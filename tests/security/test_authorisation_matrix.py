@@ -11,6 +11,7 @@ from ckan.tests import factories, helpers
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
 from ..conftest import DATASET_DEFAULTS, make_dataset
+from .conftest import metropole_and_commune
 
 ROLES = ("anonymous", "editor_a", "admin_a", "metropole_admin", "sysadmin")
 EVERYONE = set(ROLES)
@@ -24,10 +25,7 @@ SYSADMIN = {"sysadmin"}
 def world():
     sysadmin = factories.Sysadmin()
     as_sys = {"user": sysadmin["name"]}
-    metro = helpers.call_action("organization_create", context=dict(as_sys), name="clermont-auvergne-metropole",
-                                title="Clermont Auvergne Métropole", kind="metropole", siren="246300701")
-    a = helpers.call_action("organization_create", context=dict(as_sys), name="aubiere", title="Aubière",
-                            kind="commune", insee_code="63014", member_of=metro["name"], population="10000")
+    metro, a = metropole_and_commune(as_sys)
     b = helpers.call_action("organization_create", context=dict(as_sys), name="clermont-ferrand", title="Clermont-Ferrand",
                             kind="commune", insee_code="63113", member_of=metro["name"])
     users = {"sysadmin": sysadmin}

@@ -162,6 +162,59 @@ def spatial_default(key, data, errors, context):
         data[key] = json.dumps(extent)
 
 
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                  "GeometryCollection")
+
+
+def _positions(geometry: dict):
+    """Every position of a GeoJSON geometry, without recursion (an attacker's nesting)."""
+    stack = [geometry.get("geometries") if geometry.get("type") == "GeometryCollection"
+             else geometry.get("coordinates")]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.append(item.get("geometries") if item.get("type") == "GeometryCollection"
+                         else item.get("coordinates"))
+        elif isinstance(item, list) and item and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                    for x in item):
+            yield item
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            raise Invalid(_("The extent's coordinates must be lists of numbers."))
+
+
+def spatial(value, context):
+    """The extent: one GeoJSON geometry in WGS84 degrees. ckanext-spatial checked it only
+    after the write, in English, and accepted coordinates of 1e308 (which its own bounding
+    box normalisation then loops on)."""
+    if _empty(value):
+        return value
+    import math
+
+    import geojson
+
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except (TypeError, ValueError, RecursionError):
+        raise Invalid(_("The extent is not valid GeoJSON (JSON text expected)."))
+    if not isinstance(parsed, dict) or parsed.get("type") not in GEOMETRY_TYPES:
+        raise Invalid(_("The extent must be a GeoJSON geometry (Point, Polygon, MultiPolygon…)."))
+    count = 0
+    for position in _positions(parsed):
+        count += 1
+        if len(position) not in (2, 3) or not all(math.isfinite(x) for x in position):
+            raise Invalid(_("Each position of the extent must be 2 or 3 finite numbers (longitude, latitude)."))
+        if not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
+            raise Invalid(_("The extent's coordinates must be in degrees: longitude between -180 and 180, "
+                            "latitude between -90 and 90."))
+    if not count:
+        raise Invalid(_("The extent has no coordinates."))
+    if not geojson.loads(json.dumps(parsed)).is_valid:  # ckanext-spatial's own test, after ours
+        raise Invalid(_("The extent is not a valid GeoJSON geometry (e.g. a polygon ring must be closed)."))
+    return value if isinstance(value, str) else json.dumps(parsed)
+
+
 def get_validators() -> dict:
     return {
         "metropole_frequency": frequency,
@@ -172,5 +225,6 @@ def get_validators() -> dict:
         "metropole_description": description,
         "metropole_conforms_to": conforms_to,
         "metropole_spatial_default": spatial_default,
+        "metropole_spatial": spatial,
         "metropole_source_date": source_date,
     }

@@ -26,15 +26,11 @@ def _is_harvest(data_dict) -> bool:
     return existing is not None and existing.type == "harvest"
 
 
-@tk.chained_action
-def package_create(up, context, data_dict):
+def check_create(data_dict):
     if _is_harvest(data_dict):
         _check(data_dict)
-    return up(context, data_dict)
 
 
-@tk.chained_action
-def package_update(up, context, data_dict):
+def check_update(data_dict):
     if "url" in data_dict and _is_harvest(data_dict):
         _check(data_dict)
-    return up(context, data_dict)
