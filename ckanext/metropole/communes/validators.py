@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.plugins.toolkit import _
@@ -101,6 +102,71 @@ def population(value, context):
     return str(number)
 
 
+def unique_siren(key, data, errors, context):
+    """Two organisations never share a SIREN (an organisation admin duplicated another
+    commune's); after ``metropole_siren`` has normalised it."""
+    value = data.get(key)
+    if errors[key] or _empty(value):
+        return
+    own = context.get("group") or (model.Group.get(_value(data, "id")) if _value(data, "id") else None)
+    other = _other_org_with_extra("siren", value, own.id if own is not None else None)
+    if other:
+        errors[key].append(_("The SIREN {siren} already belongs to the organisation “{name}”.")
+                           .format(siren=value, name=other))
+        raise StopOnError
+
+
+def may_write_reference(context) -> bool:
+    """Reference fields are written by the territory load (its context flag), by internal
+    calls (ignore_auth: the CLI's site user) and by sysadmins — the portal's operators, who
+    may have to correct a value before the next release of the reference data; the next
+    load brings the reference value back anyway."""
+    from .logic.action import TERRITORY_LOAD
+
+    return bool(context.get(TERRITORY_LOAD) or context.get("ignore_auth")
+                or authz.is_sysadmin(context.get("user")))
+
+
+def _comparable(field: str, value):
+    """A value as the field's own validator would store it, for comparison only."""
+    if _empty(value) or value == "[]":
+        return ""
+    if field == "postal_codes":
+        return sorted({str(code).strip() for code in _postcode_list(value) if str(code).strip()})
+    text = str(value).strip()
+    if field in ("siren", "population"):
+        text = re.sub(r"[\s\u202f]", "", text)
+    return text.upper() if field == "insee_code" else text
+
+
+REFERENCE_FIELDS = ("kind", "insee_code", "siren", "population", "postal_codes", "member_of")
+
+
+def reference_field(key, data, errors, context):
+    """``kind``, ``insee_code``, ``siren``, ``population``, ``postal_codes``, ``member_of``
+    come from the official reference data: an organisation admin editing the commune keeps
+    them (a field left out keeps its value); a different value is refused on the field, in
+    French, rather than silently dropped — the admin then knows it is not theirs to change.
+    First in each field's chain: the field's own validators then check what is kept."""
+    group = context.get("group")  # the organisation being updated (group_update sets it)
+    if group is None or may_write_reference(context):
+        return
+    field = key[-1]
+    stored = group.extras.get(field)
+    sent = data.get(key)
+    if sent is missing or sent is None:
+        # keep every reference field left out, not only this one: fields are validated in
+        # alphabetical order and insee_code reads kind before kind's own turn
+        for name in REFERENCE_FIELDS:
+            if data.get((name,)) in (missing, None) and group.extras.get(name) is not None:
+                data[(name,)] = group.extras[name]
+        return
+    if _comparable(field, sent) != _comparable(field, stored):
+        errors[key].append(_("This value comes from the official reference data: only the territory load "
+                             "(or a portal administrator) changes it."))
+        raise StopOnError
+
+
 def int_output(value, context):
     if _empty(value):
         return None
@@ -110,19 +176,24 @@ def int_output(value, context):
         return None
 
 
+def _postcode_list(value) -> list:
+    """Postcodes as sent: a list, a JSON list, or text separated by spaces, commas, semicolons."""
+    if not isinstance(value, str):
+        return list(value)
+    try:
+        loaded = json.loads(value)
+        return loaded if isinstance(loaded, list) else [value]
+    except ValueError:
+        return re.split(r"[\s,;]+", value)
+
+
 def postal_codes(key, data, errors, context):
     value = data.get(key)
     if _empty(value):
         data[key] = "[]"
         return
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-            value = loaded if isinstance(loaded, list) else [value]
-        except ValueError:
-            value = re.split(r"[\s,;]+", value)
     codes = []
-    for code in value:
+    for code in _postcode_list(value):
         code = str(code).strip()
         if not code:
             continue
@@ -167,6 +238,8 @@ def get_validators() -> dict:
     return {
         "metropole_insee_code": insee_code,
         "metropole_siren": siren,
+        "metropole_unique_siren": unique_siren,
+        "metropole_reference_field": reference_field,
         "metropole_population": population,
         "metropole_int_output": int_output,
         "metropole_postal_codes": postal_codes,
