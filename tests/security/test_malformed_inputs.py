@@ -26,7 +26,7 @@ TEXTS = "Une liste de textes est attendue"
 SINGLE = "Une seule valeur est attendue"
 NUL = "caractère NUL"
 SURROGATE = "demi-caractère UTF-16"
-LONG = "trop long"
+LONG = "trop long"  # "trop long" / "trop longue" (descriptions)
 PLAIN = "texte simple, pas une liste"
 EXTENT = "emprise"
 COORDS = "longitude entre -180 et 180"
@@ -179,7 +179,7 @@ API_CASES = [
     ("package_create", {"tags": [{"name": "mot/clé"}]}, "tags", "ne peut contenir que des"),
     ("organization_patch", {"kind": "ville"}, "kind", "La valeur doit être l'une de"),
     ("organization_patch", {"population": 10 ** 30}, "population", "pas plausible"),
-    ("package_create", {"license_id": "cc-by-nc"}, "license_id", "Licence Ouverte"),
+    ("package_create", {"license_id": "cc-by-nc"}, "license_id", "Licence inconnue"),
     # e-mails given as lists (item 9)
     ("organization_patch", {"email": '["a@b.fr"]'}, "email", "courriel"),
     ("package_create", {"contact": [{"email": '["a@b.fr"]'}]}, "contact", "courriel"),

@@ -68,8 +68,13 @@ def string_error(field: str, text: str) -> str | None:
         return tk._("This text contains a NUL character (\\u0000), which cannot be stored.")
     if _has_lone_surrogate(text):
         return tk._("This text contains an invalid character (a lone UTF-16 surrogate such as \\ud800).")
-    maximum = limit(FIELD_LIMITS.get(field, "text_chars"))
+    kind = FIELD_LIMITS.get(field, "text_chars")
+    maximum = limit(kind)
     if len(text) > maximum:
+        if kind == "description_chars":  # the dataset schema's message, with its advice
+            return tk._("The description is too long: {length} characters for {maximum} at most. Put the detail "
+                        "in a resource (an attached document).").format(length=_number(len(text)),
+                                                                        maximum=_number(maximum))
         return tk._("This text is too long: {length} characters for {maximum} at most.").format(
             length=_number(len(text)), maximum=_number(maximum))
     if field in NOT_JSON_FIELDS and text.lstrip()[:1] in ("[", "{"):
