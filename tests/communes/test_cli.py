@@ -20,6 +20,7 @@ class TestTerritoryCli:
         assert first.exit_code == 0, first.output
         assert "Clermont Auvergne Métropole" in first.output
         assert "créées : 22, mises à jour : 0, inchangées : 0, signalées : 0" in first.output
+        assert "22/22" in first.output  # the progress bar (stderr) counted every organisation
         again = _run(cli, "load", "--epci", CLERMONT)
         assert again.exit_code == 0
         assert "créées : 0, mises à jour : 0, inchangées : 22, signalées : 0" in again.output

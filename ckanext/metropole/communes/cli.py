@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 import ckan.plugins.toolkit as tk
 
@@ -35,7 +36,8 @@ def load(epci, communes_file, name, title, siren, dry_run):
             raise t.TerritoryError("--siren ne sert qu'avec --communes : avec --epci, c'est le SIREN de l'EPCI.")
         if communes_file:
             data["communes"] = t.read_codes(communes_file)
-        result = tk.get_action("metropole_territory_load")(_site_context(), {k: v for k, v in data.items() if v})
+        context = dict(_site_context(), metropole_progress=_progress)
+        result = tk.get_action("metropole_territory_load")(context, {k: v for k, v in data.items() if v})
     except t.TerritoryError as e:
         click.secho(f"Erreur : {e}", fg="red", err=True)
         sys.exit(1)
@@ -59,6 +61,11 @@ def load(epci, communes_file, name, title, siren, dry_run):
     s = result["summary"]
     click.echo(f"Terminé — créées : {s['created']}, mises à jour : {s['updated']}, "
                f"inchangées : {s['unchanged']}, signalées : {s['reported']}")
+
+
+def _progress(changes: list):
+    """A big EPCI (the MEL: 95 communes) takes minutes: count, rate and time left, on stderr."""
+    return tqdm(changes, desc="Organisations", unit="org", file=sys.stderr, mininterval=0.5, ascii=True)
 
 
 def _site_context() -> dict:

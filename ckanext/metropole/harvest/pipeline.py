@@ -1,12 +1,14 @@
 """The shared harvest pipeline of every protocol, on ckanext-harvest's stages.
 
-gather: read the whole remote catalogue, map each dataset into our schema and hash it.
-  Only new or changed datasets become harvest objects for fetch/import; unchanged ones are
+gather: stream the remote catalogue, map each dataset into our schema and hash it (memory
+  holds ids and hashes, not the catalogue). Only new or changed datasets become harvest
+  objects for fetch/import, written as they are read; unchanged ones are
   recorded as "not modified" and never rewritten (no package_update, no activity, no
   re-index). Datasets gone from the source are withdrawn only when the listing completed
   without error and their share stays within max_withdrawal_ratio.
 fetch: nothing left to fetch (the listings carry full metadata).
-import: create, update (restoring a withdrawn dataset) or withdraw (package_delete).
+import: create, update (restoring a withdrawn dataset) or withdraw (package_delete), by
+  batches of a job's objects in one transaction (ckanext.metropole.harvest.import_batch).
 """
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import sys
 from itertools import zip_longest
 from urllib.parse import urlsplit
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from tqdm import tqdm
 from ckan.lib import search
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
@@ -101,7 +105,11 @@ def gather(harvester, job) -> list[str]:
         client = Client()
         adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
         listing = Listing()
-        for remote in adapter.datasets(client, source.url, config, listing):
+        # a run from a terminal (ckan harvester run-test) shows the listing's progress; a
+        # queue consumer's log does not fill with progress bars
+        read = tqdm(adapter.datasets(client, source.url, config, listing), desc="Jeux lus", unit=" jeux",
+                    file=sys.stderr, disable=not sys.stderr.isatty(), mininterval=1, ascii=True)
+        for remote in read:
             if remote.remote_id in seen:
                 continue  # a listing may repeat an item across pages
             seen.add(remote.remote_id)

@@ -94,10 +94,16 @@ def _territory(data: dict) -> t.Territory:
                         source=tk._("list of communes"))
 
 
+PROGRESS = "metropole_progress"  # context: wraps the list of changes (a progress bar), for the CLI
+
+
 def apply_plan(context, the_plan: t.Plan, dry_run: bool = False) -> t.Summary:
     """Write a plan through organization_create / organization_patch as the caller."""
     summary = t.Summary(reported=len(the_plan.reported))
-    for change in the_plan.changes():
+    changes = the_plan.changes()
+    if context.get(PROGRESS) and not dry_run:
+        changes = context[PROGRESS](list(changes))  # the CLI's progress bar
+    for change in changes:
         if not dry_run and change.action != "unchanged":
             # as the caller: every write is authorised and validated as if made through the forms
             write_context = as_caller(context, **{TERRITORY_LOAD: True})
