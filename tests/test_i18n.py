@@ -16,6 +16,7 @@ PO = PACKAGE / "i18n" / "fr" / "LC_MESSAGES" / "ckanext-metropole.po"
 TEMPLATES = sorted(PACKAGE.glob("*/templates/**/*.html"))
 # Python modules whose messages users read beside a field or in an API answer
 VALIDATORS = [PACKAGE / "communes" / "validators.py", PACKAGE / "dataset" / "validators.py",
+              PACKAGE / "communes" / "territory.py",
               *sorted(PACKAGE.glob("*/logic/*.py"))]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 # Words that are the same in both languages or are not prose
@@ -66,6 +67,60 @@ def test_validator_messages_go_through_the_catalogue(path):
     assert literal == []
 
 
+SCHEMAS = sorted((PACKAGE / "schemas").glob("*.yaml"))
+# Words that only French prose uses (function words, our domain's nouns), French typography
+FRENCH = re.compile(r"\b(?:le|la|les|des|du|de|et|ou|un|une|au|aux|pour|avec|dans|sur|par|qui|que|ce|cette|"
+                    r"ces|est|sont|données|jeu|jeux|nom|titre|adresse|fichier|lien|courriel|thèmes?|"
+                    r"mots|laissez|ex)\b|\b[dlj]'|\s[:;?!](?:\s|$)|«", re.I)
+# Accented words an English msgid may keep: French institutions and schema names
+PROPER = {"métropole", "délibérations", "défibrillateurs", "décret"}
+
+
+def _schema_texts(path):
+    from ckanext.metropole.babel_yaml import extract_yaml
+
+    with path.open("rb") as f:
+        return [text for _, _, text, _ in extract_yaml(f, [], [], {})]
+
+
+def _looks_french(text: str) -> bool:
+    accented = {w.lower() for w in re.findall(r"\w*[À-ÿ]\w*", text)} - PROPER
+    return bool(FRENCH.search(text) or accented)
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_schema_texts_are_english_msgids_with_a_french_translation(path):
+    """Scheming passes a string label, help text, placeholder or choice label through gettext
+    (scheming_language_text): a French literal there would show French in the English UI."""
+    texts = _schema_texts(path)
+    assert len(texts) > 10
+    assert [t for t in texts if _looks_french(t)] == []
+    translated = _translated()
+    assert sorted(set(texts) - translated) == []
+
+
+def test_french_detector_catches_french_literals():
+    assert _looks_french("Fréquence de mise à jour") and _looks_french("Ex. : CSV, GeoJSON")
+    assert _looks_french("Nom") and _looks_french("Type d'organisation")
+    assert not _looks_french("Update frequency") and not _looks_french("Datasets of a métropole and its communes")
+
+
+def _translated() -> set[str]:
+    """Msgids with a French translation: ours, and CKAN's French catalogue, which CKAN merges
+    with ours at run time (templates that override CKAN's or ckanext-harvest's pages reuse
+    their msgids)."""
+    import ckan
+    from pathlib import Path
+
+    translated = set()
+    ckan_po = Path(ckan.__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "ckan.po"
+    for path in (PO, ckan_po):
+        with path.open("rb") as f:
+            translated |= {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f)
+                           if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+    return translated
+
+
 def test_french_catalogue_translates_every_extracted_message(tmp_path):
     """`make i18n`'s extraction (babel.cfg) of the templates and validators above: every
     message has its French translation."""
@@ -75,18 +130,8 @@ def test_french_catalogue_translates_every_extracted_message(tmp_path):
                     "-o", str(pot), *files], check=True, cwd=ROOT, timeout=120)
     with pot.open("rb") as f:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    translated = set()
-    # ours, and CKAN's French catalogue, which CKAN merges with ours at run time (templates that
-    # override CKAN's or ckanext-harvest's pages reuse their msgids)
-    import ckan
-    from pathlib import Path
-    ckan_po = Path(ckan.__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "ckan.po"
-    for path in (PO, ckan_po):
-        with path.open("rb") as f:
-            translated |= {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f)
-                           if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
     assert len(extracted) > 40
-    assert sorted(extracted - translated) == []
+    assert sorted(extracted - _translated()) == []
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
@@ -110,3 +155,23 @@ def test_catalogue_has_each_message_once():
     keys = [k for k in keys if k[1].strip() != '""']  # the header
     assert len(keys) > 100
     assert sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_english_forms_show_english_labels_and_french_forms_french(app):
+    """The scheming forms of datasets and organisations, in both languages."""
+    from ckan.tests import factories
+
+    headers = {"Authorization": factories.SysadminWithToken()["token"]}
+    factories.Organization(kind="partner")  # CKAN's form asks for an organisation first
+    english = app.get("/en/dataset/new", headers=headers).body
+    assert "Update frequency" in english and "Communes covered" in english and "Contact point" in english
+    assert "Fréquence de mise à jour" not in english and "Point de contact" not in english
+    french = app.get("/dataset/new", headers=headers).body
+    assert "Fréquence de mise à jour" in french and "Point de contact" in french
+    assert "Update frequency" not in french
+    english = app.get("/en/organization/new", headers=headers).body
+    assert "Organization type" in english and "Partner" in english and "Partenaire" not in english
+    french = app.get("/organization/new", headers=headers).body
+    assert "Type d&#39;organisation" in french or "Type d'organisation" in french
+    assert "Partenaire" in french

@@ -15,6 +15,14 @@ from .conftest import CLERMONT
 LYON_CODES = ["69123", "69266", "69259"]
 
 
+@pytest.fixture(autouse=True)
+def french_request(test_request_context):
+    """Messages are English msgids said in the portal's language (French), as the CLI (which
+    runs inside a request context) and the API say them."""
+    with test_request_context():
+        yield
+
+
 def _orgs():
     return {o["name"]: o for o in helpers.call_action("organization_list", all_fields=True,
                                                        include_extras=True, limit=1000)}

@@ -79,3 +79,6 @@ class TestFacets:
         for title in ("Thème", "Commune", "Organisation", "Licence", "Format", "Mots-clés"):
             assert title in html
         assert "Éducation" in html and "Aubière" in html
+        english = app.get("/en/dataset/").body
+        assert "Keywords" in english and "License" in english
+        assert "Mots-clés" not in english and "Thème" not in english

@@ -8,6 +8,7 @@ import click
 from tqdm import tqdm
 
 import ckan.plugins.toolkit as tk
+from ckan.plugins.toolkit import _
 
 from . import territory as t
 
@@ -31,36 +32,38 @@ def load(epci, communes_file, name, title, siren, dry_run):
     try:
         # The action checks these too; here they are said in the command's own terms.
         if bool(epci) == bool(communes_file):
-            raise t.TerritoryError("Donnez soit --epci SIREN, soit --communes FICHIER.")
+            raise t.TerritoryError(_("Give either --epci SIREN or --communes FILE."))
         if epci and siren:
-            raise t.TerritoryError("--siren ne sert qu'avec --communes : avec --epci, c'est le SIREN de l'EPCI.")
+            raise t.TerritoryError(_("--siren only goes with --communes: with --epci, the SIREN is the EPCI's."))
         if communes_file:
             data["communes"] = t.read_codes(communes_file)
         context = dict(_site_context(), metropole_progress=_progress)
         result = tk.get_action("metropole_territory_load")(context, {k: v for k, v in data.items() if v})
     except t.TerritoryError as e:
-        click.secho(f"Erreur : {e}", fg="red", err=True)
+        click.secho(_("Error: {message}").format(message=e), fg="red", err=True)
         sys.exit(1)
     except tk.ValidationError as e:
         if "territory" in e.error_dict:  # refused before any write
-            click.secho(f"Erreur : {' '.join(e.error_dict['territory'])}", fg="red", err=True)
+            click.secho(_("Error: {message}").format(message=" ".join(e.error_dict["territory"])), fg="red", err=True)
         else:
-            click.secho(f"Erreur d'enregistrement : {e.error_summary}. Les organisations déjà enregistrées "
-                        "sont correctes : relancez la commande une fois la cause corrigée.", fg="red", err=True)
+            click.secho(_("Saving failed: {summary}. The organisations already saved are correct: run the "
+                          "command again once the cause is fixed.").format(summary=e.error_summary),
+                        fg="red", err=True)
         sys.exit(1)
 
     terr = result["territory"]
-    click.echo(f"Territoire « {terr['title']} » ({terr['source']}) : {terr['communes']} communes.")
+    click.echo(_("Territory “{title}” ({source}): {count} communes.").format(
+        title=terr["title"], source=terr["source"], count=terr["communes"]))
     for line in result["reported"]:
-        click.secho(f"  signalée : {line}", fg="yellow")
+        click.secho("  " + _("reported: {line}").format(line=line), fg="yellow")
     if dry_run:
         for change in result["changes"]:
             if change["action"] != "unchanged":
                 click.echo(f"  {change['action']} {change['name']} {', '.join(change['changed'])}")
         return
     s = result["summary"]
-    click.echo(f"Terminé — créées : {s['created']}, mises à jour : {s['updated']}, "
-               f"inchangées : {s['unchanged']}, signalées : {s['reported']}")
+    click.echo(_("Done — created: {created}, updated: {updated}, unchanged: {unchanged}, "
+                 "reported: {reported}").format(**s))
 
 
 def _progress(changes: list):
@@ -82,20 +85,22 @@ def show(name):
     except tk.ObjectNotFound:
         metros = []
     if not metros:
-        click.secho("Aucune métropole sur ce portail" + (f" à l'adresse « {name} »" if name else "")
-                    + " : chargez-la avec « ckan metropole territory load ».", fg="red", err=True)
+        click.secho((_("No métropole named “{name}” on this portal").format(name=name) if name
+                     else _("No métropole on this portal"))
+                    + _(": load it with “ckan metropole territory load”."), fg="red", err=True)
         sys.exit(1)
     if len(metros) > 1:
-        click.secho("Plusieurs métropoles : précisez --name parmi " + ", ".join(m["name"] for m in metros),
-                    fg="red", err=True)
+        click.secho(_("Several métropoles: give --name, one of {names}").format(
+            names=", ".join(m["name"] for m in metros)), fg="red", err=True)
         sys.exit(1)
     metro = metros[0]
     communes = metro["communes"]
     obliged = sum(1 for c in communes if c["open_data_obligation"])
-    click.echo(f"{metro['title']} ({metro['name']}) — SIREN {metro['siren'] or '—'} — "
-               f"{len(communes)} communes, dont {obliged} soumises à l'obligation d'ouverture")
-    click.echo(f"{'INSEE':<7}{'Commune':<34}{'Population':>11}  {'Obligation':<11}Organisation")
+    click.echo(_("{title} ({name}) — SIREN {siren} — {count} communes, {obliged} of them under the "
+                 "open data obligation").format(title=metro["title"], name=metro["name"],
+                                                siren=metro["siren"] or "—", count=len(communes), obliged=obliged))
+    click.echo(f"{'INSEE':<7}{_('Commune'):<34}{_('Population'):>11}  {_('Obligation'):<11}{_('Organization')}")
     for c in communes:
         population = f"{c['population']:,}".replace(",", " ") if c["population"] is not None else "—"
         click.echo(f"{c['insee_code'] or '':<7}{c['title'][:33]:<34}{population:>11}  "
-                   f"{'oui' if c['open_data_obligation'] else 'non':<11}{c['name']}")
+                   f"{_('yes') if c['open_data_obligation'] else _('no'):<11}{c['name']}")

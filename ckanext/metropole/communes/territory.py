@@ -19,6 +19,7 @@ from slugify import slugify
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.plugins.toolkit import _
 
 from .reference import Commune, obliged, reference
 from .validators import INSEE_RE
@@ -69,40 +70,43 @@ def from_epci(siren: str, name: str | None = None, title: str | None = None) -> 
     epci = reference().epci(siren)
     if epci is None:
         raise TerritoryError(
-            f"SIREN inconnu : {siren} n'est celui d'aucun EPCI du référentiel officiel. "
-            "Pour un territoire qui n'est pas un EPCI (la Métropole de Lyon par exemple), "
-            "donnez la liste de ses communes avec --communes FICHIER.")
+            _("Unknown SIREN: {siren} is no EPCI of the official reference data. For a territory "
+              "that is not an EPCI (the Métropole de Lyon for example), give the list of its "
+              "communes with --communes FILE.").format(siren=siren))
     communes = [reference().commune(code) for code in epci.members]
     missing = [code for code, c in zip(epci.members, communes) if c is None]
     if missing:
-        raise TerritoryError(f"Communes membres absentes du référentiel : {', '.join(missing)}.")
+        raise TerritoryError(_("Member communes missing from the reference data: {codes}.").format(
+            codes=", ".join(missing)))
     return Territory(name=name or slugify(epci.name), title=title or epci.name, siren=epci.siren,
                      population=epci.population, communes=communes, source=f"EPCI {epci.siren}")
 
 
 def from_codes(codes: Iterable[str], name: str | None, title: str | None, siren: str | None = None,
-               source: str = "liste de communes") -> Territory:
+               source: str | None = None) -> Territory:
+    source = source or _("list of communes")
     if not name or not title:
-        raise TerritoryError("Un territoire donné par une liste de communes demande --name et --title "
-                             "(adresse et nom de l'organisation de la métropole).")
+        raise TerritoryError(_("A territory given as a list of communes needs --name and --title "
+                               "(URL name and name of the métropole's organisation)."))
     unique: list[str] = []
     for code in codes:
         if code not in unique:
             unique.append(code)
     if not unique:
-        raise TerritoryError(f"Aucune commune dans {source}.")
+        raise TerritoryError(_("No commune in {source}.").format(source=source))
     problems = []
     communes = []
     for code in unique:
         commune = reference().commune(code)
         if commune is None:
             successor = reference().successor(code)
-            problems.append(f"{code} (fusionnée dans {successor.name}, {successor.insee})" if successor
-                            else code)
+            problems.append(_("{code} (merged into {name}, {insee})").format(
+                code=code, name=successor.name, insee=successor.insee) if successor else code)
         else:
             communes.append(commune)
     if problems:
-        raise TerritoryError(f"Codes INSEE inconnus du référentiel officiel : {', '.join(problems)}.")
+        raise TerritoryError(_("INSEE codes unknown to the official reference data: {codes}.").format(
+            codes=", ".join(problems)))
     if siren:
         from .validators import siren as check_siren
         try:
@@ -119,14 +123,15 @@ def read_codes(path: Path) -> list[str]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise TerritoryError(f"Impossible de lire le fichier {path} : {e.strerror}.")
+        raise TerritoryError(_("Cannot read the file {path}: {reason}.").format(path=path, reason=e.strerror))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     lines = [line for line in text.splitlines()]
     if not any(line.strip() for line in lines):
-        raise TerritoryError(f"Le fichier {path} est vide : un code INSEE par ligne, ou un CSV avec une colonne insee.")
+        raise TerritoryError(_("The file {path} is empty: one INSEE code per line, or a CSV with an insee "
+                               "column.").format(path=path))
     first = next(line for line in lines if line.strip())
     codes: list[tuple[int, str]] = []
     if any(sep in first for sep in ",;\t") or first.strip().lower() == "insee":
@@ -134,8 +139,8 @@ def read_codes(path: Path) -> list[str]:
         reader = csv.DictReader(io.StringIO(text), dialect=dialect)
         columns = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
         if "insee" not in columns:
-            raise TerritoryError(f"Le fichier CSV {path} n'a pas de colonne « insee » "
-                                 f"(colonnes : {', '.join(c for c in columns if c)}).")
+            raise TerritoryError(_("The CSV file {path} has no “insee” column (columns: {columns}).").format(
+                path=path, columns=", ".join(c for c in columns if c)))
         for number, row in enumerate(reader, start=2):
             value = (row.get(columns["insee"]) or "").strip()
             if value:
@@ -145,12 +150,14 @@ def read_codes(path: Path) -> list[str]:
             value = line.split("#", 1)[0].strip()
             if value:
                 codes.append((number, value))
-    bad = [f"« {value} » (ligne {number})" for number, value in codes if not INSEE_RE.match(value.upper())]
+    bad = [_("“{value}” (line {number})").format(value=value, number=number)
+           for number, value in codes if not INSEE_RE.match(value.upper())]
     if bad:
-        raise TerritoryError(f"Codes INSEE mal formés dans {path} : {', '.join(bad[:10])}"
-                             f"{' …' if len(bad) > 10 else ''} — 5 caractères attendus, ex. 01053 ou 2A004.")
+        raise TerritoryError(_("Malformed INSEE codes in {path}: {codes} — 5 characters expected, e.g. "
+                               "01053 or 2A004.").format(path=path,
+                                                         codes=", ".join(bad[:10]) + (" …" if len(bad) > 10 else "")))
     if not codes:
-        raise TerritoryError(f"Aucun code INSEE dans {path}.")
+        raise TerritoryError(_("No INSEE code in {path}.").format(path=path))
     return [value.upper() for _, value in codes]
 
 
@@ -182,7 +189,8 @@ def _unique_slug(commune: Commune, taken: set[str]) -> str:
     for candidate in (base, f"{base}-{commune.departement}", f"{base}-{commune.insee}"):
         if candidate not in taken:
             return candidate
-    raise TerritoryError(f"Aucune adresse libre pour la commune {commune.name} ({commune.insee}).")
+    raise TerritoryError(_("No free URL name for the commune {name} ({insee}).").format(
+        name=commune.name, insee=commune.insee))
 
 
 def _stored(existing: Existing, key: str):
@@ -223,8 +231,8 @@ def plan(territory: Territory) -> Plan:
                       and g.extras.get("siren") == territory.siren), None)
     if metro is not None and (not metro.is_organization or metro.state == "deleted"
                               or metro.extras.get("kind") not in ("metropole", None, "")):
-        raise TerritoryError(f"L'adresse « {territory.name} » est déjà prise par un groupe ou une "
-                             "organisation qui n'est pas une métropole : choisissez-en une autre avec --name.")
+        raise TerritoryError(_("The URL name “{name}” is taken by a group or an organisation that is not a "
+                               "métropole: choose another one with --name.").format(name=territory.name))
     metro_data = {"title": territory.title, "kind": "metropole", "siren": territory.siren or "",
                   "population": territory.population, "postal_codes": [], "member_of": ""}
     if metro is None:
@@ -247,14 +255,16 @@ def plan(territory: Territory) -> Plan:
             continue
         owner = org.extras.get("member_of")
         if owner and owner != metro_name:
-            conflicts.append(f"{commune.name} ({commune.insee}) appartient déjà au territoire « {owner} »")
+            conflicts.append(_("{name} ({insee}) already belongs to the territory “{owner}”").format(
+                name=commune.name, insee=commune.insee, owner=owner))
             continue
         changed = _diff(org, wanted)
         changes.append(Change("update" if changed else "unchanged", org.name,
                               {k: wanted[k] for k in changed}, changed, org.id))
     if conflicts:
-        raise TerritoryError("Communes déjà rattachées à un autre territoire : " + " ; ".join(conflicts)
-                             + ". Retirez-les de ce territoire ou de l'autre avant de recharger.")
+        raise TerritoryError(_("Communes already attached to another territory: {conflicts}. Remove them "
+                               "from this territory or the other one before loading again.").format(
+            conflicts="; ".join(conflicts)))
 
     reported = []
     for org in orgs:
@@ -262,9 +272,10 @@ def plan(territory: Territory) -> Plan:
                 and org.extras.get("insee_code") not in wanted_codes:
             code = org.extras.get("insee_code", "")
             successor = reference().successor(code)
-            why = (f"fusionnée dans {successor.name} ({successor.insee})" if successor
-                   else "n'est plus membre du territoire")
-            reported.append(f"{org.title} ({code}) {why} : organisation « {org.name} » conservée avec ses données")
+            why = (_("merged into {name} ({insee})").format(name=successor.name, insee=successor.insee)
+                   if successor else _("is no longer a member of the territory"))
+            reported.append(_("{title} ({code}) {why}: organisation “{name}” kept with its data").format(
+                title=org.title, code=code, why=why, name=org.name))
     return Plan(territory, metro_change, changes, reported)
 
 
@@ -282,8 +293,8 @@ class Summary:
         setattr(self, attr, getattr(self, attr) + 1)
 
     def __str__(self) -> str:
-        return (f"créées : {self.created}, mises à jour : {self.updated}, "
-                f"inchangées : {self.unchanged}, signalées : {self.reported}")
+        return _("created: {created}, updated: {updated}, unchanged: {unchanged}, reported: {reported}").format(
+            created=self.created, updated=self.updated, unchanged=self.unchanged, reported=self.reported)
 
 
 # ------------------------------------------------------------------ reading back

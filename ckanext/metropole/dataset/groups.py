@@ -1,12 +1,12 @@
 """Theme groups: the 13 themes as CKAN groups, kept in step with each dataset's ``theme``."""
 from __future__ import annotations
 
-import json
 import logging
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ..lists import as_list
 from ..writes import as_caller
 from . import vocabularies as v
 
@@ -49,12 +49,7 @@ def sync_memberships(package_id: str, themes) -> bool:
     user may set), not by rights on the theme groups, which commune agents do not hold.
     Returns whether anything changed.
     """
-    if isinstance(themes, str):
-        try:
-            themes = json.loads(themes)
-        except ValueError:
-            themes = [themes]
-    wanted = set(themes or [])
+    wanted = set(as_list(themes))
     groups = _theme_groups()
     if not groups:
         return False  # theme groups not created yet (ckan metropole themes sync)

@@ -2,33 +2,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import OrderedDict
 
+from ckan.plugins.toolkit import _
+
+from ..lists import as_list
 from . import vocabularies as v
 from .communes_field import territory_communes
 
-FACETS = OrderedDict([
-    ("theme", "Thème"),
-    ("communes", "Commune"),
-    ("organization", "Organisation"),
-    ("license_id", "Licence"),
-    ("res_format", "Format"),
-    ("tags", "Mots-clés"),
-])
-
-
-def _list(value) -> list[str]:
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return [value]
-    if isinstance(value, str):
-        return [value]
-    return [str(x) for x in value if x not in (None, "")]
+def facets() -> OrderedDict:
+    """The search facets and their titles, in the language of the request (IFacets is asked
+    while a search page is built)."""
+    return OrderedDict([
+        ("theme", _("Theme")),
+        ("communes", _("Commune")),
+        ("organization", _("Organization")),
+        ("license_id", _("License")),
+        ("res_format", _("Format")),
+        ("tags", _("Keywords")),
+    ])
 
 
 def _solr_date(value) -> str | None:
@@ -40,9 +32,9 @@ def _solr_date(value) -> str | None:
 
 def before_index(pkg_dict: dict) -> dict:
     """Typed fields of our Solr schema (dataset/solr.py) from the stored values."""
-    pkg_dict["theme"] = _list(pkg_dict.get("theme"))
-    pkg_dict["communes"] = _list(pkg_dict.get("communes"))
-    pkg_dict["conforms_to"] = [x for x in _list(pkg_dict.get("res_extras_conforms_to")) if x]
+    pkg_dict["theme"] = as_list(pkg_dict.get("theme"))
+    pkg_dict["communes"] = as_list(pkg_dict.get("communes"))
+    pkg_dict["conforms_to"] = as_list(pkg_dict.get("res_extras_conforms_to"))
     for key in ("temporal_start", "temporal_end"):
         date = _solr_date(pkg_dict.get(key)) if pkg_dict.get(key) else None
         if date:

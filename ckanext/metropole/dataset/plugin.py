@@ -68,13 +68,13 @@ class DatasetPlugin(p.SingletonPlugin):
 
     # IFacets
     def dataset_facets(self, facets_dict, package_type):
-        return indexing.FACETS.copy()
+        return indexing.facets()
 
     def organization_facets(self, facets_dict, organization_type, package_type):
-        return indexing.FACETS.copy()
+        return indexing.facets()
 
     def group_facets(self, facets_dict, group_type, package_type):
-        return indexing.FACETS.copy()
+        return indexing.facets()
 
     # IPackageController
     def before_dataset_index(self, pkg_dict):

@@ -10,6 +10,7 @@ import re
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 from ckan.plugins.toolkit import _
 
+from ..lists import as_list
 from . import vocabularies as v
 from .communes_field import default_communes, fresh_territory_communes
 
@@ -18,20 +19,6 @@ MAX_DESCRIPTION = 100_000
 
 def _empty(value) -> bool:
     return value in (None, "", missing, []) or (isinstance(value, (list, tuple)) and not any(value))
-
-
-def _as_list(value) -> list[str]:
-    if _empty(value):
-        return []
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-            if isinstance(loaded, list):
-                return [str(x).strip() for x in loaded if str(x).strip()]
-        except ValueError:
-            pass
-        return [x.strip() for x in re.split(r"[,;]", value) if x.strip()]
-    return [str(x).strip() for x in value if str(x).strip()]
 
 
 def frequency(value, context):
@@ -56,7 +43,7 @@ def license(value, context):
 
 
 def communes(key, data, errors, context):
-    values = [x.upper() for x in _as_list(data.get(key))]
+    values = [x.upper() for x in as_list(data.get(key), split=r"[,;]")]
     if not values:
         values = default_communes(data.get(("owner_org",)))
     # a write checks against the database, not the cache; a bulk writer (the harvest import)

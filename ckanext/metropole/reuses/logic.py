@@ -9,11 +9,12 @@ dataset or all; moderators also get the pending ones.
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlparse
 
 import ckan.authz as authz
 import ckan.plugins.toolkit as tk
+
+from ..lists import as_list
 
 _ = tk._
 REUSE_TYPE = "reuse"
@@ -32,17 +33,9 @@ def http_url(value, context):
 
 
 def _dataset_refs(value) -> list[str]:
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-            value = loaded if isinstance(loaded, list) else value
-        except ValueError:
-            pass
-    if isinstance(value, str):
-        value = re.split(r"[,\s]+", value)
     refs = []
-    for ref in value or []:
-        ref = str(ref).strip().rstrip("/")
+    for ref in as_list(value, split=r"[,\s]+"):
+        ref = ref.rstrip("/")
         if "/dataset/" in ref:  # a pasted dataset address
             ref = ref.split("/dataset/", 1)[1].split("/")[0]
         if ref and ref not in refs:
@@ -174,12 +167,7 @@ def datasets_only_by_default(search_params: dict) -> dict:
 def index_datasets(pkg_dict: dict) -> dict:
     """Index the datasets a reuse uses, so that a dataset's reuses are one Solr query."""
     if pkg_dict.get("type") == REUSE_TYPE:
-        raw = pkg_dict.get("datasets")
-        try:
-            ids = json.loads(raw) if isinstance(raw, str) else (raw or [])
-        except ValueError:
-            ids = []
-        pkg_dict[INDEX_FIELD] = [str(i) for i in ids]
+        pkg_dict[INDEX_FIELD] = as_list(pkg_dict.get("datasets"))
     return pkg_dict
 
 

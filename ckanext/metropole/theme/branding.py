@@ -34,10 +34,13 @@ def _public_dirs(config) -> list[str]:
 
 
 def wcag_color(value, context=None):
-    """A colour on which white text reaches WCAG 2.1 AA. Shaped as a navl validator, but run
-    by check(): CKAN validates config declarations (normalize) before plugins' validators are
-    registered, so ``validators: metropole_wcag_color`` in config_declaration.yaml cannot
-    resolve. French messages for the operators (start-up has no request, hence no catalogue)."""
+    """A colour on which white text reaches WCAG 2.1 AA: the validator of the colour options
+    (``validators: metropole_wcag_color`` in config_declaration.yaml, registered by the theme
+    plugin's IValidators). CKAN builds its validator registry after loading every enabled
+    plugin and before validating the declarations (ckan/config/environment.py update_config),
+    so a plugin's validator resolves there; a bad value stops start-up with CKAN's
+    "Invalid configuration values provided: <key>: <message>". French messages for the
+    operators (start-up has no request, hence no catalogue)."""
     value = (value or "").strip()
     if not COLOR_RE.match(value):
         raise Invalid(f"« {value} » n'est pas une couleur au format #RRGGBB (ex. #1F4E79).")
@@ -49,12 +52,8 @@ def wcag_color(value, context=None):
 
 
 def check(config) -> None:
-    """Raise RuntimeError naming the configuration key at fault."""
-    for key in ("ckanext.metropole.primary_color", "ckanext.metropole.secondary_color"):
-        try:
-            wcag_color(config.get(key))
-        except Invalid as e:
-            raise RuntimeError(f"{key} : {e.error}")
+    """Raise RuntimeError naming the configuration key at fault: what a declaration's
+    validator cannot see (files of the public directories, CKAN's locales)."""
     logo = (config.get("ckanext.metropole.logo") or "").strip()
     if logo and not logo.startswith(("http://", "https://")):
         here = os.path.dirname(os.path.abspath(__file__))

@@ -1,5 +1,6 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.logic import clear_validators_cache
 
 from . import branding, home, participation, translations
 from ..resources import Translation, require_plugins
@@ -17,6 +18,8 @@ class ThemePlugin(p.SingletonPlugin, Translation):
     p.implements(p.ITranslation)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IValidators)
+    p.implements(p.IPluginObserver, inherit=True)
 
     def update_config(self, config):
         # pages built on the territory (metropole_communes) and the themes (metropole_dataset)
@@ -39,3 +42,16 @@ class ThemePlugin(p.SingletonPlugin, Translation):
 
     def get_auth_functions(self):
         return auth.get_auth_functions()
+
+    def after_load(self, service):
+        # CKAN validates the declared options with the validator registry, a cache built on
+        # first use: a plugin loaded before this one that asks for a validator at import fills
+        # it without ours, and CKAN 2.11 only empties it after validating (ckan/ckan#7614
+        # proposes emptying it before). Emptied once this plugin is loaded, the registry is
+        # rebuilt with metropole_wcag_color when the declarations are validated.
+        if service is self:
+            clear_validators_cache()
+
+    def get_validators(self):
+        # used by config_declaration.yaml: the colours are checked when CKAN validates its options
+        return {"metropole_wcag_color": branding.wcag_color}

@@ -6,6 +6,7 @@ import re
 
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
+from ...lists import as_list
 from ...resources import config_dir
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
@@ -159,18 +160,6 @@ def _pages(client, root: str, listing: Listing):
     raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination Hydra sans fin à {root}.")
 
 
-def _as_list(value) -> list:
-    """ckanext-dcat hands lists over as JSON text in extras ("[\"http://…/EDUC\"]")."""
-    if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            pass
-    if value in (None, ""):
-        return []
-    return [str(x) for x in value if x] if isinstance(value, list) else [str(value)]
-
-
 def _extras(dataset: dict) -> dict:
     return {e.get("key"): e.get("value") for e in dataset.get("extras") or [] if isinstance(e, dict)}
 
@@ -183,10 +172,10 @@ def to_remote(dataset: dict) -> RemoteDataset:
     labels = dataset.get("_labels") or {}
     # a concept's label when the catalogue gives one; otherwise the URI itself, read by
     # mapping.theme_label (EU data-theme code, Opendatasoft's "?refine.theme=…")
-    themes = [labels.get(t, t) for t in _as_list(dataset.get("theme") or extras.get("theme"))]
+    themes = [labels.get(t, t) for t in as_list(dataset.get("theme") or extras.get("theme"))]
     resources = []
     for r in dataset.get("resources") or []:
-        conforms = (_as_list(r.get("conforms_to")) or [""])[0]
+        conforms = (as_list(r.get("conforms_to")) or [""])[0]
         resources.append(RemoteResource(url=r.get("url") or r.get("download_url") or r.get("access_url") or "",
                                         name=r.get("name") or "", format=r.get("format") or "",
                                         description=r.get("description") or "", conforms_to=conforms))

@@ -1,6 +1,7 @@
 """Opendatasoft, Explore API v2.1: /api/explore/v2.1/catalog/datasets, paged by 100."""
 from __future__ import annotations
 
+from ...lists import as_list
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -50,16 +51,6 @@ def _listing(client, root: str, listing: Listing):
         offset += PAGE
 
 
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(x) for x in value if x]
-    return [str(value)]
-
-
 def _text(value) -> str:
     if isinstance(value, list):
         value = next((x for x in value if x), "")
@@ -98,8 +89,8 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
         remote_id=dataset_id,
         title=_text(meta.get("title")) or dataset_id,
         notes=_text(meta.get("description")),
-        themes=_as_list(meta.get("theme")) + _as_list(inspire.get("theme")),
-        keywords=_as_list(meta.get("keyword")),
+        themes=as_list(meta.get("theme")) + as_list(inspire.get("theme")),
+        keywords=as_list(meta.get("keyword")),
         license=_text(meta.get("license_url")) or _text(meta.get("license")),
         frequency=_text(dcat.get("accrualperiodicity")) or _text(meta.get("update_frequency")),
         modified=_text(meta.get("modified")),

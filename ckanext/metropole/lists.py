@@ -1,0 +1,35 @@
+"""One reading of "a list" for every capability: scheming stores list fields as JSON text,
+the API and the forms send lists, comma-separated text or one value, harvested portals send
+lists, JSON text or one string."""
+from __future__ import annotations
+
+import json
+import re
+
+from ckan.lib.navl.dictization_functions import missing
+
+
+def as_list(value, split: str | None = None) -> list[str]:
+    """The items of ``value`` as stripped, non-empty strings.
+
+    ``None``, ``""``, navl's ``missing`` → ``[]``; a list or tuple → its items; text holding a
+    JSON list (``'["a", "b"]'``) → its items; other text → cut on the regular expression
+    ``split`` when given (``r"[,;]"``), else one item; any other value → one item.
+    """
+    if value is None or value is missing:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                loaded = json.loads(text)
+            except ValueError:
+                loaded = None
+            if isinstance(loaded, list):
+                value = loaded
+        if isinstance(value, str):
+            value = re.split(split, text) if split else [text]
+    elif not isinstance(value, (list, tuple)):
+        value = [value]
+    items = (str(x).strip() for x in value if x is not None and x is not missing)
+    return [x for x in items if x]
