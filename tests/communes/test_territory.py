@@ -15,7 +15,7 @@ from .conftest import CLERMONT
 LYON_CODES = ["69123", "69266", "69259"]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def french_request(test_request_context):
     """Messages are English msgids said in the portal's language (French), as the CLI (which
     runs inside a request context) and the API say them."""
@@ -90,6 +90,7 @@ class TestLoadEpci:
         members = helpers.call_action("member_list", id="aubiere", object_type="user")
         assert (agent["id"], "user", "Editor") in [tuple(m) for m in members]
 
+    @pytest.mark.usefixtures("french_request")
     def test_commune_that_left_is_reported_and_kept_with_its_data(self, load_territory):
         load_territory(t.from_epci(CLERMONT))
         dataset = make_dataset(owner_org=_show("durtol")["id"])
@@ -121,6 +122,7 @@ class TestLoadList:
         _, again = load_territory(t.from_codes(LYON_CODES, "metropole-de-lyon", "Métropole de Lyon", "200046977"))
         assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
 
+    @pytest.mark.usefixtures("french_request")
     def test_commune_of_another_territory_refuses_the_whole_load(self, load_territory):
         load_territory(t.from_epci(CLERMONT))
         count = len(_orgs())
@@ -130,6 +132,7 @@ class TestLoadList:
         assert "Clermont-Ferrand (63113) appartient déjà au territoire « clermont-auvergne-metropole »" in str(e.value)
         assert len(_orgs()) == count  # nothing created, not even Lyon
 
+    @pytest.mark.usefixtures("french_request")
     def test_name_taken_by_a_non_metropole_is_refused(self, load_territory):
         load_territory(t.from_epci(CLERMONT))
         with pytest.raises(t.TerritoryError) as e:
@@ -137,6 +140,7 @@ class TestLoadList:
         assert "« aubiere »" in str(e.value)
 
 
+@pytest.mark.usefixtures("french_request")
 class TestTerritoryDefinition:
     def test_unknown_epci_siren(self):
         with pytest.raises(t.TerritoryError) as e:
@@ -160,6 +164,7 @@ class TestTerritoryDefinition:
             t.from_codes(["63113"], "x", "X", "200046978")
 
 
+@pytest.mark.usefixtures("french_request")
 class TestReadCodes:
     def test_one_code_per_line_with_comments_and_blanks(self, tmp_path):
         path = tmp_path / "codes.txt"
