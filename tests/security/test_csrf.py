@@ -76,3 +76,35 @@ def test_state_changing_harvest_routes_need_post_and_the_csrf_token(browser, sce
     assert after["dataset"] in (None, "deleted") and after["source"] == "deleted"
     assert "Running" not in {status for _id, status in after["jobs"]}
 
+
+
+@pytest.mark.usefixtures("with_plugins")
+def test_delete_and_clear_button_still_clears(browser, scene):
+    """The source form's "Supprimer et vider" posts (confirm-action) to a route of its own:
+    the POST of /harvest/delete/<name>?clear=True reaches CKAN's dataset delete, which
+    ignores ``clear`` and left the harvested datasets public."""
+    from ckan.lib.search import rebuild
+
+    rebuild(scene["dataset"]["id"])  # indexed with its harvest_source_id, as a harvest leaves it
+    client = browser(scene["admin"])
+    form = f"/harvest/edit/{scene['source']['name']}"
+    url = f"/harvest/delete-and-clear/{scene['source']['name']}"
+    assert f'href="{url}" data-module="confirm-action"' in client.get(form).body
+    assert client.get(url, follow_redirects=False).status_code in (404, 405)  # never a GET
+    assert client.post(url, follow_redirects=False).status_code == 400  # no CSRF token
+    assert _state(scene)["found"] == 1
+    response = client.post(url, data={"_csrf_token": client.csrf(form)}, follow_redirects=False)
+    assert response.status_code in (302, 303)
+    after = _state(scene)
+    assert after["source"] == "deleted"
+    assert after["dataset"] in (None, "deleted") and after["found"] == 0, after
+
+
+@pytest.mark.usefixtures("with_plugins")
+def test_delete_and_clear_needs_the_right_to_delete_the_source(browser, scene):
+    client = browser(user_with_password())
+    form = "/dataset/"  # any page of the portal gives the signed-in user a token
+    response = client.post(f"/harvest/delete-and-clear/{scene['source']['name']}",
+                           data={"_csrf_token": client.csrf(form)}, follow_redirects=False)
+    assert response.status_code == 403
+    assert _state(scene)["source"] == "active" and _state(scene)["found"] == 1
