@@ -66,5 +66,7 @@ def harvest_object_show(next_auth, context, data_dict):
 
 
 def get_auth_functions() -> dict:
-    return {"organization_create": organization_create, "group_create": group_create,
+    from .disclosure import harvest_source_list_auth
+
+    return {"harvest_source_list": harvest_source_list_auth, "organization_create": organization_create, "group_create": group_create,
             "organization_delete": organization_delete, "harvest_object_show": harvest_object_show}
