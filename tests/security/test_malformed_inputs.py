@@ -342,3 +342,27 @@ def test_web_forms_show_the_french_error_on_the_field_and_store_nothing(app, wor
         wrong.append(("/dataset/new 400,000 characters", response.status_code))
     assert wrong == [], "\n".join(map(str, wrong))
     assert fingerprint() == before
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+def test_truncated_ckan_forms_are_a_french_400_not_a_500(world, browser):
+    """CKAN's form views index fields their own forms always send (``del data['save']``,
+    ``data.pop('id')``, ``request.form['save']``): a form posted without them was a 500."""
+    client = browser(user_with_password(sysadmin=True))
+    name, resource = world["dataset"]["name"], world["resource"]["id"]
+    cases = [
+        (f"/dataset/{name}/resource/new", {"url": "https://a.fr/x.csv", "save": "go-metadata"}),  # no id
+        (f"/dataset/{name}/resource/new", {"id": "", "url": "https://a.fr/x.csv"}),  # no save
+        (f"/dataset/{name}/resource/{resource}/edit", {"url": "https://a.fr/x.csv", "name": "Fichier"}),
+        ("/dataset/new", {"_ckan_phase": "dataset_new_1", "title": "Jeu", "name": "jeu-tronque",
+                          "owner_org": world["commune"]["id"]}),
+        ("/ckan-admin/config", {"ckan.site_title": "Portail"}),
+    ]
+    before = fingerprint()
+    wrong = []
+    for url, data in cases:
+        response = client.post(url, data={**data, "_csrf_token": client.csrf(url)})
+        if response.status_code != 400 or "Ce formulaire est incomplet" not in unescape(response.body):
+            wrong.append((url, sorted(data), response.status_code))
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert fingerprint() == before

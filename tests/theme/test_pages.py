@@ -110,6 +110,10 @@ class TestParticipation:
         assert durtol == ""  # under 3 500: no obligation
         text = _text(html)
         assert "2 communes publient des données" in text
+        # each figure with its own plural (French: singular for 0 and 1)
+        missing = len(re.findall(r'<tr data-insee="\d+" class="metropole-missing">', html))
+        verb = "n'a" if missing <= 1 else "n'ont"
+        assert f"{missing} d'entre elles {verb} encore rien publié." in text
         assert "<svg" in html and "Jeux de données publiés par commune" in text
 
     def test_csv_download(self, app):

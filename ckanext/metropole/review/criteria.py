@@ -76,11 +76,13 @@ def evaluate(pkg: dict) -> list[dict]:
 
 
 def field_labels() -> dict[str, str]:
-    """The French labels of the dataset schema, to name the fields that changed."""
+    """The dataset schema's labels in the request's language (the portal's for the API),
+    to name the fields that changed. The schema's labels are English msgids."""
     from ckanext.scheming.helpers import scheming_get_dataset_schema
 
     schema = scheming_get_dataset_schema("dataset") or {}
-    labels = {f["field_name"]: f.get("label", f["field_name"]) for f in schema.get("dataset_fields", [])}
+    labels = {f["field_name"]: tk._(f["label"]) if isinstance(f.get("label"), str) else f["field_name"]
+              for f in schema.get("dataset_fields", [])}
     labels["resources"] = tk._("Resources")
     return labels
 

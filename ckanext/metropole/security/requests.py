@@ -85,6 +85,25 @@ def _api_payload(request):
     return _json(raw)
 
 
+def _missing_form_fields(request) -> list[str]:
+    """Fields CKAN's form views index without checking (``del data['save']``,
+    ``data.pop('id')``, ``request.form['save']``): their own forms always send them, and a
+    forged or truncated form without them raised KeyError, an HTTP 500."""
+    blueprint, _, view = (request.endpoint or "").partition(".")
+    form = request.form
+    if blueprint.endswith("_resource") and view == "new":
+        needed = ("save", "id")
+    elif blueprint.endswith("_resource") and view == "edit":
+        needed = ("save",)
+    elif view in ("new", "edit") and "_ckan_phase" in form:  # the dataset form's stages
+        needed = ("save",)
+    elif request.endpoint == "admin.config":
+        needed = ("save",)
+    else:
+        return []
+    return [name for name in needed if name not in form]
+
+
 def check_request():
     """before_request hook: API calls and form posts carrying what no field may hold."""
     request = flask.request
@@ -95,6 +114,10 @@ def check_request():
             if errors:
                 raise Refused(409 if "__payload" not in errors else 400, errors)
         elif request.method == "POST" and request.mimetype in FORM_TYPES:
+            missing = _missing_form_fields(request)
+            if missing:
+                return tk.abort(400, tk._("This form is incomplete (missing: {fields}): send it again from "
+                                          "the portal's page.").format(fields=", ".join(missing)))
             # beyond every field's own limit (those give their error on the field, in the form)
             maximum = max(payload.limit(name) for name in set(payload.FIELD_LIMITS.values()) | {"text_chars"})
             for field, value in request.form.items(multi=True):
