@@ -67,6 +67,12 @@ def cached(key: Hashable, compute: Callable[[], Any], ttl: float | None = None) 
     return copy.deepcopy(entry[2])
 
 
+def generation() -> int:
+    """Changes at each write seen by this process (clear): what was computed before is stale
+    (pagecache.py keys its pages with it too)."""
+    return _generation
+
+
 def clear() -> None:
     """Forget everything (a write in this process): the next request computes afresh.
     A computation already running when the write happened keeps its old generation, so its

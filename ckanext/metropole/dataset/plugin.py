@@ -2,7 +2,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from .. import burst
+from .. import burst, pagecache
 from ..resources import config_dir, require_in_option, require_plugins
 from . import catalogue, communes_field, groups, indexing, quality, validators, vocabularies
 from .logic import action, auth
@@ -103,6 +103,7 @@ class DatasetPlugin(p.SingletonPlugin):
     def make_middleware(self, app, config):
         if hasattr(app, "after_request"):
             app.after_request(catalogue.utf8_charset)
+            pagecache.install(app)
         return app
 
     # IOrganizationController (and IPackageController, whose hooks share these names): the
