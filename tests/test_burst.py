@@ -14,20 +14,12 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole import burst
 
-from .conftest import make_dataset
+from .conftest import HandClock, make_dataset
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """burst's clock, moved by hand: ``clock.now += 6`` passes a 5-second window."""
-
-    class Clock:
-        now = 1000.0
-
-        def __call__(self):
-            return self.now
-
-    c = Clock()
+    c = HandClock()
     monkeypatch.setattr(burst, "_clock", c)
     return c
 

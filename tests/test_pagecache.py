@@ -14,20 +14,14 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole import pagecache
 
-from .conftest import make_dataset
+from .conftest import HandClock, make_dataset
 
 TOKEN = re.compile(r'<meta name="_csrf_token" content="([^"]+)"')
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    class Clock:
-        now = 1000.0
-
-        def __call__(self):
-            return self.now
-
-    c = Clock()
+    c = HandClock()
     monkeypatch.setattr(pagecache, "_clock", c)
     pagecache.clear()
     yield c
