@@ -77,6 +77,16 @@ def test_api_answers_409_never_500_for_a_5_mb_description(app):
     assert helpers.call_action("package_list") == []
 
 
+@pytest.mark.ckan_config("ckanext.metropole.limits.description_chars", "2000")
+@pytest.mark.usefixtures("with_request_context")
+def test_the_description_limit_is_the_operators_setting(create):
+    """The schema's validator reads the declared limit (metropole_security), not a constant."""
+    assert create(**full_dataset(notes="é" * 2_000))["notes"] == "é" * 2_000
+    with pytest.raises(tk.ValidationError) as e:
+        create(**full_dataset(name="trop-long", notes="é" * 2_001))
+    assert "2\u202f000" in " ".join(e.value.error_dict["notes"])  # the maximum, as configured
+
+
 def test_french_dates_are_accepted_and_stored_iso(create):
     created = create(**full_dataset(temporal_start="01/02/2021", temporal_end="31/12/2021"))
     assert (created["temporal_start"], created["temporal_end"]) == ("2021-02-01", "2021-12-31")

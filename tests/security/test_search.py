@@ -80,3 +80,19 @@ def test_solr_errors_do_not_echo_the_query_or_permission_filters(app):
         if response.status_code not in (200, 400) or any(leak in body for leak in LEAKS[:4]):
             wrong.append(("page", str(params)[:40], response.status_code))
     assert wrong == [], "\n".join(map(str, wrong))
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+def test_a_page_of_results_beyond_the_limit_is_refused_in_french(app):
+    org = factories.Organization(kind="partner")
+    make_dataset(name="premier", owner_org=org["id"])
+    far = app.get("/api/3/action/package_search", query_string={"start": 1_000_000_000})
+    assert far.status_code == 409
+    assert "trop loin" in " ".join(far.json["error"]["start"])
+    page = app.get("/dataset/", query_string={"page": 100_000_000})  # start = (page - 1) * rows
+    assert page.status_code == 400 and "trop loin" in unescape(page.body)
+    # the last allowed start still answers (empty beyond the results), as do ordinary pages
+    assert app.get("/api/3/action/package_search", query_string={"start": 100_000}).json["result"]["results"] == []
+    first = app.get("/api/3/action/package_search", query_string={"start": 0}).json["result"]
+    assert [d["name"] for d in first["results"]] == ["premier"]
+    assert app.get("/api/3/action/package_search", query_string={"start": "abc"}).status_code == 409

@@ -44,7 +44,8 @@ class DatasetPlugin(p.SingletonPlugin):
     # IConfigurer
     def update_config(self, config):
         # the communes field reads the territory through metropole_communes' actions
-        require_plugins("metropole_dataset", "metropole_communes", "scheming_datasets")
+        # metropole_security declares the limits the schema's validators read
+        require_plugins("metropole_dataset", "metropole_communes", "scheming_datasets", "metropole_security")
         tk.add_template_directory(config, "templates")  # the metadata quality snippet
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()

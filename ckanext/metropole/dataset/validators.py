@@ -8,13 +8,12 @@ import json
 import re
 
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
-from ckan.plugins.toolkit import _
+from ckan.plugins.toolkit import _, config
 
 from ..lists import as_list
 from . import vocabularies as v
 from .communes_field import default_communes, fresh_territory_communes
 
-MAX_DESCRIPTION = 100_000
 
 
 def _empty(value) -> bool:
@@ -113,11 +112,12 @@ def temporal_end(key, data, errors, context):
 def description(value, context):
     if _empty(value):
         return ""
-    if len(value) > MAX_DESCRIPTION:
+    maximum = config.get("ckanext.metropole.limits.description_chars")  # declared by metropole_security
+    if len(value) > maximum:
         raise Invalid(_("The description is too long: {length} characters for {maximum} at most. Put the detail "
                         "in a resource (an attached document).")
                       .format(length=f"{len(value):,}".replace(",", "\u202f"),
-                              maximum=f"{MAX_DESCRIPTION:,}".replace(",", "\u202f")))
+                              maximum=f"{maximum:,}".replace(",", "\u202f")))
     return value
 
 

@@ -55,6 +55,16 @@ def check_params(data_dict: dict) -> dict[str, list[str]]:
             parse_bbox(bbox)
         except ValueError as e:
             errors["ext_bbox"] = [str(e)]
+    start = data_dict.get("start")
+    maximum = tk.config.get("ckanext.metropole.limits.search_start")
+    try:
+        too_far = start not in (None, "") and int(start) > maximum
+    except (TypeError, ValueError):
+        too_far = False  # not a number: CKAN's own validator says so, in French
+    if too_far:
+        errors["start"] = [tk._("This page of results is too far (start at most {max}): narrow the "
+                                "search with filters, or sort by metadata_modified to read the "
+                                "catalogue in slices.").format(max=maximum)]
     for key in ("q", "fq"):
         value = data_dict.get(key)
         if isinstance(value, str) and len(value) > MAX_QUERY_CHARS:
