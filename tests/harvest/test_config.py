@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
 
 from ckanext.metropole.harvest import sourceconfig
 
@@ -32,10 +33,17 @@ def test_good_config():
     assert config.max_withdrawal_ratio == 0.2
 
 
-def test_source_form_shows_the_error_on_config(make_source):
+@pytest.mark.usefixtures("with_request_context")  # the portal's language (French)
+def test_source_form_shows_the_error_on_config_in_french_only(make_source):
     with pytest.raises(tk.ValidationError) as e:
         make_source("http://127.0.0.1:9/", config='{"protocol": "ftp"}')
-    assert "« ftp » inconnu" in str(e.value.error_dict["config"])
+    (message,) = e.value.error_dict["config"]
+    # ckanext-harvest's English prefix ("Error parsing the configuration options: ") replaced
+    assert message.startswith("La configuration est inutilisable : ") and "« ftp » inconnu" in message
+    source = make_source("http://127.0.0.1:9/")
+    with pytest.raises(tk.ValidationError) as e:
+        helpers.call_action("harvest_source_patch", id=source["id"], config="[1]")
+    assert e.value.error_dict["config"][0].startswith("La configuration est inutilisable : ")
 
 
 @pytest.mark.usefixtures("with_extended_cli")

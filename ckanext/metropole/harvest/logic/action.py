@@ -1,5 +1,6 @@
-"""ckanext-harvest's job actions, chained so that a job's warnings (a short listing, notes on
-datasets that landed) are in the API beside its errors, never counted among them."""
+"""ckanext-harvest's actions, chained: a job's warnings (a short listing, notes on datasets
+that landed) are in the API beside its errors, never counted among them; a harvest source's
+refused configuration is explained in the reader's language."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -27,5 +28,39 @@ def harvest_job_report(up_func, context, data_dict):
     return _with_warnings(up_func(context, data_dict), tk.get_or_bust(data_dict, "id"))
 
 
+# ckanext-harvest prefixes what a harvester's validate_config raised with this English text,
+# outside any gettext call (logic/validators.py), so no catalogue can translate it.
+CONFIG_ERROR_PREFIX = "Error parsing the configuration options: "
+
+
+def _readable_config_errors(error: tk.ValidationError) -> None:
+    messages = error.error_dict.get("config")
+    if isinstance(messages, list):
+        error.error_dict["config"] = [
+            tk._("The configuration cannot be used: {reason}").format(reason=m[len(CONFIG_ERROR_PREFIX):])
+            if isinstance(m, str) and m.startswith(CONFIG_ERROR_PREFIX) else m for m in messages]
+
+
+# A harvest source is a dataset of type "harvest": the form and harvest_source_create/update/
+# patch all end in package_create / package_update.
+@tk.chained_action
+def package_create(up_func, context, data_dict):
+    try:
+        return up_func(context, data_dict)
+    except tk.ValidationError as e:
+        _readable_config_errors(e)
+        raise
+
+
+@tk.chained_action
+def package_update(up_func, context, data_dict):
+    try:
+        return up_func(context, data_dict)
+    except tk.ValidationError as e:
+        _readable_config_errors(e)
+        raise
+
+
 def get_actions() -> dict:
-    return {"harvest_job_show": harvest_job_show, "harvest_job_report": harvest_job_report}
+    return {"harvest_job_show": harvest_job_show, "harvest_job_report": harvest_job_report,
+            "package_create": package_create, "package_update": package_update}
