@@ -42,18 +42,9 @@ def _readable_config_errors(error: tk.ValidationError) -> None:
 
 
 # A harvest source is a dataset of type "harvest": the form and harvest_source_create/update/
-# patch all end in package_create / package_update.
+# patch all end in package_create / package_update, both chained with this one function.
 @tk.chained_action
-def package_create(up_func, context, data_dict):
-    try:
-        return up_func(context, data_dict)
-    except tk.ValidationError as e:
-        _readable_config_errors(e)
-        raise
-
-
-@tk.chained_action
-def package_update(up_func, context, data_dict):
+def with_readable_config_errors(up_func, context, data_dict):
     try:
         return up_func(context, data_dict)
     except tk.ValidationError as e:
@@ -63,4 +54,4 @@ def package_update(up_func, context, data_dict):
 
 def get_actions() -> dict:
     return {"harvest_job_show": harvest_job_show, "harvest_job_report": harvest_job_report,
-            "package_create": package_create, "package_update": package_update}
+            "package_create": with_readable_config_errors, "package_update": with_readable_config_errors}
