@@ -66,6 +66,8 @@ def test_one_rendering_serves_the_next_anonymous_visitors(app, clock, path):
     # the same page, but for the CSRF token each visitor has of their own
     assert without_token(first) == without_token(second)
     assert second.headers["Content-Type"] == first.headers["Content-Type"]
+    # with the visitor's own token and cookie in it, no shared cache downstream may keep it
+    assert "private" in second.headers["Cache-Control"] and "public" not in second.headers["Cache-Control"]
 
 
 def test_each_visitor_gets_a_token_of_their_own_session(app, clock):

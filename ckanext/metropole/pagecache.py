@@ -55,7 +55,9 @@ DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 _clock: Callable[[], float] = time.monotonic  # tests move time forward through this
 _pages: collections.OrderedDict[Hashable, tuple] = collections.OrderedDict()
 _bytes = 0
-_locks: dict[Hashable, threading.Lock] = {}
+# Single-flight locks in a fixed set of stripes (a key's hash picks one): one lock per key
+# would grow without bound as visitors vary the query string.
+_stripes = [threading.Lock() for _ in range(64)]
 _guard = threading.Lock()
 
 
@@ -101,6 +103,9 @@ def _serve(entry) -> flask.Response:
         body = body.replace(PLACEHOLDER, generate_csrf().encode())
     response = flask.Response(body, status=status, headers=headers)
     response.headers["X-Metropole-Cache"] = "hit"
+    # the page carries this visitor's token and session cookie: CKAN's after_request marks it
+    # private (no shared cache downstream may keep it), as it does the pages it renders
+    flask.request.environ["__no_cache__"] = True
     return response
 
 
@@ -112,8 +117,7 @@ def before_request():
     entry = _fresh(key)
     if entry is not None:
         return _serve(entry)
-    with _guard:
-        lock = _locks.setdefault(key, threading.Lock())
+    lock = _stripes[hash(key) % len(_stripes)]
     if not lock.acquire(timeout=WAIT_SECONDS):
         return None  # the burst's first request is stuck: render this one without the cache
     entry = _fresh(key)
