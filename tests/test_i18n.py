@@ -73,7 +73,7 @@ FRENCH = re.compile(r"\b(?:le|la|les|des|du|de|et|ou|un|une|au|aux|pour|avec|dan
                     r"ces|est|sont|données|jeu|jeux|nom|titre|adresse|fichier|lien|courriel|thèmes?|"
                     r"mots|laissez|ex)\b|\b[dlj]'|\s[:;?!](?:\s|$)|«", re.I)
 # Accented words an English msgid may keep: French institutions and schema names
-PROPER = {"métropole", "délibérations", "défibrillateurs", "décret"}
+PROPER = {"métropole", "métropoles", "délibérations", "défibrillateurs", "décret"}
 
 
 def _schema_texts(path):
@@ -175,3 +175,123 @@ def test_english_forms_show_english_labels_and_french_forms_french(app):
     french = app.get("/organization/new", headers=headers).body
     assert "Type d&#39;organisation" in french or "Type d'organisation" in french
     assert "Partenaire" in french
+
+
+# --- messages written now and read later (ckanext/metropole/messages.py): the harvester's
+# errors and warnings, the CLIs' help and output
+
+HARVEST = sorted((PACKAGE / "harvest").rglob("*.py"))
+MARKERS = ("N_", "_")  # a message marked for the catalogue
+
+
+def french_literals(source: str) -> list[str]:
+    """String constants of a module that look French and are not a message of the catalogue:
+    docstrings, the arguments of N_()/_() and the values of UPPER_CASE constants (matching
+    data, such as the French words a harvester recognises) are not display text."""
+    tree = ast.parse(source)
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr):
+            skip.add(id(node.body[0].value))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in MARKERS:
+            skip.update(id(n) for n in ast.walk(node))
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+            skip.update(id(n) for n in ast.walk(node.value))
+    return [f"line {node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+            and _looks_french(node.value)]
+
+
+def test_french_literal_detector_catches_harvest_messages():
+    assert french_literals('raise HarvestError(f"Adresse invalide : {url}")') != []
+    assert french_literals('notes.append("aucune licence indiquée par la source")') != []
+    assert french_literals('raise HarvestError(N_("Invalid address: {url}", url=url))') == []
+    assert french_literals('SPLIT_RE = re.compile(r"\\s+(?:et|and|ou)\\s+")') == []
+
+
+@pytest.mark.parametrize("path", HARVEST, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_harvest_messages_are_msgids_not_french_literals(path):
+    """The harvester stores its messages as msgids, translated when a job is read."""
+    assert french_literals(path.read_text(encoding="utf-8")) == []
+
+
+def _extracted(tmp_path, paths) -> set[str]:
+    pot = tmp_path / "extracted.pot"
+    files = [str(p.relative_to(ROOT)) for p in paths]
+    subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "-q", "extract", "-F", str(ROOT / "babel.cfg"),
+                    "-o", str(pot), *files], check=True, cwd=ROOT, timeout=120)
+    with pot.open("rb") as f:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+
+
+def test_harvest_msgids_are_english_and_translated(tmp_path):
+    extracted = _extracted(tmp_path, HARVEST)
+    assert len(extracted) > 60
+    assert sorted(m for m in extracted if _looks_french(m)) == []
+    assert sorted(extracted - _translated()) == []
+
+
+CLI_MODULES = ["common", "communes", "dataset", "demo", "previews"]
+# and what they print from elsewhere: the demo folder's errors
+CLIS = [PACKAGE / "cli.py", *(PACKAGE / m / "cli.py" for m in CLI_MODULES), PACKAGE / "demo" / "content.py"]
+
+
+@pytest.mark.parametrize("path", CLIS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_cli_help_and_output_are_msgids_not_french_literals(path):
+    """--help texts, docstrings click would show as help, and what the commands print."""
+    source = path.read_text(encoding="utf-8")
+    assert french_literals(source) == []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) or "group" in ast.unparse(d)
+                                                     for d in node.decorator_list):
+            assert ast.get_docstring(node) is None, f"{node.name}: click would show this docstring untranslated"
+
+
+def test_cli_msgids_are_english_and_translated(tmp_path):
+    extracted = _extracted(tmp_path, CLIS)
+    assert len(extracted) > 50
+    assert sorted(m for m in extracted if _looks_french(m)) == []
+    assert sorted(extracted - _translated()) == []
+
+
+def _help(cli, *args) -> str:
+    from ckan.cli.cli import ckan
+
+    result = cli.invoke(ckan, ["metropole", *args, "--help"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.usefixtures("with_plugins", "with_extended_cli")
+def test_cli_help_is_in_the_portal_language(cli, ckan_config, monkeypatch):
+    """The portal's default language (test.ini: fr); an English portal's CLI speaks English."""
+    import importlib
+
+    from ckanext.metropole import cli as metropole_cli
+
+    assert "Commandes du portail métropolitain." in _help(cli)
+    assert "Jeux communs : validation et consolidation." in _help(cli)
+    common = _help(cli, "common", "validate")
+    assert "Toutes les ressources, même déjà validées." in common and "Every resource" not in common
+    assert "SIREN de l'EPCI" in _help(cli, "territory", "load")
+    assert "Crée ou met à jour les groupes des thèmes" in _help(cli, "themes", "sync")
+    assert "Dossier de démonstration." in _help(cli, "demo", "remove")
+    assert "Charge les données de démonstration des aperçus" in _help(cli, "previews")
+
+    modules = [importlib.import_module(f"ckanext.metropole.{m}.cli") for m in CLI_MODULES]
+    monkeypatch.setitem(ckan_config, "ckan.locale_default", "en")
+    try:
+        english = [importlib.reload(m) for m in modules]
+        metropole_cli.get_commands()
+        assert "Commands of the métropole portal." in _help(cli)
+        common = _help(cli, "common", "validate")
+        assert "Every resource, even those already validated." in common and "Toutes les ressources" not in common
+        assert "SIREN of the EPCI" in _help(cli, "territory", "load")
+        assert "Load the previews' demonstration data" in _help(cli, "previews")
+        assert len(english) == len(CLI_MODULES)
+    finally:
+        monkeypatch.undo()
+        for m in modules:
+            importlib.reload(m)
+        metropole_cli.get_commands()

@@ -1,11 +1,12 @@
 """``ckan metropole …``: one command group shared by the bundle's capabilities."""
 import click
 
+from .messages import translate as _
 
-@click.group(short_help="Commandes du portail métropolitain (ckanext-metropole).")
+
+@click.group()
 @click.pass_context
 def metropole(ctx):
-    """Commandes du portail métropolitain."""
     # Inside a request context, as CKAN's and ckanext-harvest's commands: actions, templates
     # and the message catalogue (the portal's default language) work as in a request.
     flask_app = ctx.meta.get("flask_app")
@@ -14,6 +15,10 @@ def metropole(ctx):
 
 
 def get_commands():
+    # --help in the portal's language (ckan.locale_default): CKAN calls this once its
+    # configuration is loaded, and the capabilities' CLI modules are imported here, after it
+    metropole.short_help = _("Commands of the métropole portal (ckanext-metropole).")
+    metropole.help = _("Commands of the métropole portal.")
     # Imported here so that each capability registers its subcommands on the group.
     from .common.cli import common
     from .communes.cli import territory

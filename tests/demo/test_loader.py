@@ -47,6 +47,15 @@ def test_malformed_folder_is_refused_naming_the_file(tmp_path):
             c.read(tmp_path)
 
 
+@pytest.mark.usefixtures("with_plugins", "with_extended_cli")
+def test_demo_cli_says_a_missing_folder_in_french(cli, tmp_path):
+    from ckan.cli.cli import ckan
+
+    result = cli.invoke(ckan, ["metropole", "demo", "load", "--folder", str(tmp_path / "absent")])
+    assert result.exit_code == 1
+    assert f"Erreur : Dossier de démonstration introuvable : {tmp_path / 'absent'}." in result.output
+
+
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 def test_every_demo_dataset_passes_the_portal_schema():
     """Validated by CKAN and scheming exactly as package_create would, without writing."""

@@ -11,6 +11,7 @@ from ckanext.harvest.tests.lib import run_harvest_job
 
 from ckanext.metropole.communes import territory as t
 from ckanext.metropole.harvest.pipeline import job_warnings
+from ckanext.metropole.messages import display
 from ckanext.metropole.harvest.protocols import ckan as ckan_adapter, opendatasoft, udata
 
 from .portal_server import Portal
@@ -80,8 +81,9 @@ def harvest():
         job = HarvestJob.get(job_dict["id"])
         run_harvest_job(job, queue.get_harvester("intercommunal"))
         shown = helpers.call_action("harvest_job_show", id=job.id)
-        errors = [e.message for e in job.gather_errors]
-        object_errors = [e.message for o in job.objects for e in o.errors]
+        # as the operator reads them (outside a request: the portal's language, French)
+        errors = [display(e.message) for e in job.gather_errors]
+        object_errors = [display(e.message) for o in job.objects for e in o.errors]
         return {"stats": shown["stats"], "gather_errors": errors, "object_errors": object_errors, "job": job,
                 "warnings": job_warnings(job.id)}
 

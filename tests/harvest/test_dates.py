@@ -56,7 +56,7 @@ def test_dates_read(raw, expected):
 ])
 def test_unreadable_dates_are_dropped_with_a_french_note(raw, word):
     value, note = source_date(raw)
-    assert value == "" and word in note and str(raw)[:20] in note
+    assert value == "" and word in str(note) and str(raw)[:20] in str(note)
 
 
 @pytest.mark.parametrize("raw", [None, "", "   "])

@@ -20,7 +20,7 @@ def test_licences(raw, expected):
 
 def test_unknown_licence_is_reported():
     license_id, note = mapping.map_license("Licence maison", "notspecified")
-    assert license_id == "notspecified" and "licence inconnue « Licence maison »" in note
+    assert license_id == "notspecified" and "licence inconnue « Licence maison »" in str(note)
 
 
 @pytest.mark.parametrize("raw,expected", [("annual", "ANNUAL"), ("Mensuelle", "MONTHLY"), ("DAILY", "DAILY"),

@@ -38,6 +38,18 @@ def test_colour_validator_of_the_config_declaration(value, message):
     assert message in e.value.error
 
 
+def test_start_up_messages_are_in_the_portal_language(ckan_config, monkeypatch):
+    """Start-up has no request: the messages follow ckan.locale_default (here English)."""
+    from ckan.lib.navl.dictization_functions import Invalid
+
+    monkeypatch.setitem(ckan_config, "ckan.locale_default", "en")
+    with pytest.raises(Invalid) as e:
+        branding.wcag_color("bleu")
+    assert e.value.error == "“bleu” is not a colour in the #RRGGBB format (e.g. #1F4E79)."
+    with pytest.raises(RuntimeError, match="the file “/metropole/absent.svg” is not in CKAN's public folders"):
+        branding.check({**GOOD, "ckanext.metropole.logo": "/metropole/absent.svg"})
+
+
 @pytest.mark.parametrize("override,message", [
     ({"ckanext.metropole.logo": "/metropole/absent.svg"}, "ckanext.metropole.logo : le fichier « /metropole/absent.svg »"),
     ({"ckan.locale_default": "xx"}, "ckan.locale_default : langue « xx »"),

@@ -161,6 +161,10 @@ def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
     html = app.get(f"/dataset/{dataset['name']}").body
     assert "dataset-map-section" in html and "45.7" in html
     assert "Étendue géographique" in html  # ckanext-spatial's heading, from our catalogue
+    # the base map's credit (an English msgid in the configuration) in the page's language
+    assert "les contributeurs d" in html and "OpenStreetMap contributors" not in html
+    english = app.get(f"/en/dataset/{dataset['name']}").body
+    assert "OpenStreetMap contributors" in english and "les contributeurs d" not in english
 
 def test_french_catalogue_is_compiled(tmp_path):
     from babel.messages.mofile import read_mo

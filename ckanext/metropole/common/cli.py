@@ -4,32 +4,38 @@ from __future__ import annotations
 import click
 import ckan.plugins.toolkit as tk
 
+from ..messages import translate as _
 from . import catalogue, jobs
 
+# _: the portal's language (ckan.locale_default) for --help, read when the CLI loads (after the
+# configuration); the request's language for what a command prints (the metropole group runs
+# commands in a request context)
 
-@click.group(short_help="Jeux communs : validation et consolidation.")
+
+@click.group(short_help=_("Common datasets: validation and consolidation."), help=_("The communes' common datasets."))
 def common():
-    """Jeux communs des communes."""
+    pass
 
 
-@common.command("consolidate")
+@common.command("consolidate", help=_("Rebuild the consolidated dataset of the common datasets IDS (all without "
+                                      "an argument)."))
 @click.argument("ids", nargs=-1)
 def consolidate(ids):
-    """Reconstruit le jeu consolidé des jeux communs IDS (tous sans argument)."""
     known = {c.id for c in catalogue.common_datasets()}
     for common_id in ids or sorted(known):
         if common_id not in known:
-            raise click.ClickException(f"Jeu commun inconnu : {common_id} (connus : {', '.join(sorted(known))})")
+            raise click.ClickException(_("Unknown common dataset: {id} (known: {known})").format(
+                id=common_id, known=", ".join(sorted(known))))
         result = jobs.consolidate(common_id)
-        click.echo(f"{common_id} : {result.get('rows', 0)} lignes, communes {', '.join(result.get('contributors') or []) or '—'}"
-                   f"{', écartées : ' + ', '.join(result['left_out']) if result.get('left_out') else ''}"
-                   f", doublons : {result.get('duplicates', 0)}")
+        click.echo(_("{id}: {rows} rows, communes {communes}, left out: {left_out}, duplicates: {duplicates}").format(
+            id=common_id, rows=result.get("rows", 0), communes=", ".join(result.get("contributors") or []) or "—",
+            left_out=", ".join(result.get("left_out") or []) or "—", duplicates=result.get("duplicates", 0)))
 
 
-@common.command("validate")
-@click.option("--all", "everything", is_flag=True, help="Toutes les ressources, même déjà validées.")
+@common.command("validate", help=_("Validate (here, without a queue) the resources that declare the schema of a "
+                                   "common dataset."))
+@click.option("--all", "everything", is_flag=True, help=_("Every resource, even those already validated."))
 def validate(everything):
-    """Valide (ici, sans file d'attente) les ressources qui déclarent le schéma d'un jeu commun."""
     from . import state
 
     count = 0
@@ -37,20 +43,19 @@ def validate(everything):
         if everything or entry.status == "pending":
             report = jobs.validate_resource(entry.resource["id"])
             count += 1
-            click.echo(f"{entry.package['name']} / {entry.resource.get('name') or entry.resource['id']} : "
-                       f"{report and report['status']}")
-    click.echo(f"{count} ressources validées")
+            click.echo(_("{dataset} / {resource}: {status}").format(
+                dataset=entry.package["name"], resource=entry.resource.get("name") or entry.resource["id"],
+                status=report and report["status"]))
+    click.echo(_("{count} resources validated").format(count=count))
 
 
-@common.command("publish")
+@common.command("publish", help=_(
+    "Publish for communes their file of the common dataset COMMON_ID and validate it at once.\n\n"
+    "Each file becomes the resource of the commune's dataset COMMUNE-COMMON_ID (created if needed, replaced "
+    "otherwise): taking over existing files, demonstration."))
 @click.argument("common_id")
-@click.argument("files", nargs=-1, required=True, metavar="INSEE=FICHIER...")
+@click.argument("files", nargs=-1, required=True, metavar=_("INSEE=FILE..."))
 def publish(common_id, files):
-    """Publie pour des communes leur fichier du jeu commun COMMON_ID et le valide aussitôt.
-
-    Chaque fichier devient la ressource du jeu de données « <commune>-<jeu commun> » de la
-    commune (créé au besoin, remplacé sinon) : reprise de fichiers existants, démonstration.
-    """
     import io
     from pathlib import Path
 
@@ -60,15 +65,15 @@ def publish(common_id, files):
 
     common = catalogue.by_id(common_id)
     if common is None:
-        raise click.ClickException(f"Jeu commun inconnu : {common_id}")
+        raise click.ClickException(_("Unknown common dataset: {id}").format(id=common_id))
     _, communes = state.territory()
     by_insee = {c.get("insee_code"): c for c in communes}
     pairs = []
     for item in files:
-        insee, _, path = item.partition("=")
+        insee, _sep, path = item.partition("=")
         if insee not in by_insee or not Path(path).is_file():
-            raise click.ClickException(f"« {item} » : attendu INSEE=FICHIER, avec une commune du territoire "
-                                       "et un fichier existant")
+            raise click.ClickException(_("“{item}”: expected INSEE=FILE, with a commune of the territory and an "
+                                         "existing file").format(item=item))
         pairs.append((by_insee[insee], Path(path)))
     for org, path in pairs:
         name = f"{org['name']}-{common.id}"[:100]
@@ -86,11 +91,11 @@ def publish(common_id, files):
         else:
             resource = tk.get_action("resource_create")(jobs.site_context(), {**fields, "package_id": dataset["id"]})
         report = jobs.validate_resource(resource["id"], consolidate=False)
-        click.echo(f"{org['title']} : {name} — {report['status'] if report else '?'}")
+        click.echo(_("{commune}: {name} — {status}").format(commune=org["title"], name=name,
+                                                          status=report["status"] if report else "?"))
 
 
-@common.command("list")
+@common.command("list", help=_("List the common datasets and their schema."))
 def list_():
-    """Liste les jeux communs et leur schéma."""
     for c in catalogue.common_datasets():
         click.echo(f"{c.id}\t{c.schema_id} {c.version}\t{c.title}")

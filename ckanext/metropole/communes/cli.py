@@ -8,26 +8,28 @@ import click
 from tqdm import tqdm
 
 import ckan.plugins.toolkit as tk
-from ckan.plugins.toolkit import _
 
+from ..messages import translate as _
 from . import territory as t
 
+# _: see common/cli.py (help in the portal's language, output in the request's)
 
-@click.group(short_help="Le territoire : la métropole et ses communes.")
+
+@click.group(short_help=_("The territory: the métropole and its communes."),
+             help=_("The métropole and its member communes, as organisations of the portal."))
 def territory():
-    """La métropole et ses communes membres, en organisations du portail."""
+    pass
 
 
-@territory.command()
-@click.option("--epci", metavar="SIREN", help="SIREN de l'EPCI (ex. 246300701, Clermont Auvergne Métropole).")
+@territory.command(help=_("Create or update the métropole and one organisation per member commune."))
+@click.option("--epci", metavar="SIREN", help=_("SIREN of the EPCI (e.g. 246300701, Clermont Auvergne Métropole)."))
 @click.option("--communes", "communes_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Fichier des communes : un code INSEE par ligne, ou un CSV avec une colonne insee.")
-@click.option("--name", help="Adresse (URL) de l'organisation de la métropole (par défaut : d'après l'EPCI).")
-@click.option("--title", help="Nom de l'organisation de la métropole (par défaut : celui de l'EPCI).")
-@click.option("--siren", help="SIREN de la métropole quand le territoire est une liste de communes.")
-@click.option("--dry-run", is_flag=True, help="Montrer ce qui changerait, sans rien écrire.")
+              help=_("File of the communes: one INSEE code per line, or a CSV with an insee column."))
+@click.option("--name", help=_("Address (URL) of the métropole's organisation (by default: from the EPCI)."))
+@click.option("--title", help=_("Name of the métropole's organisation (by default: the EPCI's)."))
+@click.option("--siren", help=_("SIREN of the métropole when the territory is a list of communes."))
+@click.option("--dry-run", is_flag=True, help=_("Show what would change, writing nothing."))
 def load(epci, communes_file, name, title, siren, dry_run):
-    """Crée ou met à jour la métropole et une organisation par commune membre."""
     data = {"epci": epci, "name": name, "title": title, "siren": siren, "dry_run": dry_run}
     try:
         # The action checks these too; here they are said in the command's own terms.
@@ -76,10 +78,9 @@ def _site_context() -> dict:
     return {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]}
 
 
-@territory.command()
-@click.option("--name", help="Adresse de l'organisation de la métropole (s'il y en a plusieurs).")
+@territory.command(help=_("Show the métropole, its communes and their open data obligation."))
+@click.option("--name", help=_("Address of the métropole's organisation (if there are several)."))
 def show(name):
-    """Affiche la métropole, ses communes et leur obligation d'ouverture."""
     try:
         metros = tk.get_action("metropole_territory_show")(_site_context(), {"name": name} if name else {})
     except tk.ObjectNotFound:

@@ -3,18 +3,19 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ..messages import translate as _
 
-@click.group(short_help="Les 13 thèmes, en groupes du portail.")
+
+# _: see common/cli.py (help in the portal's language, output in the request's)
+@click.group(short_help=_("The 13 themes, as groups of the portal."), help=_("The portal's themes and their groups."))
 def themes():
-    """Les thèmes du portail et leurs groupes."""
+    pass
 
 
-@themes.command()
+@themes.command(help=_("Create or update the themes' groups and file every dataset in them."))
 def sync():
-    """Crée ou met à jour les groupes des thèmes et y range chaque jeu de données."""
     # As the site user (a sysadmin): the action's auth applies as for anyone.
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     counts = tk.get_action("metropole_theme_groups_sync")({"user": site_user}, {})
-    click.echo(f"Groupes des thèmes — créés : {counts['created']}, mis à jour : {counts['updated']}, "
-               f"inchangés : {counts['unchanged']}")
-    click.echo(f"Jeux de données rangés à nouveau : {counts['datasets_regrouped']}")
+    click.echo(_("Theme groups — created: {created}, updated: {updated}, unchanged: {unchanged}").format(**counts))
+    click.echo(_("Datasets filed again: {count}").format(count=counts["datasets_regrouped"]))

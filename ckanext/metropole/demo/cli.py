@@ -6,37 +6,39 @@ from pathlib import Path
 
 import click
 
+from ..messages import translate as _
 from . import content as c, loader
 
+# _: see common/cli.py (help in the portal's language, output in the request's)
 
-@click.group(short_help="Le contenu de démonstration du portail.")
+
+@click.group(short_help=_("The portal's demonstration content."),
+             help=_("Demonstration datasets, files and harvesting (folder demo/)."))
 def demo():
-    """Jeux de données, fichiers et moissonnage de démonstration (dossier demo/)."""
+    pass
 
 
 def _content(folder):
     try:
         return c.read(Path(folder) if folder else loader.default_folder())
     except c.ContentError as e:
-        click.secho(f"Erreur : {e}", fg="red", err=True)
+        click.secho(_("Error: {message}").format(message=e), fg="red", err=True)
         sys.exit(1)
 
 
-@demo.command()
-@click.option("--folder", type=click.Path(file_okay=False), help="Dossier de démonstration (par défaut : "
-              "ckanext.metropole.demo.folder).")
+@demo.command(help=_("Load the demonstration (duplicating nothing if it is loaded already)."))
+@click.option("--folder", type=click.Path(file_okay=False), help=_("Demonstration folder (by default: "
+              "ckanext.metropole.demo.folder)."))
 def load(folder):
-    """Charge la démonstration (sans rien dupliquer si elle l'est déjà)."""
     counts = loader.load(_content(folder))
-    click.echo(f"Jeux de données — créés : {counts['datasets_created']}, déjà là : {counts['datasets_kept']} ; "
-               f"sources de moissonnage — créées : {counts['sources_created']}, déjà là : {counts['sources_kept']}")
+    click.echo(_("Datasets — created: {datasets_created}, already there: {datasets_kept}; harvest sources — "
+                 "created: {sources_created}, already there: {sources_kept}").format(**counts))
     for job in counts["jobs"]:
-        click.echo(f"Moissonnage de {job['source']} : {job['status']} {job['stats']}")
+        click.echo(_("Harvest of {source}: {status} {stats}").format(**job))
 
 
-@demo.command()
-@click.option("--folder", type=click.Path(file_okay=False), help="Dossier de démonstration.")
+@demo.command(help=_("Remove everything the demonstration created (datasets, files, harvested sources)."))
+@click.option("--folder", type=click.Path(file_okay=False), help=_("Demonstration folder."))
 def remove(folder):
-    """Retire tout ce que la démonstration a créé (jeux, fichiers, sources moissonnées)."""
     counts = loader.remove(_content(folder))
-    click.echo(f"Retirés — jeux de données : {counts['datasets_removed']}, sources : {counts['sources_removed']}")
+    click.echo(_("Removed — datasets: {datasets_removed}, sources: {sources_removed}").format(**counts))

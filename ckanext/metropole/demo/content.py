@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from ..messages import translate as _
+
 
 # the states a demo dataset of a commune agent can be left in (see demo/datasets/60-review.yaml)
 REVIEW_STATES = ("draft", "submitted", "returned")
@@ -36,30 +38,34 @@ def _entries(folder: Path, sub: str, key: str) -> list[dict]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as e:
-            raise ContentError(f"{path}: YAML illisible ({e}).")
+            raise ContentError(_("{path}: unreadable YAML ({error}).").format(path=path, error=e))
         entries = data.get(key) or []
         if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
-            raise ContentError(f"{path}: « {key} » doit être une liste d'objets ayant chacun un « name ».")
+            raise ContentError(_("{path}: “{key}” must be a list of objects, each with a “name”.").format(
+                path=path, key=key))
         out.extend(entries)
     names = [e["name"] for e in out]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ContentError(f"{folder / sub}: noms en double : {', '.join(duplicates)}.")
+        raise ContentError(_("{folder}: duplicate names: {names}.").format(folder=folder / sub,
+                                                                           names=", ".join(duplicates)))
     return out
 
 
 def read(folder: Path) -> Content:
     if not folder.is_dir():
-        raise ContentError(f"Dossier de démonstration introuvable : {folder}.")
+        raise ContentError(_("Demonstration folder not found: {folder}.").format(folder=folder))
     content = Content(folder, _entries(folder, "datasets", "datasets"), _entries(folder, "harvest", "sources"))
     for dataset in content.datasets:
         for resource in dataset.get("resources") or []:
             if resource.get("file") and not (folder / "files" / resource["file"]).is_file():
-                raise ContentError(f"Jeu « {dataset['name']} » : fichier absent de {folder / 'files'} : {resource['file']}.")
+                raise ContentError(_("Dataset “{name}”: file missing from {folder}: {file}.").format(
+                    name=dataset["name"], folder=folder / "files", file=resource["file"]))
         review = dataset.get("review")
         if review is not None and not (
                 isinstance(review, dict) and review.get("agent") and review.get("state") in REVIEW_STATES
                 and (review["state"] != "returned" or review.get("comment"))):
-            raise ContentError(f"Jeu « {dataset['name']} » : « review » doit nommer un « agent » et un « state » parmi "
-                               f"{', '.join(REVIEW_STATES)} (avec un « comment » pour returned).")
+            raise ContentError(_("Dataset “{name}”: “review” must name an “agent” and a “state” among {states} "
+                                 "(with a “comment” for returned).").format(name=dataset["name"],
+                                                                           states=", ".join(REVIEW_STATES)))
     return content

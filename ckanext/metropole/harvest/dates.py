@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from ..dataset.vocabularies import fold
+from ..messages import N_, Message
 
 # Monday = 0, as datetime.weekday()
 WEEKDAYS = {
@@ -54,7 +55,7 @@ YEAR_MONTH_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2}))?$")
 YEARS = range(1900, 2101)
 
 
-def source_date(value) -> tuple[str, str | None]:
+def source_date(value) -> tuple[str, Message | None]:
     """(ISO 8601 date or date-time, note): ``("", note)`` when the value is not a date."""
     if value is None or value == "" or isinstance(value, bool):
         return "", None
@@ -78,10 +79,10 @@ def source_date(value) -> tuple[str, str | None]:
         if match:
             break
     else:
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     weekday = match["weekday"]
     if weekday is not None and weekday not in WEEKDAYS:
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     if pattern is NUMERIC_RE:
         candidates = _numeric_candidates(match["a"], match["b"], match["c"])
     else:
@@ -91,9 +92,9 @@ def source_date(value) -> tuple[str, str | None]:
         # the weekday tells day from month (10/12/2019 was a Tuesday: "mar" -> 10 December)
         candidates = [d for d in candidates if d.weekday() == WEEKDAYS[weekday]] or candidates
     if not candidates:
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     if len(candidates) > 1:
-        return "", f"date « {shown} » ambiguë (jour et mois interchangeables), ignorée"
+        return "", N_("date “{value}” ambiguous (day and month interchangeable), ignored", value=shown)
     return _with_time(candidates[0], match), None
 
 
@@ -157,15 +158,15 @@ def _iso(text: str) -> str:
     return moment.isoformat()
 
 
-def _epoch(seconds: float, shown: str) -> tuple[str, str | None]:
+def _epoch(seconds: float, shown: str) -> tuple[str, Message | None]:
     if abs(seconds) >= 1e11:  # milliseconds (JavaScript, Elasticsearch)
         seconds /= 1000
     if seconds <= 0:  # 0 stands for "no date" in many exports
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     try:
         moment = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
     except (OverflowError, OSError, ValueError):
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     if moment.year not in YEARS:
-        return "", f"date « {shown} » illisible, ignorée"
+        return "", N_("date “{value}” unreadable, ignored", value=shown)
     return moment.replace(microsecond=0).isoformat(), None

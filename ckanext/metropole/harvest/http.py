@@ -20,6 +20,7 @@ import requests
 
 import ckan.plugins.toolkit as tk
 
+from ..messages import N_
 from .errors import HarvestError
 
 USER_AGENT = "ckanext-metropole-harvester/0.1 (+https://github.com/ckan)"
@@ -40,7 +41,8 @@ class Response:
             return json.loads(self.body)
         except ValueError as e:
             snippet = self.text()[:80].replace("\n", " ")
-            raise HarvestError(f"Réponse JSON invalide de {self.url} ({e.msg}, ligne {e.lineno}) : « {snippet} »")
+            raise HarvestError(N_("Invalid JSON response from {url} ({error}, line {line}): “{snippet}”",
+                                  url=self.url, error=e.msg, line=e.lineno, snippet=snippet))
 
 
 class Client:
@@ -61,23 +63,23 @@ class Client:
     def check_host(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise HarvestError(f"Adresse refusée : {url} (seuls http et https sont moissonnés).")
+            raise HarvestError(N_("Address refused: {url} (only http and https are harvested).", url=url))
         host = (parts.hostname or "").lower()
         if not host:
-            raise HarvestError(f"Adresse invalide : {url}")
+            raise HarvestError(N_("Invalid address: {url}", url=url))
         if host in self.allowed_hosts:
             return
         try:
             infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
         except socket.gaierror:
-            raise HarvestError(f"Le nom {host} ne correspond à aucune adresse (DNS) : vérifiez l'URL de la source.")
+            raise HarvestError(N_("The name {host} resolves to no address (DNS): check the source's URL.", host=host))
         for info in infos:
             ip = ipaddress.ip_address(info[4][0])
             if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
                     or ip.is_unspecified:
-                raise HarvestError(
-                    f"Adresse refusée : {host} mène à {ip}, une adresse locale ou privée. Un opérateur peut "
-                    "l'autoriser avec ckanext.metropole.harvest.allowed_hosts.")
+                raise HarvestError(N_(
+                    "Address refused: {host} leads to {ip}, a local or private address. An operator may "
+                    "allow it with ckanext.metropole.harvest.allowed_hosts.", host=host, ip=str(ip)))
 
     @contextlib.contextmanager
     def _open(self, url: str, params: dict | None = None, accept: str | None = None):
@@ -90,28 +92,28 @@ class Client:
                                             timeout=(min(10, self.timeout), self.timeout),
                                             headers={"Accept": accept} if accept else None)
             except requests.Timeout:
-                raise HarvestError(f"Délai dépassé ({self.timeout:.0f} s) en interrogeant {current}.")
+                raise HarvestError(N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current))
             except requests.RequestException as e:
-                raise HarvestError(f"Connexion impossible à {current} : {type(e).__name__}.")
+                raise HarvestError(N_("Cannot connect to {url}: {error}.", url=current, error=type(e).__name__))
             with response:
                 if response.is_redirect:
                     location = response.headers.get("Location")
                     if not location:
-                        raise HarvestError(f"Redirection sans destination depuis {current}.")
+                        raise HarvestError(N_("Redirect without a destination from {url}.", url=current))
                     current = urljoin(current, location)
                     continue
                 yield current, response
                 return
-        raise HarvestError(f"Trop de redirections (plus de {self.max_redirects}) depuis {url}.")
+        raise HarvestError(N_("Too many redirects (more than {count}) from {url}.", count=self.max_redirects, url=url))
 
     def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
-        """GET with guards; raises HarvestError (French) on any failure or non-2xx status."""
+        """GET with guards; raises HarvestError on any failure or non-2xx status."""
         deadline = time.monotonic() + self.timeout * 2
         with self._open(url, params, accept) as (current, response):
             body = self._read(response, current, deadline)
             if response.status_code >= 400:
-                raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
-                                   status=response.status_code)
+                raise HarvestError(N_("HTTP error {status} querying {url}.", status=response.status_code,
+                                      url=current), status=response.status_code)
             return Response(current, response.status_code,
                             response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
 
@@ -120,38 +122,41 @@ class Client:
         holds one item at a time, whatever the size of the array. A whole catalogue export
         may take long: each read has the timeout, the body is bounded by
         ckanext.metropole.harvest.max_export_bytes. Anything but a complete JSON array raises
-        HarvestError (French)."""
+        HarvestError."""
         with self._open(url, params, "application/json") as (current, response):
             if response.status_code >= 400:
-                raise HarvestError(f"Erreur HTTP {response.status_code} en interrogeant {current}.",
-                                   status=response.status_code)
+                raise HarvestError(N_("HTTP error {status} querying {url}.", status=response.status_code,
+                                      url=current), status=response.status_code)
             body = _StreamedBody(response, current, self.max_stream_bytes)
             try:
                 yield from ijson.items(body, "item")
             except ijson.JSONError as e:
-                raise HarvestError(f"Réponse JSON invalide ou tronquée de {current} ({e}) : rien n'est retenu.")
+                raise HarvestError(N_("Invalid or truncated JSON response from {url} ({error}): nothing is kept.",
+                                      url=current, error=str(e)))
             body.check_complete()
 
     def _read(self, response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise HarvestError(f"Réponse trop volumineuse de {url} : {int(declared):,} octets annoncés, "
-                               f"limite {self.max_bytes:,}.".replace(",", " "))
+            raise HarvestError(N_("Response too large from {url}: {size} bytes announced, limit {limit}.",
+                                  url=url, size=int(declared), limit=self.max_bytes))
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise HarvestError(f"Réponse trop volumineuse de {url} : plus de {self.max_bytes:,} octets."
-                                       .replace(",", " "))
+                    raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=url,
+                                          limit=self.max_bytes))
                 if time.monotonic() > deadline:
-                    raise HarvestError(f"Délai dépassé en lisant la réponse de {url}.")
+                    raise HarvestError(N_("Timed out reading the response of {url}.", url=url))
                 chunks.append(chunk)
         except requests.RequestException as e:
-            raise HarvestError(f"Réponse interrompue de {url} ({type(e).__name__}) : contenu tronqué.")
+            raise HarvestError(N_("Response interrupted from {url} ({error}): truncated content.", url=url,
+                                  error=type(e).__name__))
         body = b"".join(chunks)
         if declared and declared.isdigit() and len(body) < int(declared):
-            raise HarvestError(f"Réponse tronquée de {url} : {len(body)} octets reçus sur {declared} annoncés.")
+            raise HarvestError(N_("Truncated response from {url}: {size} bytes received of {declared} announced.",
+                                  url=url, size=len(body), declared=declared))
         return body
 
 
@@ -173,20 +178,21 @@ class _StreamedBody:
         try:
             chunk = next(self.chunks, b"")
         except requests.RequestException as e:
-            raise HarvestError(f"Réponse interrompue de {self.url} ({type(e).__name__}) : contenu tronqué.")
+            raise HarvestError(N_("Response interrupted from {url} ({error}): truncated content.", url=self.url,
+                                  error=type(e).__name__))
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise HarvestError(f"Réponse trop volumineuse de {self.url} : plus de {self.max_bytes:,} octets."
-                               .replace(",", " "))
+            raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=self.url,
+                                  limit=self.max_bytes))
         if not self.started and chunk.strip():
             self.started = True
             if not chunk.lstrip().startswith(b"["):
-                raise HarvestError(f"Réponse inattendue de {self.url} : une liste JSON était attendue.")
+                raise HarvestError(N_("Unexpected response from {url}: a JSON list was expected.", url=self.url))
         return chunk
 
     def check_complete(self) -> None:
         if not self.started:
-            raise HarvestError(f"Réponse vide de {self.url} : une liste JSON était attendue.")
+            raise HarvestError(N_("Empty response from {url}: a JSON list was expected.", url=self.url))
         if self.declared and self.declared.isdigit() and self.size < int(self.declared):
-            raise HarvestError(f"Réponse tronquée de {self.url} : {self.size} octets reçus sur {self.declared} "
-                               "annoncés.")
+            raise HarvestError(N_("Truncated response from {url}: {size} bytes received of {declared} announced.",
+                                  url=self.url, size=self.size, declared=self.declared))

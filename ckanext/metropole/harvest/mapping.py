@@ -13,6 +13,7 @@ from markdownify import markdownify
 from slugify import slugify
 
 from ..dataset import vocabularies as v
+from ..messages import N_, Message
 from ..resources import config_dir
 from .dates import source_date
 from .model import RemoteDataset
@@ -33,10 +34,10 @@ def tables() -> dict:
 @dataclass
 class Mapped:
     dataset: dict
-    notes: list[str] = field(default_factory=list)  # what the operator should know
+    notes: list[Message] = field(default_factory=list)  # what the operator should know
 
 
-def map_license(raw: str, default: str) -> tuple[str, str | None]:
+def map_license(raw: str, default: str) -> tuple[str, Message | None]:
     if not raw:
         return default, None
     key = v.fold(raw).rstrip("/")
@@ -46,7 +47,7 @@ def map_license(raw: str, default: str) -> tuple[str, str | None]:
     for known, target in licenses.items():  # URLs with versions, trailing parts…
         if known.startswith("http") and key.startswith(known.rstrip("/")):
             return target, None
-    return default, f"licence inconnue « {raw} » remplacée par « {default} »"
+    return default, N_("unknown licence “{licence}” replaced by “{default}”", licence=raw, default=default)
 
 
 def map_frequency(raw: str) -> str:
@@ -183,7 +184,7 @@ def dataset_name(owner: str, remote_id: str) -> str:
     return name + suffix
 
 
-def web_url(value: str) -> tuple[str, str | None]:
+def web_url(value: str) -> tuple[str, Message | None]:
     """A URL field as CKAN's url_validator accepts it: "www.example.org" is repaired into
     https://www.example.org; free text ("hello") is dropped. Returns (url, note)."""
     value = (value or "").strip()
@@ -193,8 +194,8 @@ def web_url(value: str) -> tuple[str, str | None]:
     if parts.scheme in ("http", "https") and parts.netloc and " " not in value:
         return value, None
     if not parts.scheme and re.match(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?$", value):
-        return "https://" + value, f"adresse « {value} » complétée en https://{value}"
-    return "", f"adresse « {value[:80]} » invalide, ignorée"
+        return "https://" + value, N_("address “{value}” completed as https://{value}", value=value)
+    return "", N_("address “{value}” invalid, ignored", value=value[:80])
 
 
 def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceConfig) -> Mapped:
@@ -203,12 +204,15 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
     if license_note:
         notes.append(license_note)
     elif not remote.license:
-        notes.append(f"aucune licence indiquée par la source : « {license_id} »")
+        notes.append(N_("no licence given by the source: “{licence}”", licence=license_id))
     themes = map_themes(remote.themes + remote.keywords, config)
     if not themes:
         themes = [config.default_theme]
-        labels = ", ".join(remote.themes) or "aucun"
-        notes.append(f"thème de la source non reconnu ({labels}) : « {config.default_theme} » par défaut")
+        if remote.themes:
+            notes.append(N_("source theme not recognised ({labels}): “{theme}” by default",
+                            labels=", ".join(remote.themes), theme=config.default_theme))
+        else:
+            notes.append(N_("no source theme: “{theme}” by default", theme=config.default_theme))
     tags = []
     for word in remote.keywords:
         tag = clean_tag(word)
@@ -216,11 +220,13 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
             tags.append(tag)
     modified, modified_note = source_date(remote.modified)
     issued, issued_note = source_date(remote.issued)
-    notes += [f"{label} : {note}" for label, note in (("date de mise à jour", modified_note),
-                                                     ("date de publication", issued_note)) if note]
+    if modified_note:
+        notes.append(N_("date of last change: {note}", note=modified_note))
+    if issued_note:
+        notes.append(N_("date of publication: {note}", note=issued_note))
     landing_page, landing_note = web_url(remote.landing_page)
     if landing_note:
-        notes.append(f"page d'accueil : {landing_note}")
+        notes.append(N_("landing page: {note}", note=landing_note))
     dataset = {
         "name": dataset_name(owner["name"], remote.slug or remote.remote_id),
         "title": (remote.title or remote.remote_id).strip()[:500],

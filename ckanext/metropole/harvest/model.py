@@ -39,7 +39,7 @@ class Listing:
     when both agree: otherwise nothing may be withdrawn."""
     announced: int | None = None
     read: int = 0
-    stopped: str = ""  # why reading stopped early, if it did
+    stopped: object = ""  # why reading stopped early, if it did (a message, N_)
 
     @property
     def complete(self) -> bool:

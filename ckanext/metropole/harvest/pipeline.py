@@ -9,6 +9,9 @@ gather: stream the remote catalogue, map each dataset into our schema and hash i
 fetch: nothing left to fetch (the listings carry full metadata).
 import: create, update (restoring a withdrawn dataset) or withdraw (package_delete), by
   batches of a job's objects in one transaction (ckanext.metropole.harvest.import_batch).
+
+Errors and warnings are stored as messages (English msgid and parameters, ``N_``), translated
+when the job is read, in the reader's language (see ckanext/metropole/messages.py).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from tqdm import tqdm
 from ckan.lib import search
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
+from ..messages import N_, display, from_payload, of, payload_of, stored
 from . import mapping, sourceconfig
 from .errors import HarvestError
 from .http import Client
@@ -61,8 +65,8 @@ def _owner(source_package) -> dict:
         except tk.ObjectNotFound:
             pass
     if org is None:
-        raise HarvestError("La source n'a pas d'organisation propriétaire : choisissez la commune qui "
-                           "recevra les jeux de données.")
+        raise HarvestError(N_("The source has no owner organisation: choose the commune that will receive "
+                              "the datasets."))
     return {"id": org["id"], "name": org["name"], "title": org["title"], "insee_code": org.get("insee_code") or None}
 
 
@@ -107,7 +111,7 @@ def gather(harvester, job) -> list[str]:
         listing = Listing()
         # a run from a terminal (ckan harvester run-test) shows the listing's progress; a
         # queue consumer's log does not fill with progress bars
-        read = tqdm(adapter.datasets(client, source.url, config, listing), desc="Jeux lus", unit=" jeux",
+        read = tqdm(adapter.datasets(client, source.url, config, listing), desc=str(N_("Datasets read")), unit="",
                     file=sys.stderr, disable=not sys.stderr.isatty(), mininterval=1, ascii=True)
         for remote in read:
             if remote.remote_id in seen:
@@ -123,7 +127,7 @@ def gather(harvester, job) -> list[str]:
             rows.append({"id": obj_id, "guid": remote.remote_id, "harvest_job_id": job.id,
                          "harvest_source_id": source.id, "state": "WAITING", "current": False,
                          "gathered": now, "retry_times": 0, "content": json.dumps(
-                             {"action": "upsert", "dataset": mapped.dataset, "notes": mapped.notes},
+                             {"action": "upsert", "dataset": mapped.dataset, "notes": payload_of(mapped.notes)},
                              ensure_ascii=False)})
             extras.append({"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": HASH_KEY,
                            "value": digest})
@@ -135,13 +139,14 @@ def gather(harvester, job) -> list[str]:
         _write_objects(rows, extras)
     except (HarvestError, ValueError) as e:
         model.Session.rollback()
-        HarvestGatherError.create(f"Moissonnage interrompu, rien n'a été modifié ni retiré : {e}", job)
+        HarvestGatherError.create(stored(N_("Harvest interrupted, nothing was changed or withdrawn: {error}",
+                                            error=of(e))), job)
         return []
     except Exception as e:  # a bug must not wipe anything either: report it and stop
         model.Session.rollback()
         log.exception("gather failed for %s", source.url)
-        HarvestGatherError.create(f"Erreur inattendue ({type(e).__name__}), rien n'a été modifié ni retiré : {e}",
-                                  job)
+        HarvestGatherError.create(stored(N_("Unexpected error ({type}), nothing was changed or withdrawn: {error}",
+                                            type=type(e).__name__, error=str(e))), job)
         return []
 
     gone = {guid: package_id for guid, (_, package_id, state, _) in previous.items()
@@ -152,20 +157,26 @@ def gather(harvester, job) -> list[str]:
     if not listing.complete:
         # a short listing is not the catalogue: import what was read, withdraw nothing, and
         # say so as a warning (the datasets read are not refused: no job error)
-        _job_note(job, now,
-                  f"Liste incomplète : la source annonce {listing.announced} jeux de données, {listing.read} lus"
-                  + (f" ({listing.stopped})" if listing.stopped else "") + ". Les jeux lus sont importés ; "
-                  "aucun jeu n'est retiré tant que la liste n'est pas complète.")
+        if listing.stopped:
+            note = N_("Incomplete listing: the source announces {announced} datasets, {read} read ({why}). The "
+                      "datasets read are imported; no dataset is withdrawn until the listing is complete.",
+                      announced=listing.announced, read=listing.read, why=listing.stopped)
+        else:
+            note = N_("Incomplete listing: the source announces {announced} datasets, {read} read. The "
+                      "datasets read are imported; no dataset is withdrawn until the listing is complete.",
+                      announced=listing.announced, read=listing.read)
+        _job_note(job, now, note)
         vanished = []
     active = sum(1 for (_, package_id, state, _) in previous.values() if package_id and state == "active")
     if vanished:
         share = len(vanished) / active if active else 1.0
         if share > config.max_withdrawal_ratio:
             # no dataset was refused: a warning for the operator, not a job error
-            _job_note(job, now,
-                      f"Retrait refusé : {len(vanished)} jeux sur {active} ({share:.0%}) ont disparu de la source, "
-                      f"au-delà du seuil de {config.max_withdrawal_ratio:.0%} (max_withdrawal_ratio). Rien n'a "
-                      "été retiré : vérifiez la source.")
+            _job_note(job, now, N_(
+                "Withdrawal refused: {gone} datasets of {active} ({share:.0%}) have vanished from the source, "
+                "beyond the threshold of {threshold:.0%} (max_withdrawal_ratio). Nothing was withdrawn: check "
+                "the source.", gone=len(vanished), active=active, share=share,
+                threshold=config.max_withdrawal_ratio))
         else:
             for guid in vanished:
                 obj = HarvestObject(guid=guid, job=job, harvest_source_id=source.id,
@@ -184,10 +195,10 @@ def gather(harvester, job) -> list[str]:
     return to_fetch
 
 
-def _job_note(job, now, message: str) -> None:
+def _job_note(job, now, message) -> None:
     obj = HarvestObject(guid=JOB_NOTE_GUID, job=job, state="COMPLETE", report_status=JOB_NOTE_STATUS,
                         current=False, gathered=now, import_finished=now,
-                        extras=[HarvestObjectExtra(key=WARNING_KEY, value=message)])
+                        extras=[HarvestObjectExtra(key=WARNING_KEY, value=stored(message))])
     model.Session.add(obj)
 
 
@@ -255,15 +266,15 @@ def fetch(harvest_object) -> bool:
 
 def job_warnings(job_id: str, limit: int = 200) -> list[str]:
     """The job's warnings (not errors), for its page and its API: notes on the whole job (a
-    short listing) first, then those on datasets that landed."""
-    return [value for (value,) in model.Session.query(HarvestObjectExtra.value)
+    short listing) first, then those on datasets that landed, in the reader's language."""
+    return [display(value) for (value,) in model.Session.query(HarvestObjectExtra.value)
             .join(HarvestObject, HarvestObject.id == HarvestObjectExtra.harvest_object_id)
             .filter(HarvestObject.harvest_job_id == job_id, HarvestObjectExtra.key == WARNING_KEY)
             .order_by(HarvestObject.guid != JOB_NOTE_GUID, HarvestObjectExtra.value).limit(limit)]
 
 
-def _error(harvest_object, message: str) -> bool:
-    HarvestObjectError.create(message, harvest_object, "Import")
+def _error(harvest_object, message) -> bool:
+    HarvestObjectError.create(stored(message), harvest_object, "Import")
     return False
 
 
@@ -429,10 +440,11 @@ def _import(harvest_object, base: dict, batch: bool = False):
         existing = model.Package.get(dataset["name"])
         if existing is not None:
             if not _owned_by_source(existing.id, harvest_object.harvest_source_id):
-                return _error(harvest_object, f"L'adresse « {dataset['name']} » est déjà prise par un jeu de données "
-                                              "qui ne vient pas de cette source : rien n'a été écrasé.")
+                return _error(harvest_object, N_("The address “{name}” is already taken by a dataset that does "
+                                                 "not come from this source: nothing was overwritten.",
+                                                 name=dataset["name"]))
             package_id = existing.id
-    notes = list(content.get("notes") or [])
+    notes = [from_payload(n) for n in content.get("notes") or []]
     for _ in range(2):
         try:
             _save(harvest_object, previous, package_id, dataset, context)
@@ -441,19 +453,22 @@ def _import(harvest_object, base: dict, batch: bool = False):
             if batch:
                 raise _Refused() from e
             model.Session.rollback()  # the previous object stays the current one
-            details = "; ".join(f"{k} : {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                                for k, v in e.error_dict.items())
+            # CKAN's validators' messages are already translated (the portal's language)
+            details = [N_("{field}: {errors}", field=k, errors=", ".join(map(str, v)) if isinstance(v, list) else str(v))
+                       for k, v in e.error_dict.items()]
             repaired, dropped = _without_invalid(dataset, e.error_dict)
             if not dropped:
-                return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma : {details}")
+                return _error(harvest_object, N_("Dataset “{title}” refused by the schema: {details}",
+                                                 title=str(dataset.get("title")), details=details))
             # one bad secondary field never costs the dataset: drop it, say so, save again
-            notes.append(f"champ(s) invalide(s) ignoré(s) : {details}")
+            notes.append(N_("invalid field(s) ignored: {details}", details=details))
             dataset = repaired
     else:
-        return _error(harvest_object, f"Jeu « {dataset.get('title')} » refusé par le schéma.")
+        return _error(harvest_object, N_("Dataset “{title}” refused by the schema.", title=str(dataset.get("title"))))
     for note in notes:
         model.Session.add(HarvestObjectExtra(harvest_object_id=harvest_object.id, key=WARNING_KEY,
-                                             value=f"« {dataset.get('title')} » : {note}"))
+                                             value=stored(N_("“{title}”: {note}", title=str(dataset.get("title")),
+                                                             note=note))))
     if not batch:
         model.Session.commit()
     return True

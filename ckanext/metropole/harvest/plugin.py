@@ -3,6 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.interfaces import IHarvester
 
+from ..messages import N_
 from ..resources import require_plugins
 from . import pipeline, sourceconfig
 from .logic import action
@@ -31,14 +32,15 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     def info(self):
         return {
             "name": "intercommunal",
-            "title": "Portail d'une commune (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT, CSW)",
-            "description": "Moissonne le portail open data d'une commune dans l'organisation de la commune ; "
-                           "le protocole est reconnu à partir de l'adresse du portail.",
+            # shown on the source form: in the reader's language (the portal's outside a request)
+            "title": str(N_("A commune's portal (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT, CSW)")),
+            "description": str(N_("Harvests a commune's open data portal into the commune's organisation; the "
+                                  "protocol is recognised from the portal's address.")),
             "form_config_interface": "Text",
         }
 
     def validate_config(self, config):
-        # ValueError (French) is shown on the form's config field; former key names are
+        # ValueError (a message, in the reader's language) is shown on the form's config field; former key names are
         # stored under their current ones
         return sourceconfig.normalise(config)
 

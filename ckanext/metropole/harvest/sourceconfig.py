@@ -1,10 +1,12 @@
-"""The configuration of an ``intercommunal`` harvest source (JSON), validated in French."""
+"""The configuration of an ``intercommunal`` harvest source (JSON), validated with messages
+in the reader's language (shown on the source form, or stored as a gather error)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
 from ..dataset import vocabularies as v
+from ..messages import N_
 
 PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat", "csw")
 KEYS = {"protocol", "publisher", "remote_organization", "theme_mapping", "default_license", "default_theme",
@@ -28,56 +30,60 @@ class SourceConfig:
 
 
 def parse(text: str | None) -> SourceConfig:
-    """Raise ValueError with a French message naming the key at fault."""
+    """Raise ValueError with a message (``N_``) naming the key at fault."""
     if not text or not text.strip():
         return SourceConfig()
     try:
         raw = json.loads(text)
     except ValueError as e:
-        raise ValueError(f"La configuration n'est pas du JSON valide ({e.msg}, ligne {e.lineno}, "
-                         f"colonne {e.colno}).")
+        raise ValueError(N_("The configuration is not valid JSON ({error}, line {line}, column {column}).",
+                            error=e.msg, line=e.lineno, column=e.colno))
     if not isinstance(raw, dict):
-        raise ValueError("La configuration doit être un objet JSON, par exemple {\"protocol\": \"ckan\"}.")
+        raise ValueError(N_("The configuration must be a JSON object, for example {example}.",
+                            example='{"protocol": "ckan"}'))
     raw = _renamed(raw)
     unknown = sorted(set(raw) - KEYS)
     if unknown:
-        raise ValueError(f"Clé inconnue : {', '.join(unknown)}. Clés possibles : {', '.join(sorted(KEYS))}.")
+        raise ValueError(N_("Unknown key: {keys}. Possible keys: {possible}.", keys=", ".join(unknown),
+                            possible=", ".join(sorted(KEYS))))
     config = SourceConfig()
     if "protocol" in raw:
         if raw["protocol"] not in PROTOCOLS:
-            raise ValueError(f"protocol : « {raw['protocol']} » inconnu ; possibles : {', '.join(PROTOCOLS)}.")
+            raise ValueError(N_("protocol: “{value}” unknown; possible: {possible}.", value=str(raw["protocol"]),
+                                possible=", ".join(PROTOCOLS)))
         config.protocol = raw["protocol"]
     for key in ("publisher", "remote_organization"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key].strip():
-                raise ValueError(f"{key} : un texte non vide est attendu.")
+                raise ValueError(N_("{key}: a non-empty text is expected.", key=key))
             setattr(config, key, raw[key].strip())
     if "theme_mapping" in raw:
         mapping = raw["theme_mapping"]
         if not isinstance(mapping, dict):
-            raise ValueError("theme_mapping : un objet {\"libellé de la source\": \"thème\"} est attendu.")
+            raise ValueError(N_('theme_mapping: an object {{"source label": "theme"}} is expected.'))
         for label, theme in mapping.items():
             if theme not in v.theme_labels():
-                raise ValueError(f"theme_mapping : « {theme} » (pour « {label} ») n'est pas un thème ; "
-                                 f"thèmes possibles : {', '.join(v.theme_labels())}.")
+                raise ValueError(N_("theme_mapping: “{theme}” (for “{label}”) is not a theme; possible themes: "
+                                    "{possible}.", theme=str(theme), label=label,
+                                    possible=", ".join(v.theme_labels())))
         config.theme_mapping = {v.fold(k): t for k, t in mapping.items()}
     if "default_license" in raw:
         if raw["default_license"] not in v.license_ids():
-            raise ValueError(f"default_license : « {raw['default_license']} » n'est pas une licence du portail ; "
-                             f"possibles : {', '.join(v.license_ids())}.")
+            raise ValueError(N_("default_license: “{value}” is not a licence of the portal; possible: {possible}.",
+                                value=str(raw["default_license"]), possible=", ".join(v.license_ids())))
         config.default_license = raw["default_license"]
     if "default_theme" in raw:
         if raw["default_theme"] not in v.theme_labels():
-            raise ValueError(f"default_theme : « {raw['default_theme']} » n'est pas un thème.")
+            raise ValueError(N_("default_theme: “{value}” is not a theme.", value=str(raw["default_theme"])))
         config.default_theme = raw["default_theme"]
     if "max_withdrawal_ratio" in raw:
         ratio = raw["max_withdrawal_ratio"]
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
-            raise ValueError("max_withdrawal_ratio : un nombre entre 0 et 1 est attendu (ex. 0.5).")
+            raise ValueError(N_("max_withdrawal_ratio: a number between 0 and 1 is expected (e.g. 0.5)."))
         config.max_withdrawal_ratio = float(ratio)
     if "review" in raw:
         if not isinstance(raw["review"], bool):
-            raise ValueError("review : true ou false est attendu.")
+            raise ValueError(N_("review: true or false is expected."))
         config.review = raw["review"]
     return config
 

@@ -8,12 +8,15 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ..messages import translate as _
+
 DEMO = Path(__file__).parent / "demo"
 
 
-@click.group(short_help="Aperçus des données : démonstration.")
+# _: see common/cli.py (help in the portal's language, output in the request's)
+@click.group(short_help=_("Data previews: demonstration."), help=_("Tables, maps, charts and reuses."))
 def previews():
-    """Tableaux, cartes, graphiques et réutilisations."""
+    pass
 
 
 def _site_user() -> dict:
@@ -35,49 +38,43 @@ def _organization(name: str, fallback: str = "clermont-ferrand") -> str:
         return fallback
 
 
-@previews.command(short_help="Charge les données de démonstration des aperçus (une fois).")
+@previews.command(short_help=_("Load the previews' demonstration data (once)."), help=_(
+    "Car parks (table, map, chart, updated through the API), public toilets (GeoJSON, map) and a "
+    "published reuse."))
 def demo():
-    """Parkings (tableau, carte, graphique, mis à jour par l'API), toilettes (GeoJSON, carte)
-    et une réutilisation publiée."""
     import csv
 
+    import yaml
     from werkzeug.datastructures import FileStorage
 
+    # the demo's datasets are content (French, as the portal's), kept as data beside its files
+    content = yaml.safe_load((DEMO / "content.yaml").read_text(encoding="utf-8"))
+    parkings, toilets, reuse = content["parkings"], content["toilets"], content["reuse"]
+    dataset_keys = ("name", "title", "notes", "owner_org", "theme", "license_id")
     user = _site_user()["name"]
     context = {"user": user, "ignore_auth": True}
-    if not _exists("parkings-clermont-places-libres"):
-        pkg = tk.get_action("package_create")(dict(context), {
-            "name": "parkings-clermont-places-libres", "title": "Parkings de Clermont-Ferrand : places libres",
-            "notes": "Capacité et places libres des parkings en ouvrage, mises à jour par l'API DataStore.",
-            "owner_org": "clermont-ferrand", "theme": ["transports"], "license_id": "lov2"})
+    if not _exists(parkings["name"]):
+        pkg = tk.get_action("package_create")(dict(context), {k: parkings[k] for k in dataset_keys})
         rows = list(csv.DictReader((DEMO / "parkings.csv").open(encoding="utf-8")))
-        fields = [{"id": k, "type": "numeric" if k in ("nb_places", "places_libres", "Xlong", "Ylat") else "text"}
-                  for k in rows[0]]
+        fields = [{"id": k, "type": "numeric" if k in parkings["numeric"] else "text"} for k in rows[0]]
         tk.get_action("datastore_create")(dict(context), {
-            "resource": {"package_id": pkg["id"], "name": "Places libres par parking", "format": "CSV"},
+            "resource": {"package_id": pkg["id"], "name": parkings["resource"], "format": "CSV"},
             "fields": fields, "primary_key": ["id_park"], "records": rows, "force": True})
-        click.echo("parkings-clermont-places-libres: tableau, carte et graphique")
+        click.echo(_("{name}: table, map and chart").format(name=parkings["name"]))
     # datastore_create makes no views: the default ones that fit (table, map, chart), once
-    pkg = tk.get_action("package_show")(dict(context), {"id": "parkings-clermont-places-libres"})
+    pkg = tk.get_action("package_show")(dict(context), {"id": parkings["name"]})
     for resource in pkg["resources"]:
         tk.get_action("resource_create_default_resource_views")(dict(context), {
             "resource": resource, "package": pkg, "create_datastore_views": True})
-    if not _exists("toilettes-publiques-royat"):
+    if not _exists(toilets["name"]):
         pkg = tk.get_action("package_create")(dict(context), {
-            "name": "toilettes-publiques-royat", "title": "Toilettes publiques de Royat et Clermont-Ferrand",
-            "notes": "Emplacement des toilettes publiques.", "owner_org": _organization("royat"),
-            "theme": ["equipements"],
-            "license_id": "lov2"})
+            **{k: toilets[k] for k in dataset_keys}, "owner_org": _organization(toilets["owner_org"])})
         data = (DEMO / "toilettes.geojson").read_bytes()
         tk.get_action("resource_create")(dict(context), {
-            "package_id": pkg["id"], "name": "Toilettes (GeoJSON)", "format": "GeoJSON", "url": "toilettes.geojson",
+            "package_id": pkg["id"], "name": toilets["resource"], "format": "GeoJSON", "url": "toilettes.geojson",
             "upload": FileStorage(io.BytesIO(data), "toilettes.geojson", content_type="application/geo+json")})
-        click.echo("toilettes-publiques-royat: carte GeoJSON")
-    if not _exists("carte-des-parkings-en-temps-reel"):
-        reuse = tk.get_action("metropole_reuse_submit")(dict(context), {
-            "title": "Carte des parkings en temps réel", "name": "carte-des-parkings-en-temps-reel",
-            "notes": "Une carte des places libres dans les parkings de Clermont-Ferrand, rafraîchie toutes les 5 minutes.",
-            "url": "https://exemple.fr/parkings", "reuse_type": "application",
-            "datasets": "parkings-clermont-places-libres"})
-        tk.get_action("metropole_reuse_publish")(dict(context), {"id": reuse["id"]})
-        click.echo("carte-des-parkings-en-temps-reel: réutilisation publiée")
+        click.echo(_("{name}: GeoJSON map").format(name=toilets["name"]))
+    if not _exists(reuse["name"]):
+        submitted = tk.get_action("metropole_reuse_submit")(dict(context), {**reuse, "datasets": parkings["name"]})
+        tk.get_action("metropole_reuse_publish")(dict(context), {"id": submitted["id"]})
+        click.echo(_("{name}: reuse published").format(name=reuse["name"]))

@@ -7,6 +7,8 @@ import re
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid
 
+from ..messages import N_
+
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MIN_CONTRAST = 4.5
 WHITE = "#FFFFFF"
@@ -39,15 +41,15 @@ def wcag_color(value, context=None):
     plugin's IValidators). CKAN builds its validator registry after loading every enabled
     plugin and before validating the declarations (ckan/config/environment.py update_config),
     so a plugin's validator resolves there; a bad value stops start-up with CKAN's
-    "Invalid configuration values provided: <key>: <message>". French messages for the
-    operators (start-up has no request, hence no catalogue)."""
+    "Invalid configuration values provided: <key>: <message>". Start-up has no request: the
+    messages are in the portal's language (ckan.locale_default), read from our catalogue."""
     value = (value or "").strip()
     if not COLOR_RE.match(value):
-        raise Invalid(f"« {value} » n'est pas une couleur au format #RRGGBB (ex. #1F4E79).")
+        raise Invalid(str(N_("“{value}” is not a colour in the #RRGGBB format (e.g. #1F4E79).", value=value)))
     ratio = contrast(value, WHITE)
     if ratio < MIN_CONTRAST:
-        raise Invalid(f"{value} contraste à {ratio:.2f}:1 avec le blanc, moins que les 4,5:1 exigés (RGAA, "
-                      "WCAG 2.1 AA). Choisissez une couleur plus foncée.")
+        raise Invalid(str(N_("{value} contrasts at {ratio:.2f}:1 with white, less than the 4.5:1 required (RGAA, "
+                             "WCAG 2.1 AA). Choose a darker colour.", value=value, ratio=ratio)))
     return value
 
 
@@ -60,8 +62,8 @@ def check(config) -> None:
         candidates = [os.path.join(here, "public", logo.lstrip("/"))] + [
             os.path.join(d, logo.lstrip("/")) for d in _public_dirs(config)]
         if not any(os.path.isfile(c) for c in candidates):
-            raise RuntimeError(f"ckanext.metropole.logo : le fichier « {logo} » est introuvable dans les dossiers "
-                               "publics de CKAN.")
+            raise RuntimeError(str(N_("ckanext.metropole.logo: the file “{logo}” is not in CKAN's public "
+                                      "folders.", logo=logo)))
     locale = config.get("ckan.locale_default") or "fr"
     offered = config.get("ckan.locales_offered") or []
     if isinstance(offered, str):
@@ -69,8 +71,10 @@ def check(config) -> None:
     from ckan.lib.i18n import get_locales
 
     if locale not in get_locales() or (offered and locale not in offered):
-        raise RuntimeError(f"ckan.locale_default : langue « {locale} » inconnue ou absente de "
-                           f"ckan.locales_offered ({' '.join(offered) or 'toutes'}).")
+        if not offered:
+            raise RuntimeError(str(N_("ckan.locale_default: language “{locale}” unknown.", locale=locale)))
+        raise RuntimeError(str(N_("ckan.locale_default: language “{locale}” unknown or missing from "
+                                  "ckan.locales_offered ({offered}).", locale=locale, offered=" ".join(offered))))
 
 
 def identity() -> dict:

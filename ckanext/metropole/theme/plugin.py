@@ -2,7 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.logic import clear_validators_cache
 
-from . import branding, home, participation, translations
+from . import branding, home, maps, participation, translations
 from ..resources import Translation, require_plugins
 from .logic import action, auth
 
@@ -32,7 +32,7 @@ class ThemePlugin(p.SingletonPlugin, Translation):
 
     def get_helpers(self):
         return {"metropole_identity": branding.identity, "metropole_home": home.data,
-                "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type)}
+                "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type), **maps.helpers()}
 
     def get_blueprint(self):
         return participation.blueprint

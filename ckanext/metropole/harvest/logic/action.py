@@ -1,10 +1,19 @@
 """ckanext-harvest's actions, chained: a job's warnings (a short listing, notes on datasets
-that landed) are in the API beside its errors, never counted among them; a harvest source's
-refused configuration is explained in the reader's language."""
+that landed) are in the API beside its errors, never counted among them; every stored harvest
+message reads in the reader's language; a harvest source's refused configuration is explained
+in the reader's language.
+
+Our harvester stores its errors and warnings as messages (an English msgid and its parameters,
+ckanext/metropole/messages.py), written by a queue consumer that knows nobody's language.
+ckanext-harvest's pages (``source/job/read.html``, ``snippets/job_error_summary.html``), its
+e-mails and the API all read them through the job actions below: translating their answers is
+the one place where a message meets its reader, without replacing ckanext-harvest's templates
+or models. Texts stored before (French prose) are returned unchanged."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
+from ...messages import display_all
 from .. import pipeline
 
 
@@ -16,7 +25,7 @@ def _with_warnings(result: dict, job_id: str) -> dict:
 @tk.chained_action
 @tk.side_effect_free
 def harvest_job_show(up_func, context, data_dict):
-    result = up_func(context, data_dict)
+    result = display_all(up_func(context, data_dict))
     return _with_warnings(result, result["id"])
 
 
@@ -25,7 +34,26 @@ def harvest_job_show(up_func, context, data_dict):
 def harvest_job_report(up_func, context, data_dict):
     # ckanext-harvest checks harvest_job_show only, although it declares this auth function
     tk.check_access("harvest_job_report", context, data_dict)
-    return _with_warnings(up_func(context, data_dict), tk.get_or_bust(data_dict, "id"))
+    return _with_warnings(display_all(up_func(context, data_dict)), tk.get_or_bust(data_dict, "id"))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def harvest_job_list(up_func, context, data_dict):
+    return display_all(up_func(context, data_dict))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def harvest_object_show(up_func, context, data_dict):
+    return display_all(up_func(context, data_dict))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def harvest_source_show_status(up_func, context, data_dict):
+    # the source's page and harvest_source_show (ckanext-harvest adds this status to it)
+    return display_all(up_func(context, data_dict))
 
 
 # ckanext-harvest prefixes what a harvester's validate_config raised with this English text,
@@ -54,4 +82,6 @@ def with_readable_config_errors(up_func, context, data_dict):
 
 def get_actions() -> dict:
     return {"harvest_job_show": harvest_job_show, "harvest_job_report": harvest_job_report,
+            "harvest_job_list": harvest_job_list, "harvest_object_show": harvest_object_show,
+            "harvest_source_show_status": harvest_source_show_status,
             "package_create": with_readable_config_errors, "package_update": with_readable_config_errors}

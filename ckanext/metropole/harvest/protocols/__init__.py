@@ -1,6 +1,7 @@
 """Protocol adapters: each reads one kind of commune portal into RemoteDataset objects."""
 from __future__ import annotations
 
+from ...messages import N_, of
 from ..errors import HarvestError
 from . import ckan, csw, dcat, opendatasoft, udata
 
@@ -15,7 +16,10 @@ def detect(client, root: str):
             if adapter.detect(client, root):
                 return adapter
         except HarvestError as e:
-            reasons.append(f"{adapter.NAME} : {e}")
-    raise HarvestError(f"Aucun protocole reconnu à l'adresse {root} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
-                       "Indiquez-le dans la configuration (\"protocol\")."
-                       + (" Détail : " + " ; ".join(reasons) if reasons else ""))
+            reasons.append(N_("{protocol}: {error}", protocol=adapter.NAME, error=of(e)))
+    if reasons:
+        raise HarvestError(N_("No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
+                              "Name it in the configuration (\"protocol\"). Details: {reasons}", url=root,
+                              reasons=reasons))
+    raise HarvestError(N_("No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
+                          "Name it in the configuration (\"protocol\").", url=root))

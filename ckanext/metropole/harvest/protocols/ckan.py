@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import mapping
+from ...messages import N_
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -16,7 +17,8 @@ def _action(client, root: str, action: str, params: dict | None = None):
     if not isinstance(data, dict) or data.get("success") is not True:
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
-        raise HarvestError(f"L'API CKAN a refusé {action} ({url}) : {message or 'success:false'}.")
+        raise HarvestError(N_("The CKAN API refused {action} ({url}): {error}.", action=action, url=url,
+                              error=str(message or "success:false")))
     return data.get("result")
 
 
@@ -38,10 +40,10 @@ def _search(client, root: str, config, listing: Listing):
             params["fq"] = fq
         result = _action(client, root, "package_search", params)
         if not isinstance(result, dict) or not isinstance(result.get("results"), list):
-            raise HarvestError("Réponse inattendue de package_search (count et results attendus).")
+            raise HarvestError(N_("Unexpected response of package_search (count and results expected)."))
         total = listing.announced = result.get("count", 0) if isinstance(result.get("count"), int) else 0
         if not result["results"] and start < total:
-            listing.stopped = f"page vide à start={start}"  # short listing: nothing withdrawn
+            listing.stopped = N_("empty page at start={start}", start=start)  # short listing: nothing withdrawn
             return
         yield from result["results"]
         listing.read += len(result["results"])
@@ -57,7 +59,7 @@ def _dkan_listing(client, root: str, config, listing: Listing):
         result = _action(client, root, "package_show", {"id": name})
         package = result[0] if isinstance(result, list) and result else result
         if not isinstance(package, dict):
-            raise HarvestError(f"package_show de {name} : réponse inattendue.")
+            raise HarvestError(N_("package_show of {name}: unexpected response.", name=name))
         listing.read += 1
         owners = _owners(package)
         seen_owners.update(owners)
@@ -67,9 +69,14 @@ def _dkan_listing(client, root: str, config, listing: Listing):
         yield package
     if config.remote_organization and names and not kept:
         # never an empty harvest without a word: say which publishers the portal has
-        raise HarvestError(f"Aucun jeu de l'organisation « {config.remote_organization} » sur ce portail DKAN "
-                           f"({len(names)} jeux lus). Organisations ou groupes vus : "
-                           f"{', '.join(sorted(seen_owners)[:15]) or 'aucun'}.")
+        seen = ", ".join(sorted(seen_owners)[:15])
+        if not seen:
+            raise HarvestError(N_("No dataset of the organisation “{organization}” on this DKAN portal ({count} "
+                                  "datasets read). Organisations or groups seen: none.",
+                                  organization=config.remote_organization, count=len(names)))
+        raise HarvestError(N_("No dataset of the organisation “{organization}” on this DKAN portal ({count} "
+                              "datasets read). Organisations or groups seen: {seen}.",
+                              organization=config.remote_organization, count=len(names), seen=seen))
 
 
 def _owners(package: dict) -> set[str]:
@@ -86,7 +93,7 @@ def _owners(package: dict) -> set[str]:
 def to_remote(package: dict, root: str) -> RemoteDataset:
     ident = package.get("id") or package.get("name")
     if not ident:
-        raise HarvestError("Jeu CKAN sans id.")
+        raise HarvestError(N_("CKAN dataset without an id."))
     extras = {e.get("key"): e.get("value") for e in package.get("extras") or [] if isinstance(e, dict)}
     themes = package.get("theme") or extras.get("theme") or []
     if isinstance(themes, str):

@@ -17,6 +17,7 @@ from owslib.catalogue import csw2
 from owslib.util import bind_url, nspath_eval
 
 from .. import mapping
+from ...messages import N_
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -40,21 +41,22 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
 
     def _invoke(self):
         if not isinstance(self.request, str):  # OWSLib would POST: we only send KVP GETs
-            raise HarvestError("Requête CSW non prise en charge (seules les requêtes GET sont envoyées).")
+            raise HarvestError(N_("CSW request not supported (only GET requests are sent)."))
         self.request = bind_url(self.url) + self.request
         self.response = self._client.get(self.request, accept="application/xml, text/xml").body
         if ENTITY_RE.search(self.response[:65536]):
-            raise HarvestError(f"Réponse CSW refusée ({self.url}) : déclaration DOCTYPE/ENTITY interdite.")
+            raise HarvestError(N_("CSW response refused ({url}): DOCTYPE/ENTITY declaration forbidden.", url=self.url))
         try:
             self._exml = etree.parse(BytesIO(self.response), PARSER)
         except etree.XMLSyntaxError as e:
-            raise HarvestError(f"Réponse CSW illisible à {self.url} : {str(e)[:160]}")
+            raise HarvestError(N_("Unreadable CSW response at {url}: {error}", url=self.url, error=str(e)[:160]))
         if self._exml.getroot().tag not in CSW_ROOTS:
-            raise HarvestError(f"{self.url} ne répond pas comme un catalogue CSW (racine "
-                               f"« {etree.QName(self._exml.getroot()).localname} »).")
+            raise HarvestError(N_("{url} does not answer as a CSW catalogue (root “{root}”).", url=self.url,
+                                  root=etree.QName(self._exml.getroot()).localname))
         if self._exml.find(nspath_eval("ows:Exception", csw2.namespaces)) is not None:
             report = ows.ExceptionReport(self._exml, self.owscommon.namespace)
-            raise HarvestError(f"Le catalogue CSW {self.url} a répondu par une erreur : {report}")
+            raise HarvestError(N_("The CSW catalogue {url} answered with an error: {report}", url=self.url,
+                                  report=str(report)))
         self.exceptionreport = None
 
     def iso_page(self, start: int, size: int):
@@ -66,7 +68,7 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
         self._invoke()
         results = self._exml.find(nspath_eval("csw:SearchResults", csw2.namespaces))
         if results is None:
-            raise HarvestError(f"Réponse GetRecords sans SearchResults à {self.url}.")
+            raise HarvestError(N_("GetRecords response without SearchResults at {url}.", url=self.url))
         records = results.findall(nspath_eval("gmd:MD_Metadata", csw2.namespaces))
 
         def number(name):
@@ -98,7 +100,7 @@ def _pages(client, root: str, listing: Listing):
         if not records or not following or following <= start or (matched and following > matched):
             return
         start = following
-    raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination CSW sans fin à {root}.")
+    raise HarvestError(N_("More than {pages} pages: endless CSW paging at {url}.", pages=MAX_PAGES, url=root))
 
 
 def _first(values):
@@ -111,7 +113,8 @@ def to_remote(record, root: str) -> RemoteDataset:
     values = ISODocument(xml_tree=record).read_values()
     guid = values.get("guid")
     if not guid:
-        raise HarvestError(f"Fiche ISO sans identifiant (fileIdentifier) : « {values.get('title') or '?'} ».")
+        raise HarvestError(N_("ISO record without an identifier (fileIdentifier): “{title}”.",
+                              title=str(values.get("title") or "?")))
     constraints = (values.get("limitations-on-public-access") or []) + (values.get("use-constraints") or [])
     licence = next((c for c in constraints if mapping.map_license(c, "")[0]), _first(constraints)[:200])
     resources = []

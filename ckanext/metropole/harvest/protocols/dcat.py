@@ -8,6 +8,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...lists import as_list
 from ...resources import config_dir
+from ...messages import N_, of
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -44,13 +45,14 @@ def _context(client, url: str, fetched: dict):
             return json.load(f)["@context"]
     if url not in fetched:
         if len(fetched) >= MAX_CONTEXTS:
-            raise HarvestError(f"Trop de contextes JSON-LD distants (plus de {MAX_CONTEXTS}) : {url} refusé.")
+            raise HarvestError(N_("Too many remote JSON-LD contexts (more than {count}): {url} refused.",
+                                  count=MAX_CONTEXTS, url=url))
         try:
             document = client.get(url, accept="application/ld+json, application/json").json()
         except HarvestError as e:
-            raise HarvestError(f"Contexte JSON-LD {url} inaccessible : {e}")
+            raise HarvestError(N_("JSON-LD context {url} unreachable: {error}", url=url, error=of(e)))
         if not isinstance(document, dict) or "@context" not in document:
-            raise HarvestError(f"Contexte JSON-LD {url} invalide (pas de « @context »).")
+            raise HarvestError(N_("JSON-LD context {url} invalid (no “@context”).", url=url))
         fetched[url] = document["@context"]
     return fetched[url]
 
@@ -81,7 +83,9 @@ def _format(response) -> str:
                      (".json", "json-ld"), (".nt", "nt")):
         if url.endswith(ext):
             return fmt
-    raise HarvestError(f"Type de contenu non RDF à {response.url} : « {response.content_type or 'inconnu'} ».")
+    if not response.content_type:
+        raise HarvestError(N_("No RDF content type at {url}: unknown type.", url=response.url))
+    raise HarvestError(N_("Content type not RDF at {url}: “{type}”.", url=response.url, type=response.content_type))
 
 
 def _parser(client, response):
@@ -89,7 +93,8 @@ def _parser(client, response):
 
     if ENTITY_RE.search(response.body[:65536]):
         # no DTD, no entity: refuses "billion laughs" and external entity expansion
-        raise HarvestError(f"Document RDF refusé à {response.url} : déclaration DOCTYPE/ENTITY interdite.")
+        raise HarvestError(N_("RDF document refused at {url}: DOCTYPE/ENTITY declaration forbidden.",
+                              url=response.url))
     fmt = _format(response)
     body = response.body
     if fmt == "json-ld":
@@ -98,7 +103,7 @@ def _parser(client, response):
     try:
         parser.parse(body, _format=fmt)
     except RDFParserException as e:
-        raise HarvestError(f"RDF illisible à {response.url} : {str(e)[:200]}")
+        raise HarvestError(N_("Unreadable RDF at {url}: {error}", url=response.url, error=str(e)[:200]))
     return parser
 
 
@@ -137,12 +142,12 @@ def _pages(client, root: str, listing: Listing):
     seen = set()
     for _ in range(MAX_PAGES):
         if url in seen:
-            raise HarvestError(f"Pagination Hydra en boucle à {url}.")
+            raise HarvestError(N_("Hydra paging loops at {url}.", url=url))
         seen.add(url)
         parser = _parser(client, client.get(url, accept=ACCEPT))
         page = list(parser.datasets())
         if not page and len(seen) == 1:
-            raise HarvestError(f"Aucun jeu de données dans le catalogue DCAT {url} : rien n'est retiré.")
+            raise HarvestError(N_("No dataset in the DCAT catalogue {url}: nothing is withdrawn.", url=url))
         total = _total_items(parser.g)
         if total is not None:
             listing.announced = total
@@ -157,7 +162,7 @@ def _pages(client, root: str, listing: Listing):
         url = parser.next_page()
         if not url:
             return
-    raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination Hydra sans fin à {root}.")
+    raise HarvestError(N_("More than {pages} pages: endless Hydra paging at {url}.", pages=MAX_PAGES, url=root))
 
 
 def _extras(dataset: dict) -> dict:
@@ -168,7 +173,7 @@ def to_remote(dataset: dict) -> RemoteDataset:
     extras = _extras(dataset)
     remote_id = dataset.get("uri") or extras.get("uri") or dataset.get("identifier") or extras.get("identifier")
     if not remote_id:
-        raise HarvestError(f"Jeu DCAT sans URI ni identifiant : « {dataset.get('title', '?')} ».")
+        raise HarvestError(N_("DCAT dataset without URI or identifier: “{title}”.", title=str(dataset.get("title", "?"))))
     labels = dataset.get("_labels") or {}
     # a concept's label when the catalogue gives one; otherwise the URI itself, read by
     # mapping.theme_label (EU data-theme code, Opendatasoft's "?refine.theme=…")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...lists import as_list
+from ...messages import N_
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -22,8 +23,8 @@ def _listing(client, root: str, listing: Listing):
     first = client.get(base + "/datasets", params={"limit": PAGE, "offset": 0}).json()
     total = first.get("total_count")
     if not isinstance(total, int) or not isinstance(first.get("results"), list):
-        raise HarvestError(f"Réponse inattendue du catalogue Opendatasoft {base}/datasets "
-                           "(total_count et results attendus).")
+        raise HarvestError(N_("Unexpected response of the Opendatasoft catalogue {url} (total_count and results "
+                              "expected).", url=f"{base}/datasets"))
     listing.announced = total
     if total >= OFFSET_LIMIT:
         # the paged listing cannot go that far: one export of the whole catalogue (a JSON
@@ -31,7 +32,7 @@ def _listing(client, root: str, listing: Listing):
         listing.read = 0
         for item in client.json_array_items(base + "/exports/json"):
             if not isinstance(item, dict):
-                raise HarvestError(f"Export du catalogue Opendatasoft invalide : {base}/exports/json")
+                raise HarvestError(N_("Invalid export of the Opendatasoft catalogue: {url}", url=f"{base}/exports/json"))
             listing.read += 1
             yield item
         return
@@ -42,9 +43,9 @@ def _listing(client, root: str, listing: Listing):
         page = client.get(base + "/datasets", params={"limit": PAGE, "offset": offset}).json()
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
-            raise HarvestError(f"Page invalide du catalogue Opendatasoft (offset {offset}).")
+            raise HarvestError(N_("Invalid page of the Opendatasoft catalogue (offset {offset}).", offset=offset))
         if not results:  # a short listing: what was read is imported, nothing withdrawn
-            listing.stopped = f"page vide à l'offset {offset}"
+            listing.stopped = N_("empty page at offset {offset}", offset=offset)
             return
         yield from results
         seen = listing.read = seen + len(results)
@@ -64,7 +65,7 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
     may be null."""
     dataset_id = item.get("dataset_id")
     if not dataset_id:
-        raise HarvestError("Jeu Opendatasoft sans dataset_id.")
+        raise HarvestError(N_("Opendatasoft dataset without dataset_id."))
     metas = item.get("metas") or {}
     meta = metas.get("default") or {}
     dcat = metas.get("dcat") or {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
+from ...messages import N_
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource
 
@@ -18,8 +19,8 @@ def detect(client, root: str) -> bool:
 
 def _pages(client, root: str, config, listing: Listing):
     if not config.remote_organization:
-        raise HarvestError("Pour une source udata (data.gouv.fr), indiquez l'organisation à lire : "
-                           "{\"remote_organization\": \"<identifiant ou slug>\"}.")
+        raise HarvestError(N_("For a udata source (data.gouv.fr), name the organisation to read: {example}.",
+                              example='{"remote_organization": "…"}'))
     url = root.rstrip("/") + f"/api/1/organizations/{config.remote_organization}/datasets/"
     params = {"page": 1, "page_size": PAGE_SIZE}
     for _ in range(MAX_PAGES):
@@ -30,8 +31,8 @@ def _pages(client, root: str, config, listing: Listing):
             yield from (item for item in page if isinstance(item, dict))
             return
         if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            raise HarvestError(f"Réponse inattendue de {url} : une liste de jeux, ou un objet avec data et "
-                               "next_page, est attendue.")
+            raise HarvestError(N_("Unexpected response from {url}: a list of datasets, or an object with data "
+                                  "and next_page, is expected.", url=url))
         if isinstance(page.get("total"), int):
             listing.announced = page["total"]
         yield from page["data"]
@@ -40,15 +41,15 @@ def _pages(client, root: str, config, listing: Listing):
         if not next_page:
             return
         if not page["data"]:
-            listing.stopped = f"page vide ({url})"
+            listing.stopped = N_("empty page ({url})", url=url)
             return
         url, params = urljoin(url, next_page), None
-    raise HarvestError(f"Plus de {MAX_PAGES} pages : pagination udata sans fin à {url}.")
+    raise HarvestError(N_("More than {pages} pages: endless udata paging at {url}.", pages=MAX_PAGES, url=url))
 
 
 def to_remote(item: dict, root: str) -> RemoteDataset:
     if not item.get("id"):
-        raise HarvestError("Jeu udata sans id.")
+        raise HarvestError(N_("udata dataset without an id."))
     temporal = item.get("temporal_coverage") or {}
     resources = []
     for r in item.get("resources") or []:
