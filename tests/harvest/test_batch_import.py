@@ -3,6 +3,7 @@ claimed with SELECT … FOR UPDATE SKIP LOCKED; the objects of a batch are repor
 had been imported alone, and an object another consumer holds is never taken."""
 from __future__ import annotations
 
+import pysolr
 import pytest
 import sqlalchemy as sa
 
@@ -59,3 +60,38 @@ def test_an_object_held_by_another_consumer_is_not_claimed(portal, make_source, 
     assert sorted(states.values()) == ["COMPLETE"] * 4 + ["WAITING"]
     queue.fetch_and_import_stages(harvester, HarvestObject.get(held))
     assert len(harvested("royat")) == 5
+
+
+@pytest.fixture
+def solr_updates(monkeypatch):
+    """The documents each Solr update request carries (spied, Solr still answers)."""
+    sent = []
+    real = pysolr.Solr.add
+
+    def add(self, docs, *args, **kwargs):
+        sent.extend(doc["id"] for doc in docs)
+        return real(self, docs, *args, **kwargs)
+
+    monkeypatch.setattr(pysolr.Solr, "add", add)
+    return sent
+
+
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
+def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, small_pages, solr_updates):
+    harvester, job, ids = _gathered_job(portal, make_source)
+    del solr_updates[:]
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
+    names = harvested("royat")
+    assert len(names) == 5
+    ids_ = sorted(model.Package.get(name).id for name in names)
+    assert sorted(solr_updates) == ids_  # once each (CKAN's commit alone: twice each)
+    # what the index holds is whole: resources, harvest fields, our fields
+    found = helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=10)["results"]
+    assert len(found) == 5
+    for indexed in found:  # the index holds what the database holds
+        shown = helpers.call_action("package_show", id=indexed["id"])
+        for key in ("title", "theme", "communes", "license_id", "metadata_modified"):
+            assert indexed.get(key) == shown.get(key), key
+        assert [r["url"] for r in indexed["resources"]] == [r["url"] for r in shown["resources"]]
+    for fq in ("harvest_object_id:*", "communes:*"):  # fields the index hooks add
+        assert helpers.call_action("package_search", fq=fq, rows=0)["count"] == 5, fq

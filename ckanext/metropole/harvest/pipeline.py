@@ -33,6 +33,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 
 from ..messages import N_, display, from_payload, of, payload_of, stored
 from . import mapping, sourceconfig
+from .commit import commit_indexing_new_datasets_once
 from .errors import HarvestError
 from .http import Client
 from .model import Listing
@@ -369,7 +370,7 @@ def _import_batch(objects: list) -> dict:
     if len(objects) > 1:
         try:
             outcomes = {obj.id: _import(obj, base, batch=True) for obj in objects}
-            model.Session.commit()
+            commit_indexing_new_datasets_once()
             return outcomes
         except _Refused:
             model.Session.rollback()
