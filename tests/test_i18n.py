@@ -295,3 +295,52 @@ def test_cli_help_is_in_the_portal_language(cli, ckan_config, monkeypatch):
         for m in modules:
             importlib.reload(m)
         metropole_cli.get_commands()
+
+
+# Vocabularies as data (config/): their labels are English msgids, shown translated
+CONFIG_TEXTS = [ROOT / "config" / name for name in
+                ("themes.yaml", "frequencies.yaml", "table_schemas.yaml", "review_criteria.yaml", "mqa.yaml")]
+
+
+@pytest.mark.parametrize("path", CONFIG_TEXTS, ids=lambda p: p.name)
+def test_config_labels_are_english_msgids_with_a_french_translation(path):
+    texts = _schema_texts(path)
+    assert len(texts) >= 8
+    assert [t for t in texts if _looks_french(t)] == []
+    assert sorted(set(texts) - _translated()) == []
+
+
+def test_make_i18n_extracts_the_config_labels(tmp_path):
+    """babel.cfg names each data file whose labels are shown: a file left out would never
+    reach the catalogue."""
+    extracted = _extracted(tmp_path, CONFIG_TEXTS)
+    assert {"Economy", "Monthly", "Public toilets (portal schema)", "At least one theme", "Findability"} <= extracted
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
+def test_english_pages_show_the_vocabularies_in_english(app):
+    """Home tiles, search facets, a dataset's page and form: the vocabularies in the page's
+    language; a theme group's title is content in the portal's language."""
+    from ckan.tests import factories, helpers
+
+    from .conftest import make_dataset
+
+    helpers.call_action("metropole_territory_load", epci="246300701")
+    helpers.call_action("metropole_theme_groups_sync")
+    org = helpers.call_action("organization_show", id="royat")["id"]
+    dataset = make_dataset(owner_org=org, title="Marché hebdomadaire", theme=["economie"], frequency="MONTHLY")
+    english_home = app.get("/en/").body
+    assert "Economy" in english_home and "Économie" not in english_home
+    french_home = app.get("/").body
+    assert "Économie" in french_home and "Economy" not in french_home
+    english = app.get("/en/dataset/").body
+    assert "Economy" in english and "Économie" not in english
+    assert "Économie" in app.get("/dataset/").body
+    page = app.get(f"/en/dataset/{dataset['name']}").body
+    assert "Monthly" in page and "Economy" in page and "Mensuelle" not in page
+    page = app.get(f"/dataset/{dataset['name']}").body
+    assert "Mensuelle" in page and "Monthly" not in page
+    assert helpers.call_action("group_show", id="economie")["title"] == "Économie"
+    headers = {"Authorization": factories.SysadminWithToken()["token"]}
+    form = app.get("/en/dataset/new", headers=headers).body
+    assert "Economy" in form and "Every two weeks" in form and "Économie" not in form

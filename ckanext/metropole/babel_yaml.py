@@ -1,5 +1,5 @@
 """Babel extractor for the user-facing texts of our YAML files (scheming schemas,
-vocabularies, the metadata quality indicators): the values of the keys below, which scheming (``scheming_language_text``) and
+vocabularies: themes, frequencies, table schemas, review criteria, the metadata quality indicators): the values of the keys below, which scheming (``scheming_language_text``) and
 our vocabularies pass through gettext. Named in babel.cfg by its dotted path."""
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import yaml
 # Example values, not prose (a slug, a code, an e-mail, a URL): nothing to translate
 NOT_PROSE = re.compile(r"[a-z0-9.@:/_-]*")
 KEYS = {"label", "help_text", "form_placeholder", "repeating_label", "description", "about",
-        "hint"}  # hint: config/mqa.yaml
+        "hint",  # config/mqa.yaml
+        "help"}  # config/review_criteria.yaml
 
 
 def _walk(node, found):

@@ -44,11 +44,18 @@ def _catalogue(locale: str):
     return Translations.load(str(I18N_DIR), [locale], domain=DOMAIN)
 
 
-def translate(msgid: str) -> str:
-    """msgid in the request's language, or in the portal's default language outside a request."""
-    if flask.has_request_context():
+def translate(msgid: str, locale: str | None = None) -> str:
+    """msgid in ``locale``; by default in the request's language, or in the portal's default
+    language outside a request."""
+    if locale is None and flask.has_request_context():
         return tk._(msgid)
-    return _catalogue(tk.config.get("ckan.locale_default") or "en").gettext(msgid)
+    return _catalogue(locale or tk.config.get("ckan.locale_default") or "en").gettext(msgid)
+
+
+def in_portal_language(msgid: str) -> str:
+    """msgid in the portal's language (``ckan.locale_default``), whoever asks: for content
+    written from a vocabulary (the theme groups' titles), which every visitor shares."""
+    return translate(msgid, tk.config.get("ckan.locale_default") or "en")
 
 
 class Message:

@@ -119,6 +119,16 @@ class TestQuality:
         assert "Moyenne de 2 jeux de données publics" in section
         assert "Ce qu'il faut corriger d'abord" in section and "Adresse d&#39;accès valide" in section
         assert "Corrigez les liens des ressources" in section
+        french_rating = {"Excellent": "Excellent", "Good": "Bon", "Sufficient": "Suffisant", "Bad": "Insuffisant"}
+        rating = quality.rating(result["average"])  # an English msgid of config/mqa.yaml
+        assert f'{result["average"]} / 405</strong> — {french_rating[rating]}' in section
+        # an English page: the rating, dimensions and hints in English
+        english = app.get("/en/organization/aubiere").body
+        section = re.search(r'<section class="module-content metropole-org-quality".*?</section>', english,
+                            re.S).group(0)
+        assert f'{result["average"]} / 405</strong> — {rating}' in section
+        assert "Valid access URL" in section and "Fix the resource links" in section
+        assert "Adresse d" not in section and "Corrigez" not in section
 
         # a commune without public datasets: said so, no figure
         empty = app.get("/api/3/action/metropole_quality_show?organization=gerzat").json["result"]

@@ -19,6 +19,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, LOCN, RDFProfile
 
+from ..messages import translate
 from . import dcat_input
 from . import vocabularies as v
 
@@ -77,7 +78,7 @@ class MetropoleDCATAPProfile(RDFProfile):
         labels = v.theme_labels()
         for theme in dataset_dict.get("metropole_themes") or []:
             if theme in labels:
-                self.g.add((dataset_ref, DCAT.keyword, Literal(labels[theme], lang="fr")))
+                self.g.add((dataset_ref, DCAT.keyword, Literal(translate(labels[theme], "fr"), lang="fr")))
 
     def _concepts(self, subject, predicate, scheme, extra_class=None):
         for concept in self.g.objects(subject, predicate):
@@ -93,7 +94,8 @@ class MetropoleDCATAPProfile(RDFProfile):
         if not any(self.g.objects(concept, SKOS.prefLabel)):
             label = dcat_input.settings()["concept_labels"].get(str(concept))
             if label is None and str(concept).startswith(v.EU_FREQUENCY):
-                label = v.frequencies().get(str(concept)[len(v.EU_FREQUENCY):])
+                code = str(concept)[len(v.EU_FREQUENCY):]
+                label = translate(v.frequencies()[code], "fr") if code in v.frequencies() else None
             lang = "fr" if str(concept).startswith(EU_AUTHORITY) else "en"
             self.g.add((concept, SKOS.prefLabel, Literal(label or str(concept).rsplit("/", 1)[-1], lang=lang)))
 

@@ -7,6 +7,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ..lists import as_list
+from ..messages import in_portal_language
 from ..writes import as_caller
 from . import vocabularies as v
 
@@ -20,13 +21,15 @@ def ensure_theme_groups(user_context: dict) -> dict[str, int]:
     for theme in v.themes():
         context = as_caller(user_context)
         group = model.Group.get(theme["id"])
+        # a group's title is content every visitor shares: in the portal's language, whoever syncs
+        title, description = in_portal_language(theme["label"]), in_portal_language(theme["description"])
         if group is None:
-            tk.get_action("group_create")(context, {"name": theme["id"], "title": theme["label"],
-                                                    "description": theme["description"]})
+            tk.get_action("group_create")(context, {"name": theme["id"], "title": title,
+                                                    "description": description})
             counts["created"] += 1
-        elif (group.title, group.description, group.state) != (theme["label"], theme["description"], "active"):
-            tk.get_action("group_patch")(context, {"id": group.id, "title": theme["label"],
-                                                   "description": theme["description"], "state": "active"})
+        elif (group.title, group.description, group.state) != (title, description, "active"):
+            tk.get_action("group_patch")(context, {"id": group.id, "title": title,
+                                                   "description": description, "state": "active"})
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1

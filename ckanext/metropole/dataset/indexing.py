@@ -7,6 +7,7 @@ from collections import OrderedDict
 from ckan.plugins.toolkit import _
 
 from ..lists import as_list
+from ..messages import translate
 from . import vocabularies as v
 from .communes_field import territory_communes
 
@@ -45,12 +46,15 @@ def before_index(pkg_dict: dict) -> dict:
 
 
 def label_facets(search_results: dict) -> dict:
-    """French display names for the theme, commune and frequency facet items."""
+    """Display names for the theme, commune and frequency facet items, in the request's
+    language (the vocabularies' labels are English msgids)."""
     facets = search_results.get("search_facets") or {}
     labels = {"theme": v.theme_labels(), "frequency": v.frequencies()}
     if "communes" in facets:
         labels["communes"] = {code: f"{name}" for code, name in territory_communes().items()}
     for field, mapping in labels.items():
         for item in (facets.get(field) or {}).get("items", []):
-            item["display_name"] = mapping.get(item["name"], item["name"])
+            label = mapping.get(item["name"])
+            # outside a request (a CLI, a job): the portal's language
+            item["display_name"] = (label if field == "communes" else translate(label)) if label else item["name"]
     return search_results

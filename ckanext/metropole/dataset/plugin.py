@@ -61,7 +61,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_frequency_choices": vocabularies.frequency_choices,
             "metropole_table_schema_choices": vocabularies.table_schema_choices,
             "metropole_commune_choices": vocabularies.commune_choices,
-            "metropole_theme_labels": vocabularies.theme_labels,
+            "metropole_theme_labels": vocabularies.theme_labels_shown,
             "metropole_commune_names": vocabularies.commune_names,
             "metropole_quality": quality_of,
             "metropole_organisation_quality": organisation_quality_of,

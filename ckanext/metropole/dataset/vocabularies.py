@@ -1,4 +1,7 @@
-"""Controlled vocabularies of the dataset schema, read from the data files of ``config/``."""
+"""Controlled vocabularies of the dataset schema, read from the data files of ``config/``.
+
+Their labels are English msgids (extracted by make i18n, French in the one catalogue): what
+shows them translates them (scheming's choices, facets, the home page, the DCAT profile)."""
 from __future__ import annotations
 
 import json
@@ -33,6 +36,13 @@ def themes() -> list[dict]:
 @lru_cache(maxsize=1)
 def theme_labels() -> dict[str, str]:
     return {t["id"]: t["label"] for t in themes()}
+
+
+def theme_labels_shown() -> dict[str, str]:
+    """The themes' labels in the request's language (template helper metropole_theme_labels)."""
+    from ..messages import translate
+
+    return {theme_id: translate(label) for theme_id, label in theme_labels().items()}
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +97,8 @@ def frequency_choices(field=None) -> list[dict]:
 
 
 def table_schema_choices(field=None) -> list[dict]:
-    return [{"value": "", "label": "Aucun schéma"}] + [
+    # scheming passes choice labels through gettext: English msgids, as the data file's
+    return [{"value": "", "label": "No schema"}] + [
         {"value": sid, "label": label} for sid, label in table_schemas().items()]
 
 

@@ -22,6 +22,7 @@ import yaml
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
+from ..messages import translate
 from ..resources import config_dir
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ def evaluate(pkg: dict) -> list[dict]:
     out = []
     for crit in definitions():
         status, detail = _status(crit, pkg)
-        out.append({"id": crit["id"], "label": crit["label"], "help": crit.get("help", ""),
+        # the labels and helps of config/review_criteria.yaml are English msgids
+        label, help_text = crit["label"], crit.get("help") or ""
+        out.append({"id": crit["id"], "label": translate(label), "help": translate(help_text) if help_text else "",
                     "blocking": bool(crit.get("blocking", True)), "status": status, "detail": detail})
     return out
 

@@ -7,6 +7,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from .. import burst
+from ..messages import translate
 from ..dataset import vocabularies as v
 
 
@@ -45,4 +46,7 @@ def compute() -> dict:
 def data() -> dict:
     # Single-flight and cleared by writes in this process (burst.py); its own window so that
     # operators can keep the home page figures longer than the other pages'.
-    return burst.cached("metropole_home", compute, ttl=tk.config.get("ckanext.metropole.home_cache_seconds") or 0)
+    figures = burst.cached("metropole_home", compute, ttl=tk.config.get("ckanext.metropole.home_cache_seconds") or 0)
+    # the themes' labels are English msgids: translated for this request, after the shared cache
+    return {**figures, "themes": [{**theme, "label": translate(theme["label"]),
+                                   "description": translate(theme["description"])} for theme in figures["themes"]]}
