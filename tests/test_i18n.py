@@ -73,7 +73,7 @@ FRENCH = re.compile(r"\b(?:le|la|les|des|du|de|et|ou|un|une|au|aux|pour|avec|dan
                     r"ces|est|sont|données|jeu|jeux|nom|titre|adresse|fichier|lien|courriel|thèmes?|"
                     r"mots|laissez|ex)\b|\b[dlj]'|\s[:;?!](?:\s|$)|«", re.I)
 # Accented words an English msgid may keep: French institutions and schema names
-PROPER = {"métropole", "métropoles", "délibérations", "défibrillateurs", "décret"}
+PROPER = {"métropole", "métropoles", "géodae", "délibérations", "défibrillateurs", "décret"}
 
 
 def _schema_texts(path):
@@ -242,6 +242,9 @@ def test_cli_help_and_output_are_msgids_not_french_literals(path):
     """--help texts, docstrings click would show as help, and what the commands print."""
     source = path.read_text(encoding="utf-8")
     assert french_literals(source) == []
+    # _ is the translation function there: a throwaway variable named _ would shadow it
+    assert [n.lineno for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)] == []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) or "group" in ast.unparse(d)
                                                      for d in node.decorator_list):
@@ -299,7 +302,8 @@ def test_cli_help_is_in_the_portal_language(cli, ckan_config, monkeypatch):
 
 # Vocabularies as data (config/): their labels are English msgids, shown translated
 CONFIG_TEXTS = [ROOT / "config" / name for name in
-                ("themes.yaml", "frequencies.yaml", "table_schemas.yaml", "review_criteria.yaml", "mqa.yaml")]
+                ("themes.yaml", "frequencies.yaml", "table_schemas.yaml", "review_criteria.yaml", "mqa.yaml",
+                 "common_datasets.yaml")]
 
 
 @pytest.mark.parametrize("path", CONFIG_TEXTS, ids=lambda p: p.name)
@@ -314,7 +318,8 @@ def test_make_i18n_extracts_the_config_labels(tmp_path):
     """babel.cfg names each data file whose labels are shown: a file left out would never
     reach the catalogue."""
     extracted = _extracted(tmp_path, CONFIG_TEXTS)
-    assert {"Economy", "Monthly", "Public toilets (portal schema)", "At least one theme", "Findability"} <= extracted
+    assert {"Economy", "Monthly", "Public toilets (portal schema)", "At least one theme", "Findability",
+            "Polling stations"} <= extracted
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
@@ -344,3 +349,6 @@ def test_english_pages_show_the_vocabularies_in_english(app):
     headers = {"Authorization": factories.SysadminWithToken()["token"]}
     form = app.get("/en/dataset/new", headers=headers).body
     assert "Economy" in form and "Every two weeks" in form and "Économie" not in form
+    english = app.get("/en/jeux-communs").body
+    assert "Automated external defibrillators (AED)" in english and "Défibrillateurs automatisés" not in english
+    assert "Défibrillateurs automatisés externes (DAE)" in app.get("/jeux-communs").body

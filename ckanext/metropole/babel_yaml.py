@@ -1,5 +1,6 @@
 """Babel extractor for the user-facing texts of our YAML files (scheming schemas,
-vocabularies: themes, frequencies, table schemas, review criteria, the metadata quality indicators): the values of the keys below, which scheming (``scheming_language_text``) and
+vocabularies: themes, frequencies, table schemas, review criteria, common datasets, the metadata
+quality indicators): the values of the keys below, which scheming (``scheming_language_text``) and
 our vocabularies pass through gettext. Named in babel.cfg by its dotted path."""
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import yaml
 NOT_PROSE = re.compile(r"[a-z0-9.@:/_-]*")
 KEYS = {"label", "help_text", "form_placeholder", "repeating_label", "description", "about",
         "hint",  # config/mqa.yaml
-        "help"}  # config/review_criteria.yaml
+        "help",  # config/review_criteria.yaml
+        "title"}  # config/common_datasets.yaml
 
 
 def _walk(node, found):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 import ckan.plugins.toolkit as tk
 
-from ..messages import translate as _
+from ..messages import in_portal_language, translate as _
 from . import catalogue, jobs
 
 # _: the portal's language (ckan.locale_default) for --help, read when the CLI loads (after the
@@ -66,7 +66,7 @@ def publish(common_id, files):
     common = catalogue.by_id(common_id)
     if common is None:
         raise click.ClickException(_("Unknown common dataset: {id}").format(id=common_id))
-    _, communes = state.territory()
+    _metro, communes = state.territory()
     by_insee = {c.get("insee_code"): c for c in communes}
     pairs = []
     for item in files:
@@ -83,8 +83,8 @@ def publish(common_id, files):
             dataset = tk.get_action("package_show")(jobs.site_context(), {"id": name})
         except tk.ObjectNotFound:
             dataset = tk.get_action("package_create")(jobs.site_context(), {
-                "name": name, "title": f"{common.title} — {org['title']}", "owner_org": org["id"],
-                "notes": common.description, "theme": [common.theme], "license_id": "lov2"})
+                "name": name, "title": f"{in_portal_language(common.title)} — {org['title']}", "owner_org": org["id"],
+                "notes": in_portal_language(common.description), "theme": [common.theme], "license_id": "lov2"})
         if dataset.get("resources"):
             resource = tk.get_action("resource_update")(jobs.site_context(),
                                                         {**fields, "id": dataset["resources"][0]["id"]})
@@ -98,4 +98,4 @@ def publish(common_id, files):
 @common.command("list", help=_("List the common datasets and their schema."))
 def list_():
     for c in catalogue.common_datasets():
-        click.echo(f"{c.id}\t{c.schema_id} {c.version}\t{c.title}")
+        click.echo(f"{c.id}\t{c.schema_id} {c.version}\t{_(c.title)}")

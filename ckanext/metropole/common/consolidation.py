@@ -17,6 +17,7 @@ import logging
 import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
+from ..messages import in_portal_language
 from . import catalogue, jobs, state, validation
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def to_geojson(result: dict, common: catalogue.CommonDataset) -> tuple[bytes, li
 
 def describe(common: catalogue.CommonDataset, result: dict, mapped: int) -> str:
     # Stored metadata, written in the portal's language (French), like every dataset's notes.
-    lines = [common.description, "",
+    lines = [in_portal_language(common.description), "",
              f"Jeu consolidé par la métropole à partir des fichiers des communes conformes au schéma "
              f"`{common.schema_id}` (version {common.version}) : {len(result['rows'])} lignes, "
              f"{mapped} positionnées sur la carte.", "", "**Communes contributrices**", ""]
@@ -141,7 +142,7 @@ def _upload(dataset: dict, name: str, fmt: str, body: bytes, common) -> None:
     if existing and existing.get("hash") == digest:
         return
     data = {"name": name, "format": fmt, "conforms_to": common.schema_id, "hash": digest,
-            "description": f"{common.title} : toutes les communes, format {fmt}.",
+            "description": f"{in_portal_language(common.title)} : toutes les communes, format {fmt}.",
             "upload": FileStorage(stream=io.BytesIO(body), filename=name, content_type={
                 "CSV": "text/csv", "GeoJSON": "application/geo+json"}[fmt]), "url": name}
     if existing:
@@ -163,7 +164,8 @@ def rebuild(common_id: str) -> dict:
     csv_body = to_csv(result)
     geojson_body, bbox = to_geojson(result, common)
     mapped = len(json.loads(geojson_body)["features"])
-    fields = {"name": common.consolidated_name, "title": f"{common.title} — toutes les communes",
+    # the consolidated dataset is content: in the portal's language (English msgids in the config)
+    fields = {"name": common.consolidated_name, "title": f"{in_portal_language(common.title)} — toutes les communes",
               "owner_org": metro["id"], "notes": describe(common, result, mapped), "theme": [common.theme],
               "license_id": "lov2",
               "communes": sorted({c.get("insee_code") for c, _, _ in result["contributors"]} - {None, ""})

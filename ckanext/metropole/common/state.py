@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import ckan.plugins.toolkit as tk
 
+from ..messages import translate
 from . import catalogue, jobs, report
 
 PAGE = 25  # organization_list with all_fields is capped (ckan.group_and_organization_list_all_fields_max)
@@ -117,7 +118,9 @@ def matrix() -> dict:
                      "insee_code": commune.get("insee_code") or "", "counts": counts, "cells": cells})
     return {
         "metropole": {"name": metro["name"], "title": metro.get("title")} if metro else None,
-        "common_datasets": [{"id": c.id, "title": c.title, "description": c.description, "theme": c.theme,
+        # config/common_datasets.yaml's titles and descriptions are English msgids
+        "common_datasets": [{"id": c.id, "title": translate(c.title), "description": translate(c.description),
+                             "theme": c.theme,
                              "schema": c.schema_id, "schema_version": c.version,
                              "consolidated_dataset": c.consolidated_name if c.consolidated_name in built else None,
                              "counts": dataset_counts[c.id]}
