@@ -47,6 +47,8 @@ def _catalogue(locale: str):
 def translate(msgid: str, locale: str | None = None) -> str:
     """msgid in ``locale``; by default in the request's language, or in the portal's default
     language outside a request."""
+    if not msgid:  # gettext("") is the catalogue's header
+        return msgid
     if locale is None and flask.has_request_context():
         return tk._(msgid)
     return _catalogue(locale or tk.config.get("ckan.locale_default") or "en").gettext(msgid)

@@ -7,7 +7,7 @@ import ckan.model as model
 from ckan.tests import factories, helpers
 from ckanext.harvest.model import HarvestGatherError, HarvestJob
 
-from ckanext.metropole.messages import N_, display, loads, stored
+from ckanext.metropole.messages import N_, display, loads, stored, translate
 
 from .test_real_shapes import _ods
 
@@ -24,6 +24,8 @@ def test_a_message_is_stored_as_its_msgid_and_read_in_the_portal_language():
     assert display(text) == ("Moissonnage interrompu, rien n'a été modifié ni retiré : "
                              "Erreur HTTP 404 en interrogeant http://x.test/a.")
     assert display(LEGACY) == LEGACY and display('{"metropole_i18n": broken') == '{"metropole_i18n": broken'
+    assert translate("") == "" and translate("Datasets read", "fr") == "Jeux lus"
+    assert translate("Datasets read", "en") == "Datasets read"
 
 
 def test_job_page_and_api_read_the_messages_in_the_reader_language(portal, make_source, harvest, app):
