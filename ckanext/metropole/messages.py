@@ -93,6 +93,18 @@ class Message:
 N_ = Message
 
 
+def content(message) -> str:
+    """A message (or a plain value) written as content, in the portal's language whoever asks:
+    stored text every visitor shares (a consolidated dataset's notes)."""
+    if not isinstance(message, Message):
+        return str(message)
+    params = {k: content(v) if isinstance(v, Message) else v for k, v in message.params.items()}
+    try:
+        return in_portal_language(message.msgid).format(**params)
+    except (KeyError, IndexError, ValueError):  # a broken translation: the English text
+        return message.msgid.format(**params)
+
+
 def _render(value):
     """A parameter ready for str.format: messages translated, lists joined, numbers kept
     (a msgid may format them: "{share:.0%}")."""

@@ -77,7 +77,7 @@ def test_valid_invalid_duplicate_then_fixed(territory, agent, run_jobs, app):
     assert {r["conforms_to"] for r in dataset["resources"]} == {TOILETS}
     assert json.loads(dataset["spatial"])["type"] == "Polygon"
     assert "Aubière (63014)" in dataset["notes"] and "fichier avec erreurs" in dataset["notes"]
-    assert "1 ligne en double écartée" in dataset["notes"]
+    assert "Lignes en double écartées : 1**" in dataset["notes"]
     assert "63113-0001 : gardée de Beaumont, écartée de Clermont-Ferrand" in dataset["notes"]
     assert sorted(dataset["communes"]) == ["63032", "63113"]
     assert (cell("63113"), cell("63014"), cell("63032")) == ("valid", "invalid", "valid")
@@ -238,7 +238,7 @@ def test_demo_script_publishes_and_consolidates_two_common_datasets(territory):
     parking, parks, geojson = consolidated_rows("jeu-commun-stationnement")
     assert sorted(r["id"] for r in parks) == ["63032-P-001", "63113-P-001", "63113-P-002", "63113-P-003",
                                               "63124-P-001"]
-    assert len(geojson["features"]) == 5 and "1 ligne en double écartée" in parking["notes"]
+    assert len(geojson["features"]) == 5 and "Lignes en double écartées : 1**" in parking["notes"]
     matrix = helpers.call_action("metropole_common_datasets_show")
     counts = {c["id"]: c["counts"] for c in matrix["common_datasets"]}
     assert counts["toilettes-publiques"] == {"valid": 3, "invalid": 1, "pending": 0, "missing": 1}

@@ -17,15 +17,16 @@ import logging
 import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
-from ..messages import in_portal_language
+from ..messages import N_, content, in_portal_language
 from . import catalogue, jobs, state, validation
 
 log = logging.getLogger(__name__)
 
 INSEE_COLUMN = "commune_insee"
 NAME_COLUMN = "commune_nom"
-STATUS_TEXT = {"invalid": "fichier avec erreurs", "error": "fichier illisible", "pending": "validation en cours",
-               "unknown_schema": "schéma inconnu"}
+# why a commune's file is left out, written into the consolidated dataset's notes
+STATUS_TEXT = {"invalid": N_("file with errors"), "error": N_("unreadable file"),
+               "pending": N_("validation in progress"), "unknown_schema": N_("unknown schema")}
 
 
 def _coordinates(row: dict, common: catalogue.CommonDataset) -> tuple[float, float] | None:
@@ -109,30 +110,37 @@ def to_geojson(result: dict, common: catalogue.CommonDataset) -> tuple[bytes, li
 
 
 def describe(common: catalogue.CommonDataset, result: dict, mapped: int) -> str:
-    # Stored metadata, written in the portal's language (French), like every dataset's notes.
+    # Stored metadata, written in the portal's language (messages.content), like every
+    # dataset's notes; the msgids are English, as everywhere in the catalogue.
     lines = [in_portal_language(common.description), "",
-             f"Jeu consolidé par la métropole à partir des fichiers des communes conformes au schéma "
-             f"`{common.schema_id}` (version {common.version}) : {len(result['rows'])} lignes, "
-             f"{mapped} positionnées sur la carte.", "", "**Communes contributrices**", ""]
+             content(N_("Dataset consolidated by the métropole from the communes' files that conform to the "
+                        "schema `{schema}` (version {version}): {rows} rows, {mapped} placed on the map.",
+                        schema=common.schema_id, version=common.version, rows=len(result["rows"]), mapped=mapped)),
+             "", content(N_("**Contributing communes**")), ""]
     for commune, e, count in result["contributors"]:
-        lines.append(f"- {commune.get('title')} ({commune.get('insee_code')}) : {count} lignes — "
-                     f"fichier « {e.resource.get('name') or e.resource['id']} » du {e.date[:10]}")
+        lines.append(content(N_("- {commune} ({insee}): {count} rows — file “{file}” of {date}",
+                                commune=commune.get("title"), insee=commune.get("insee_code"), count=count,
+                                file=e.resource.get("name") or e.resource["id"], date=e.date[:10])))
     if not result["contributors"]:
-        lines.append("- aucune pour l'instant")
+        lines.append(content(N_("- none yet")))
     if result["left_out"]:
-        lines += ["", "**Fichiers non repris**", ""]
+        lines += ["", content(N_("**Files left out**")), ""]
         for commune, e, why in result["left_out"]:
-            lines.append(f"- {commune.get('title')} ({commune.get('insee_code')}) : "
-                         f"« {e.resource.get('name') or e.resource['id']} », {why}")
+            lines.append(content(N_("- {commune} ({insee}): “{file}”, {why}", commune=commune.get("title"),
+                                    insee=commune.get("insee_code"), why=why,
+                                    file=e.resource.get("name") or e.resource["id"])))
     if result["duplicates"]:
         count = len(result["duplicates"])
-        lines += ["", f"**{count} {'ligne en double écartée' if count == 1 else 'lignes en double écartées'}** "
-                  f"(même identifiant {', '.join(common.primary_key)} qu'une ligne déjà reprise)", ""]
+        key = ", ".join(common.primary_key)
+        lines += ["", content(N_("**Duplicate rows left out: {count}** (same identifier {key} as a row already "
+                                 "included)", count=count, key=key)), ""]
         for ident, kept, dropped in result["duplicates"][:20]:
-            lines.append(f"- {' / '.join(ident)} : gardée de {kept.get('title')}, écartée de {dropped.get('title')}")
+            lines.append(content(N_("- {identifier}: kept from {kept}, left out from {dropped}",
+                                    identifier=" / ".join(ident), kept=kept.get("title"),
+                                    dropped=dropped.get("title"))))
     if result["missing"]:
-        lines += ["", "**Communes sans fichier** : " + ", ".join(
-            f"{c.get('title')} ({c.get('insee_code')})" for c in result["missing"])]
+        lines += ["", content(N_("**Communes without a file**: {communes}", communes=", ".join(
+            f"{c.get('title')} ({c.get('insee_code')})" for c in result["missing"])))]
     return "\n".join(lines)
 
 
@@ -142,7 +150,8 @@ def _upload(dataset: dict, name: str, fmt: str, body: bytes, common) -> None:
     if existing and existing.get("hash") == digest:
         return
     data = {"name": name, "format": fmt, "conforms_to": common.schema_id, "hash": digest,
-            "description": f"{in_portal_language(common.title)} : toutes les communes, format {fmt}.",
+            "description": content(N_("{title}: all communes, {format} format.",
+                                      title=in_portal_language(common.title), format=fmt)),
             "upload": FileStorage(stream=io.BytesIO(body), filename=name, content_type={
                 "CSV": "text/csv", "GeoJSON": "application/geo+json"}[fmt]), "url": name}
     if existing:
@@ -154,7 +163,7 @@ def _upload(dataset: dict, name: str, fmt: str, body: bytes, common) -> None:
 def rebuild(common_id: str) -> dict:
     common = catalogue.by_id(common_id)
     if common is None:
-        raise ValueError(f"Jeu commun inconnu : {common_id}")
+        raise ValueError(str(N_("Unknown common dataset: {id}", id=common_id)))
     metro, communes = state.territory()
     if metro is None:
         log.warning("consolidation %s: no métropole organisation on the portal", common_id)
@@ -165,7 +174,8 @@ def rebuild(common_id: str) -> dict:
     geojson_body, bbox = to_geojson(result, common)
     mapped = len(json.loads(geojson_body)["features"])
     # the consolidated dataset is content: in the portal's language (English msgids in the config)
-    fields = {"name": common.consolidated_name, "title": f"{in_portal_language(common.title)} — toutes les communes",
+    fields = {"name": common.consolidated_name,
+              "title": content(N_("{title} — all communes", title=in_portal_language(common.title))),
               "owner_org": metro["id"], "notes": describe(common, result, mapped), "theme": [common.theme],
               "license_id": "lov2",
               "communes": sorted({c.get("insee_code") for c, _, _ in result["contributors"]} - {None, ""})
