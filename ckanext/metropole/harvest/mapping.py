@@ -9,7 +9,8 @@ from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
-from markdownify import markdownify
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
+from markdownify import MarkdownConverter
 from slugify import slugify
 
 from ..dataset import vocabularies as v
@@ -26,7 +27,12 @@ TAG_RE = re.compile(r"[^\w\s\-.]", re.UNICODE)
 def tables() -> dict:
     with open(config_dir() / "harvest_mapping.yaml", encoding="utf-8") as f:
         raw = yaml.safe_load(f)
-    return {"licenses": {v.fold(str(k)): val for k, val in raw["licenses"].items()},
+    licenses = {v.fold(str(k)): val for k, val in raw["licenses"].items()}
+    return {"licenses": licenses,
+            # the same licences compared by letters and digits only ("Licence Ouverte v2.0
+            # (Etalab)", "CC_BY_4_0"), and by address without scheme or "www." for URLs
+            "license_words": {_letters(k): val for k, val in licenses.items() if not _is_url(k)},
+            "license_urls": {_url_stem(k): val for k, val in licenses.items() if _is_url(k)},
             "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()},
             "eu_themes": {v.fold(str(k)): val for k, val in raw.get("eu_themes", {}).items()}}
 
@@ -37,16 +43,44 @@ class Mapped:
     notes: list[Message] = field(default_factory=list)  # what the operator should know
 
 
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", v.fold(text))
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^https?://", text, re.I))
+
+
+def _url_stem(url: str) -> str:
+    """host (without "www.") and path, without scheme, query, fragment or trailing "/"."""
+    parts = urlsplit(v.fold(url).strip())
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+
+
+# a licence page's own file name: "etalab-2.0.html" (SPDX), "CC_BY_4_0" (EU authority table)
+PAGE_SUFFIX_RE = re.compile(r"\.(html?|json|jsonld|rdf|ttl|txt|xml)$")
+
+
 def map_license(raw: str, default: str) -> tuple[str, Message | None]:
-    if not raw:
+    """A licence of the portal from what the source says: an id, a title (spelling, spacing and
+    punctuation aside: "Licence Ouverte v2.0 (Etalab)"), or a URL (http or https, with or
+    without "www.", a version or page under a known licence's address, the EU licence
+    authority table or SPDX naming a known id). An unknown licence gives the default and a
+    note; a licence is never read as another one (".../licenses/by-nc/" is not ".../by/")."""
+    if not raw or not isinstance(raw, str):
         return default, None
+    raw = raw.strip()
     key = v.fold(raw).rstrip("/")
-    licenses = tables()["licenses"]
-    if key in licenses:
-        return licenses[key], None
-    for known, target in licenses.items():  # URLs with versions, trailing parts…
-        if known.startswith("http") and key.startswith(known.rstrip("/")):
-            return target, None
+    found = tables()["licenses"].get(key) or tables()["license_words"].get(_letters(raw))
+    if not found and _is_url(raw):
+        stem, urls = _url_stem(raw), tables()["license_urls"]
+        found = urls.get(stem) or next((target for known, target in urls.items() if stem.startswith(known + "/")),
+                                       None)
+        if not found:
+            page = PAGE_SUFFIX_RE.sub("", stem.rsplit("/", 1)[-1])
+            found = tables()["license_words"].get(_letters(page)) if _letters(page) else None
+    if found:
+        return found, None
     return default, N_("unknown licence “{licence}” replaced by “{default}”", licence=raw, default=default)
 
 
@@ -66,7 +100,10 @@ def map_frequency(raw: str) -> str:
 
 
 def singular(word: str) -> str:
-    """French plural folded: "dechets" -> "dechet", "reseaux" -> "reseau" (words of 4+ letters)."""
+    """French plural folded: "dechets" -> "dechet", "reseaux" -> "reseau", "sociaux" ->
+    "social", "hopitaux" -> "hopital" (words of 4+ letters)."""
+    if len(word) > 4 and word.endswith("aux") and not word.endswith("eaux"):
+        return word[:-3] + "al"
     if len(word) > 3 and word.endswith(("s", "x")) and not word.endswith(("ss", "us")):
         return word[:-1]
     return word
@@ -133,15 +170,34 @@ def map_themes(labels: list[str], config: SourceConfig) -> list[str]:
     return found
 
 
+# what a browser never shows: Word's <xml>/<style> blocks, scripts, a pasted page's <head>
+INVISIBLE_TAGS = ["script", "style", "head", "title", "meta", "link", "xml", "template", "noscript"]
+# an HTML tag or character reference: only then is a description HTML (plain text such as
+# "population < 3500 & plus" or "code_insee" stays as written, unescaped)
+HTML_RE = re.compile(r"</?[a-zA-Z][\w:-]*[\s/>]|<!|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
+
+
 def html_to_text(text: str) -> str:
     """Descriptions are often HTML (Opendatasoft, Word pastes with <o:p>, <br style=…>,
-    lists, &nbsp;): converted to Markdown by markdownify, which keeps paragraphs, line
-    breaks and list items apart instead of gluing them."""
+    conditional comments, lists, &nbsp;): converted to Markdown by markdownify, which keeps
+    paragraphs, line breaks and list items apart instead of gluing them. What a browser does
+    not show (comments, Word's <![if …]> marks, <style>/<script> contents) is left out."""
     text = text or ""
-    if "<" not in text and "&" not in text:
+    if not HTML_RE.search(text):
         return text.strip()
-    converted = markdownify(text, heading_style="ATX", bullets="-", strip=["img", "script", "style"])
-    converted = converted.replace("\xa0", " ")
+    soup = BeautifulSoup(text, "html.parser")
+    for node in soup.find_all(string=lambda s: isinstance(s, (Comment, Declaration, Doctype, ProcessingInstruction))):
+        node.extract()
+    for node in soup.find_all(INVISIBLE_TAGS):
+        node.decompose()
+    # Word writes a list as paragraphs whose marker (bullet glyph and padding, or "1.") sits in
+    # a span styled mso-list:Ignore: a Markdown list item, "- " or the number kept
+    for node in soup.find_all("span", style=re.compile(r"mso-list:\s*ignore", re.I)):
+        marker = node.get_text().strip()
+        node.replace_with(marker + " " if re.fullmatch(r"\(?\w{1,4}[.)]", marker) else "- ")
+    converted = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"]).convert_soup(soup)
+    # non-breaking spaces (Word pads its list bullets with them) read as one space
+    converted = re.sub(r"(?<=\S)[ \xa0]{2,}(?=\S)", " ", converted.replace("\xa0", " "))
     converted = re.sub(r"[ \t]+\n", "\n", converted)
     return re.sub(r"\n{3,}", "\n\n", converted).strip()
 
@@ -154,20 +210,30 @@ def clean_tag(word: str) -> str:
 
 
 GENERIC_SEGMENTS = {"dataset", "datasets", "explore", "catalog", "catalogue", "data", "api", "id", "fr",
-                    "donnees", "jeux-de-donnees", "record", "records", "metadata", "home", "dcat", "items"}
+                    "donnees", "jeux-de-donnees", "record", "records", "metadata", "home", "dcat", "items",
+                    "item", "index", "search", "srv", "fre", "eng", "information", "export", "table", "views"}
+# query parameters that name the dataset (ArcGIS's item.html?id=…, CKAN-like ?dataset=…);
+# others (sublayer=0, format=json, locale=fr) say nothing of it
+ID_PARAMS = ("id", "identifier", "uuid", "dataset", "dataset_id", "datasetid", "slug", "name", "record")
+FILE_SUFFIX_RE = re.compile(r"\.(html?|php|aspx?|jsp|json|jsonld|xml|rdf|ttl|csv|search)$", re.I)
 
 
 def readable_id(remote_id: str) -> str:
-    """The readable part of a URL-shaped identifier: its last meaningful path segment (or
-    query value), e.g. https://data.capatlantique.fr/explore/dataset/arbres/ -> arbres."""
+    """The readable part of a URL-shaped identifier: its identifying query value, else its
+    last meaningful path segment (GeoNetwork's "#/metadata/<uuid>" fragment included), e.g.
+    https://data.capatlantique.fr/explore/dataset/arbres/ -> arbres,
+    https://www.arcgis.com/home/item.html?id=3d9c…&sublayer=0 -> 3d9c…"""
     if not re.match(r"^[a-z][a-z0-9+.-]*://", remote_id, re.I):
         return remote_id
     parts = urlsplit(remote_id)
-    candidates = [unquote(x) for x in parts.path.split("/") if x]
-    candidates += [val for values in parse_qs(parts.query).values() for val in values]
-    for segment in reversed(candidates):
-        if slugify(segment) and slugify(segment) not in GENERIC_SEGMENTS:
-            return segment
+    query = {k.lower(): values for k, values in parse_qs(parts.query).items()}
+    candidates = [val for key in ID_PARAMS for val in query.get(key, [])]
+    segments = [unquote(x) for x in parts.path.split("/") if x]
+    segments += [unquote(x) for x in parts.fragment.split("?")[0].split("/") if x]
+    candidates += [FILE_SUFFIX_RE.sub("", x) for x in reversed(segments)]
+    for candidate in candidates:
+        if slugify(candidate) and slugify(candidate) not in GENERIC_SEGMENTS:
+            return candidate
     return parts.hostname or remote_id
 
 
