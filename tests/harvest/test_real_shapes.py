@@ -195,6 +195,9 @@ def test_older_udata_api_bare_list(portal, make_source, harvest):
     (["etat-civil"], ["citoyennete"]),
     (["dechet"], ["environnement"]),
     (["Sports & loisirs"], ["sports", "culture"]),
+    # French plurals in -aux: "sociaux" is "social", "hôpitaux" "hôpital" ("réseaux" "réseau")
+    (["Services sociaux"], ["citoyennete"]),
+    (["Hôpital"], ["sante"]),
 ])
 def test_compound_and_slug_themes(labels, expected):
     from ckanext.metropole.harvest.mapping import map_themes
@@ -289,3 +292,67 @@ def test_one_bad_field_never_costs_the_dataset(portal, make_source, harvest):
     result = harvest(make_source(portal.url, owner="aulnat", config='{"organization": "commune-d-aulnat"}'))
     assert result["stats"]["added"] == 3 and result["stats"]["errored"] == 0
     assert any("champ(s) invalide(s) ignoré(s)" in w and "temporal" in w for w in result["warnings"])
+
+
+def test_hydra_total_items_on_the_collection_is_read():
+    """Hydra Core's own example (www.hydra-cg.com/spec/latest/core, "Collections"): totalItems on
+    the hydra:Collection, the page a PartialCollectionView under hydra:view. The announced
+    total is read there too, so such a catalogue's short listing withdraws nothing."""
+    from ckanext.dcat.processors import RDFParser
+
+    page = """@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<http://api.example.com/catalog> a dcat:Catalog, hydra:Collection ; hydra:totalItems 4980 ;
+  dcat:dataset <http://api.example.com/datasets/1> ;
+  hydra:view <http://api.example.com/catalog?page=3> .
+<http://api.example.com/catalog?page=3> a hydra:PartialCollectionView ;
+  hydra:first <http://api.example.com/catalog?page=1> ; hydra:next <http://api.example.com/catalog?page=4> .
+<http://api.example.com/datasets/1> a dcat:Dataset ; dct:title "Arbres" ."""
+    parser = RDFParser()
+    parser.parse(page, _format="turtle")
+    assert dcat._total_items(parser.g) == 4980
+    assert parser.next_page() == "http://api.example.com/catalog?page=4"
+
+
+def test_csw_iso_19115_2_records_land_too(portal, make_source, harvest, monkeypatch):
+    """A GeoNetwork also serves gmi:MI_Metadata records (ISO 19115-2: imagery, gridded data),
+    which OWSLib and ckanext-spatial read as ISO records: here the real GéoBretagne record
+    under that root."""
+    from ckanext.metropole.harvest.protocols import csw
+
+    path = "/geonetwork/srv/fre/csw"
+    monkeypatch.setattr(csw, "PAGE", 1)
+    gmi = 'xmlns:gmi="http://www.isotc211.org/2005/gmi" '
+    records = {}
+    for n in (1, 2):
+        xml = (FIXTURES / f"csw/records_{n}.xml").read_text()
+        records[n] = (xml.replace("<gmd:MD_Metadata ", "<gmi:MI_Metadata " + gmi)
+                      .replace("</gmd:MD_Metadata>", "</gmi:MI_Metadata>") if n == 2 else xml)
+        assert n == 1 or "gmi:MI_Metadata" in records[n]
+    portal.add(path, fixture="csw/capabilities.xml", content_type="application/xml",
+               query={"request": "GetCapabilities"})
+    for n in (1, 2):
+        portal.add(path, records[n], content_type="application/xml", query={"request": "GetRecords",
+                                                                           "startPosition": n})
+    result = harvest(make_source(portal.url + path, owner="cebazat", config='{"protocol": "csw"}'))
+    assert result["gather_errors"] == [] and result["stats"]["added"] == 2
+    assert not any("annonce" in w for w in result["warnings"])  # 2 matched, 2 read: complete
+
+
+def test_a_ckan_that_caps_its_pages_is_read_whole(portal, make_source, harvest, small_pages):
+    """A CKAN whose pages hold fewer rows than asked (ckan.search.rows_max, a CKAN-compatible
+    facade): the next page starts after what was received, so no dataset is skipped."""
+    search = "/api/3/action/package_search"
+    first = json.loads((FIXTURES / "ckan/search_0.json").read_text())
+    rest = json.loads(json.dumps(first))
+    first["result"]["results"] = first["result"]["results"][:1]  # 1 row although 2 were asked
+    rest["result"]["results"] = rest["result"]["results"][1:]
+    portal.add("/api/3/action/status_show", fixture="ckan/status_show.json")
+    portal.add(search, json.dumps(first), query={"rows": 2, "start": 0})
+    portal.add(search, json.dumps(rest), query={"rows": 2, "start": 1})
+    portal.add(search, fixture="ckan/search_2.json", query={"rows": 2, "start": 2})
+    result = harvest(make_source(portal.url, owner="royat"))
+    assert result["gather_errors"] == [] and result["stats"]["added"] == 3
+    assert harvested("royat") == ["royat-arbres", "royat-bornes-verre", "royat-deliberations-2024"]
+    assert not any("annonce" in w for w in result["warnings"])  # the listing is complete

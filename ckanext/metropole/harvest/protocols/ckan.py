@@ -47,7 +47,9 @@ def _search(client, root: str, config, listing: Listing):
             return
         yield from result["results"]
         listing.read += len(result["results"])
-        start += ROWS
+        # by what the page gave, not by what was asked: a portal that caps its pages
+        # (ckan.search.rows_max, a CKAN-compatible facade) is still read whole
+        start += len(result["results"]) or ROWS
 
 
 def _dkan_listing(client, root: str, config, listing: Listing):

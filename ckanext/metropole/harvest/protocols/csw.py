@@ -28,6 +28,7 @@ GMD = "http://www.isotc211.org/2005/gmd"
 ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
 # no DTD, no entity, no network: a catalogue answer cannot make us read anything else
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+ISO_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in ("gmd:MD_Metadata", "gmi:MI_Metadata")}
 CSW_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in (
     "ows:ExceptionReport", "csw:Capabilities", "csw:GetRecordsResponse", "csw:GetRecordByIdResponse")}
 
@@ -69,7 +70,9 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
         results = self._exml.find(nspath_eval("csw:SearchResults", csw2.namespaces))
         if results is None:
             raise HarvestError(N_("GetRecords response without SearchResults at {url}.", url=self.url))
-        records = results.findall(nspath_eval("gmd:MD_Metadata", csw2.namespaces))
+        # ISO 19139 records, and their ISO 19115-2 form (imagery, gridded data) as OWSLib and
+        # ckanext-spatial read them too; ckanext-spatial's ISODocument reads both
+        records = [r for r in results if r.tag in ISO_ROOTS]
 
         def number(name):
             value = results.get(name)

@@ -127,13 +127,16 @@ def _labels(graph) -> dict[str, str]:
 def _total_items(graph):
     from ckanext.dcat.processors import HYDRA, SUPPORTED_PAGINATION_COLLECTION_DESIGNS
 
-    for design in SUPPORTED_PAGINATION_COLLECTION_DESIGNS:
-        for node in graph.subjects(RDF.type, design):
-            for value in graph.objects(node, HYDRA.totalItems):
-                try:
-                    return int(value)
-                except ValueError:
-                    return None
+    # on the page's view (what ckanext-dcat and data.gouv.fr write), else wherever the
+    # catalogue states it (Hydra core puts it on the hydra:Collection the view belongs to)
+    nodes = [node for design in SUPPORTED_PAGINATION_COLLECTION_DESIGNS for node in graph.subjects(RDF.type, design)]
+    nodes += [node for node in graph.subjects(HYDRA.totalItems, None) if node not in nodes]
+    for node in nodes:
+        for value in graph.objects(node, HYDRA.totalItems):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
     return None
 
 
