@@ -124,6 +124,25 @@ def build_hidden(create):
         "modified": "04/05/2023 10h", "issued": "hier", "temporal_start": "2020", "temporal_end": "vers 2030",
         "communes": '["63164", "99999"]', "frequency": "tous les jeudis"})
     names.append(odd["name"])
+    # free fields an API client may add to a dataset (extras) or a resource, which ckanext-dcat
+    # reads as DCAT-AP properties: text where an IRI or a typed value is expected; a size,
+    # a checksum and an availability both unusable and usable
+    free = {"language": "fr", "status": "x", "rights": "Tous droits", "compress_format": "zip",
+            "package_format": "tar", "temporal_resolution": "weekly", "spatial_resolution_in_meters": "abc",
+            "documentation": "pas une adresse", "access_services": "x", "availability": "bof",
+            "issued": "hier", "modified": "jamais", "license": "lov2", "uri": "javascript:alert(1)"}
+    names.append(create(**full_dataset(
+        name="aubiere-champs-libres", owner_org="aubiere", communes=["63014"],
+        extras=[{"key": "language", "value": "fr"}, {"key": "uri", "value": "pas une adresse"},
+                {"key": "contact_email", "value": "pas un courriel"}, {"key": "spatial_uri", "value": "Aubière"}],
+        resources=[{"url": "https://data.example.fr/libre.csv", "format": "CSV", "size": -5, "hash": "abc",
+                    "hash_algorithm": "md5", **free},
+                   {"url": "https://data.example.fr/libre.json", "format": "JSON", "size": "2048",
+                    "hash": "sha256:" + "ab" * 32, "availability": "stable"},
+                   {"url": "https://data.example.fr/libre.geojson", "format": "GeoJSON", "hash": "C0FFEE",
+                    "hash_algorithm": "SHA-1",
+                    "availability": "http://publications.europa.eu/resource/authority/planned-availability/TEMPORARY"}]
+    ))["name"])
     return names
 
 

@@ -76,6 +76,16 @@ def test_catalogue_and_datasets_meet_dcat_ap_3(app, create):
         found += [f"{ext}: {v}" for v in violations(datasets)]
     summary = Counter(v.split(" on ")[0] + " | " + v.split(": ", 2)[2][:80] for v in found)
     assert not found, f"{len(found)} violations:\n" + "\n".join(f"{n} × {k}" for k, n in summary.most_common())
+    # what a resource states in a usable form is published, the rest left out
+    free = Graph().parse(data=cases.get(app, "/dataset/aubiere-champs-libres.ttl").body, format="turtle")
+    spdx, planned = "http://spdx.org/rdf/terms#", "http://publications.europa.eu/resource/authority/planned-availability/"
+    assert sorted(int(o) for o in free.objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize"))) == [2048]
+    assert sorted((str(free.value(c, URIRef(spdx + "algorithm"))), str(free.value(c, URIRef(spdx + "checksumValue"))))
+                  for c in free.subjects(RDF.type, URIRef(spdx + "Checksum"))) == [
+        (spdx + "checksumAlgorithm_sha1", "c0ffee"), (spdx + "checksumAlgorithm_sha256", "ab" * 32)]
+    assert sorted(str(o) for o in free.objects(None, URIRef("http://data.europa.eu/r5r/availability"))) == [
+        planned + "STABLE", planned + "TEMPORARY"]
+    assert "Tous droits" not in free.serialize(format="turtle")
 
 
 def test_range_shapes_catch_untyped_objects():

@@ -17,7 +17,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 import ckan.plugins.toolkit as tk
-from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, LOCN, RDFProfile
+from ckanext.dcat.profiles.base import DCAT, DCATAP, DCT, FOAF, LOCN, RDFProfile
 
 from ..messages import translate
 from . import dcat_input
@@ -35,6 +35,7 @@ class MetropoleDCATAPProfile(RDFProfile):
         self._concepts(dataset_ref, DCT.accrualPeriodicity, EU_AUTHORITY + "frequency", DCT.Frequency)
         self._licenses(dataset_dict, dataset_ref)
         for distribution in self.g.objects(dataset_ref, DCAT.distribution):
+            self._concepts(distribution, DCATAP.availability, EU_AUTHORITY + "planned-availability")
             for lic in self.g.objects(distribution, DCT.license):
                 self._license_document(lic, dataset_dict.get("license_id"))
         for publisher in self.g.objects(dataset_ref, DCT.publisher):

@@ -28,6 +28,16 @@ from .communes_field import territory_communes
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 GEO_COMMUNE = "https://geo.api.gouv.fr/communes/{code}"
+PLANNED_AVAILABILITY = "http://publications.europa.eu/resource/authority/planned-availability/"
+SPDX_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_"
+# What ckanext-dcat receives of a resource as stored: CKAN's own bookkeeping. Everything else
+# it would publish (language, status, rights, documentation, compress_format,
+# temporal_resolution…: free fields any API client may add to a resource) is left out unless
+# _resource derives it from a value it has checked, so no stray text becomes a DCAT-AP
+# violation (an IRI or a typed node is expected there).
+RESOURCE_FIELDS = ("id", "name", "description", "created", "metadata_modified", "position", "package_id",
+                   "url_type")
+_HEX = re.compile(r"^(?:[0-9a-f]{2})+$", re.IGNORECASE)
 
 # Characters an IRI may not hold (RFC 3987), and what rdflib refuses to serialise.
 _FORBIDDEN = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')
@@ -79,8 +89,7 @@ def _resource(resource: dict, license_url: str | None) -> dict | None:
     url = (resource.get("url") or "").strip()
     if not valid_url(url):
         return None
-    out = {k: val for k, val in resource.items()
-           if k not in ("format", "mimetype", "hash", "access_url", "download_url", "conforms_to")}
+    out = {k: resource[k] for k in RESOURCE_FIELDS if resource.get(k) not in (None, "")}
     out["url"] = url
     out["access_url"] = url
     iris = _format_iris(resource.get("format") or "")
@@ -92,14 +101,44 @@ def _resource(resource: dict, license_url: str | None) -> dict | None:
         out["mimetype"] = IANA_MEDIA_TYPE + iris["media_type"]
     if license_url:
         out["license"] = license_url
-    if resource.get("hash") and resource.get("hash_algorithm"):
-        out["hash"] = resource["hash"]
+    size = _byte_size(resource.get("size"))
+    if size is not None:
+        out["size"] = size
+    checksum = _checksum(resource.get("hash"), resource.get("hash_algorithm"))
+    if checksum:
+        out["hash"], out["hash_algorithm"] = checksum
+    availability = str(resource.get("availability") or "").strip().rstrip("/").rsplit("/", 1)[-1].upper()
+    if availability in settings()["planned_availability"]:
+        out["availability"] = PLANNED_AVAILABILITY + availability
     schemas = resource.get("conforms_to")
     schemas = schemas if isinstance(schemas, list) else [schemas] if schemas else []
     schemas = [v.schema_url(s) for s in schemas if s]
     if schemas := [s for s in schemas if valid_url(s)]:
         out["conforms_to"] = schemas
     return out
+
+
+def _byte_size(value) -> int | None:
+    """dcat:byteSize is a non-negative integer: a size that is not one is left out."""
+    try:
+        size = int(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return size if size is not None and size >= 0 else None
+
+
+def _checksum(value, algorithm) -> tuple[str, str] | None:
+    """(hexadecimal value, SPDX algorithm IRI), or None when either is not one: an spdx:Checksum
+    needs both, as xsd:hexBinary and an spdx:ChecksumAlgorithm."""
+    value = str(value or "").strip()
+    algorithm = str(algorithm or "").strip()
+    if ":" in value and not algorithm:  # "sha256:…", as CKAN's documentation writes a hash
+        algorithm, value = value.split(":", 1)
+    name = algorithm.rsplit("_", 1)[-1] if algorithm.startswith(SPDX_ALGORITHM) else algorithm
+    name = name.lower().replace("-", "").replace("_", "")
+    if name not in settings()["checksum_algorithms"] or not _HEX.match(value):
+        return None
+    return value.lower(), SPDX_ALGORITHM + name
 
 
 def license_for(license_id: str | None) -> dict:
@@ -174,6 +213,9 @@ def for_dcat(dataset: dict, org: dict | None = None) -> dict:
     ``org`` is the owner's organization_show."""
     out = copy.deepcopy(dataset)
     site_url = tk.config.get("ckan.site_url").rstrip("/")
+    # Free extras (any API client may add them) are not fields of our schema: ckanext-dcat
+    # would publish some (language, uri, identifier, contact_email…) as they are.
+    out.pop("extras", None)
 
     if not (out.get("notes") or "").strip():
         out["notes"] = tk._("%(title)s (the source gave no description: the title stands for it)") % {
