@@ -99,6 +99,26 @@ def test_review_switched_off_for_trusted_commune(people, ckan_config, monkeypatc
     assert other["review_state"] == "draft"
 
 
+@pytest.mark.parametrize("switch", ["trusted", "off"])
+def test_datasets_already_in_review_when_it_is_switched_off(people, ckan_config, monkeypatch, switch):
+    draft = people.draft(name="brouillon")
+    published = people.draft(name="publie")
+    as_user(people.agent, "metropole_review_submit", id="publie")
+    as_user(people.reviewer, "metropole_review_accept", id="publie")
+    if switch == "trusted":
+        monkeypatch.setitem(ckan_config, "ckanext.metropole.review.trusted_organizations", ["aubiere"])
+    else:
+        monkeypatch.setitem(ckan_config, "ckanext.metropole.review.enabled", False)
+    # the agent publishes the draft, and a licence change keeps the published dataset public
+    shown = as_user(people.agent, "package_patch", id=draft["id"], private=False)
+    assert (shown["private"], shown["review_state"], shown["review_event"]) == (False, "published", "publish")
+    shown = as_user(people.agent, "package_patch", id=published["id"], license_id="odc-odbl")
+    assert (shown["private"], shown["review_state"]) == (False, "published")
+    # still no way round the review actions
+    with pytest.raises(tk.ValidationError):
+        as_user(people.agent, "package_patch", id=draft["id"], review_state="draft")
+
+
 def test_review_switched_off_globally(people, ckan_config, monkeypatch):
     monkeypatch.setitem(ckan_config, "ckanext.metropole.review.enabled", False)
     assert "review_state" not in people.draft(name="libre")

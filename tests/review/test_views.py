@@ -72,3 +72,16 @@ def test_forms_without_csrf_token_are_refused(people, app):
         assert "CSRF" in res.body, path
     shown = helpers.call_action("package_show", id="dae")
     assert shown["review_state"] == "submitted" and shown["private"] is True
+
+
+def test_activity_stream_says_who_made_each_step_and_why(people, app):
+    pkg = people.draft(name="dae")
+    as_user(people.agent, "metropole_review_submit", id=pkg["id"])
+    as_user(people.reviewer, "metropole_review_return", id="dae", comment="Ajoutez les <b>horaires</b>.")
+    as_user(people.agent, "package_patch", id="dae", title="DAE")  # an edit that is no review step
+    page = app.get("/dataset/activity/dae", headers=_auth(people.agent)).body
+    steps = [s.split("</span>")[0] for s in page.split('class="metropole-review-activity">')[1:]]
+    assert [" ".join(s.split()) for s in steps] == [
+        "(relecture : renvoyé pour corrections — « Ajoutez les &lt;b&gt;horaires&lt;/b&gt;. »)",
+        "(relecture : soumis à la relecture)", "(relecture : créé en brouillon)"]
+    assert people.reviewer["name"] in page.split("renvoyé pour corrections")[0].rsplit("<li", 1)[-1]

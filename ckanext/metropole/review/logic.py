@@ -289,9 +289,15 @@ def package_update(original, context, data_dict):
         tk.check_access("package_update", {**context, "package": pkg}, {**data_dict, "id": pkg.id})
     reviewer = not source and policy.is_reviewer_for(context.get("user"), pkg.owner_org)
     wants_public = "private" in data_dict and not _truthy(data_dict["private"])
+    # review switched off since (the commune trusted, review off, the source's setting): the
+    # dataset's agents publish it themselves and their edits no longer send it back
+    applies = policy.harvest_review(source) if source else policy.review_applies(pkg.owner_org)
     if state in UNPUBLISHED:
         if not wants_public:
             return original(context, {**data_dict, "private": True})
+        if not applies and not reviewer:
+            return _as_transition(original, context,
+                                  {**data_dict, "review_state": PUBLISHED, "review_event": "publish", "review_comment": ""})
         if not reviewer:
             raise tk.ValidationError({"private": [tk._(
                 "This dataset becomes public once the métropole has accepted it (state: %(state)s). "
@@ -300,7 +306,7 @@ def package_update(original, context, data_dict):
         return _as_transition(original, context,
                               {**data_dict, "review_state": PUBLISHED, "review_event": "accept", "review_comment": ""})
     # published
-    if reviewer:
+    if reviewer or not applies and not _truthy(data_dict.get("private", False)):
         return original(context, data_dict)
     if "private" in data_dict and _truthy(data_dict["private"]):
         return _as_transition(original, context,

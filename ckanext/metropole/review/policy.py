@@ -32,6 +32,16 @@ def state_label(state: str | None) -> str:
             RETURNED: tk._("To be corrected")}.get(state or "", "")
 
 
+def event_label(event: str | None) -> str:
+    """What a review event (``review_event`` of the write that made it) did, for the
+    activity stream."""
+    return {"create": tk._("created as a draft"), "submit": tk._("submitted for review"),
+            "return": tk._("returned for corrections"), "accept": tk._("accepted and published"),
+            "resubmit": tk._("sent back to review by a change"),
+            "withdraw": tk._("withdrawn from publication"),
+            "publish": tk._("published by its commune, review being off")}.get(event or "", "")
+
+
 def _org(org_id_or_name: str | None) -> model.Group | None:
     return model.Group.get(org_id_or_name) if org_id_or_name else None
 

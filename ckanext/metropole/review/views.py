@@ -100,4 +100,5 @@ def review_status(pkg: dict) -> dict | None:
 
 def get_helpers() -> dict:
     return {"metropole_review_status": review_status, "metropole_review_state_label": policy.state_label,
+            "metropole_review_event_label": policy.event_label,
             "metropole_is_reviewer": lambda: policy.is_any_reviewer(tk.g.userobj if tk.g.user else None)}
