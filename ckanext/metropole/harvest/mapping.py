@@ -99,10 +99,15 @@ def map_frequency(raw: str) -> str:
     return ""
 
 
+# French plurals in "-aux" are of words in "-al" ("sociaux"), except after an "e" ("reseaux")
+PLURAL_AUX = "aux"
+PLURAL_EAUX = "eaux"
+
+
 def singular(word: str) -> str:
     """French plural folded: "dechets" -> "dechet", "reseaux" -> "reseau", "sociaux" ->
     "social", "hopitaux" -> "hopital" (words of 4+ letters)."""
-    if len(word) > 4 and word.endswith("aux") and not word.endswith("eaux"):
+    if len(word) > 4 and word.endswith(PLURAL_AUX) and not word.endswith(PLURAL_EAUX):
         return word[:-3] + "al"
     if len(word) > 3 and word.endswith(("s", "x")) and not word.endswith(("ss", "us")):
         return word[:-1]
