@@ -9,6 +9,7 @@ from ckan.tests import helpers
 from ckanext.metropole.harvest.protocols import csw
 
 from .conftest import assert_landed, harvested, package
+from .portal_server import FIXTURES
 
 CSW = "/geonetwork/srv/fre/csw"
 XML = "application/xml"
@@ -56,3 +57,30 @@ def test_csw_exception_is_reported_and_loses_nothing(catalogue, make_source, har
     result = harvest(source)
     assert any("a répondu par une erreur" in e and "rien n'a été modifié" in e for e in result["gather_errors"])
     assert len(harvested("cebazat")) == 2
+
+
+def test_a_record_without_identifier_is_refused_alone_and_withdraws_nothing(catalogue, make_source, harvest):
+    """gmd:fileIdentifier is optional in ISO 19139: a record that drops it cannot be followed
+    from run to run. It is one refused dataset (a job error, in French); the other records
+    are still read, and nothing is withdrawn (it may be a dataset harvested before)."""
+    source = make_source(catalogue.url + CSW, owner="cebazat", config='{"protocol": "csw"}')
+    assert harvest(source)["stats"]["added"] == 2
+    xml = (FIXTURES / "csw/records_2.xml").read_text()
+    start, end = xml.index("<gmd:fileIdentifier>"), xml.index("</gmd:fileIdentifier>") + len("</gmd:fileIdentifier>")
+    catalogue.add(CSW, xml[:start] + xml[end:], content_type=XML, query={"request": "GetRecords", "startPosition": 2})
+    result = harvest(source)
+    assert result["gather_errors"] == []
+    assert result["stats"]["errored"] == 1 and result["stats"]["deleted"] == 0
+    assert result["stats"]["not modified"] == 1
+    assert any("Fiche ISO sans identifiant" in e and "Bornes de recharge" in e for e in result["object_errors"])
+    assert any("n'a (n'ont) pu être lu(s)" in w and "aucun jeu n'est retiré" in w for w in result["warnings"])
+    assert len(harvested("cebazat")) == 2  # nothing withdrawn
+
+
+def test_a_dcat_blank_node_dataset_is_named_by_its_landing_page():
+    from ckanext.metropole.harvest.protocols import dcat
+
+    # ckanext-dcat's reading of a blank-node dcat:Dataset without dct:identifier: uri "" in extras
+    remote = dcat.to_remote({"title": "Arbres", "url": "https://www.cebazat.fr/arbres",
+                             "extras": [{"key": "uri", "value": ""}]})
+    assert remote.remote_id == "https://www.cebazat.fr/arbres"

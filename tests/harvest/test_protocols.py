@@ -1,9 +1,12 @@
 """CKAN/DKAN, udata and DCAT sources, detected from the portal's root URL."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import assert_landed, harvested, package
+from .portal_server import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 SEARCH = "/api/3/action/package_search"
@@ -120,3 +123,16 @@ def test_two_communes_harvesting_the_same_ids_never_collide(portal, make_source,
     assert len(harvested("royat")) == 3 and len(harvested("durtol")) == 3
     assert package("durtol-arbres")["communes"] == ["63141"]
     assert package("royat-arbres")["communes"] == ["63308"]
+
+
+def test_ckan_unknown_organisation_says_so(portal, make_source, harvest):
+    """CKAN answers package_search fq=organization:"…" for an unknown name with count 0 and no
+    error (its Action API's envelope, fixtures/ckan): the operator is told, nothing changes."""
+    serve_ckan(portal)
+    empty = json.loads((FIXTURES / "ckan/search_0.json").read_text())
+    empty["result"].update(count=0, results=[])
+    portal.add(SEARCH, json.dumps(empty), query={"rows": 2, "start": 0, "fq": 'organization:"ville-de-royat"'})
+    result = harvest(make_source(portal.url, owner="royat", config='{"organization": "ville-de-royat"}'))
+    assert any("Aucun jeu de l'organisation « ville-de-royat » sur ce portail CKAN" in e
+               for e in result["gather_errors"]), result["gather_errors"]
+    assert harvested("royat") == []

@@ -182,6 +182,27 @@ def test_unknown_remote_context_goes_through_the_guarded_client(portal, make_sou
     assert harvested("cebazat") == []
 
 
+METADATA_URL = "http://169.254.169.254/latest/context.jsonld"
+
+
+@pytest.mark.parametrize("context", [
+    # JSON-LD 1.1 (W3C Recommendation, "Imported Contexts" and "Scoped Contexts"): a remote
+    # context imported into a local one, or scoping one term
+    ["https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
+     {"@import": METADATA_URL}],
+    ["https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
+     {"keyword": {"@id": "http://www.w3.org/ns/dcat#keyword", "@context": METADATA_URL}}],
+], ids=["import", "scoped"])
+def test_nested_remote_contexts_go_through_the_guarded_client(portal, make_source, harvest, context):
+    data = json.loads((FIXTURES / "dcat/dcat_us_arcgis.json").read_text())
+    data["@context"] = context
+    portal.add("/data.json", json.dumps(data), content_type="application/json")
+    result = harvest(make_source(portal.url + "/data.json", owner="cebazat", config='{"protocol": "dcat"}'))
+    # refused by the guarded client (a French reason), never fetched by rdflib (URLError)
+    assert any("Contexte JSON-LD" in e and "Adresse refusée" in e for e in result["gather_errors"]), result
+    assert harvested("cebazat") == []
+
+
 def test_older_udata_api_bare_list(portal, make_source, harvest):
     portal.add("/api/1/site/", fixture="udata/site.json")
     portal.add("/api/1/organizations/commune-d-aulnat/datasets/", fixture="udata/bare_list.json")

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..messages import of
+from .errors import HarvestError
+
 
 @dataclass
 class RemoteResource:
@@ -40,7 +43,21 @@ class Listing:
     announced: int | None = None
     read: int = 0
     stopped: object = ""  # why reading stopped early, if it did (a message, N_)
+    # items listed but unreadable as a dataset (no identifier…): each is one refused dataset
+    refused: list = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not self.stopped and (self.announced is None or self.read >= self.announced)
+        # a refused item may be a dataset harvested before: nothing can be withdrawn then
+        return not self.stopped and not self.refused and (self.announced is None or self.read >= self.announced)
+
+
+def each(listing: Listing, items, convert):
+    """Each listed item converted to a RemoteDataset. An item that cannot be (no identifier)
+    is refused alone — noted on the listing, counted as one refused dataset — and the
+    others are still read: one bad record never stops a whole catalogue."""
+    for item in items:
+        try:
+            yield convert(item)
+        except HarvestError as e:
+            listing.refused.append(of(e))

@@ -150,12 +150,17 @@ def gather(harvester, job) -> list[str]:
                                             type=type(e).__name__, error=str(e))), job)
         return []
 
+    _refused(job, source, now, listing.refused)
     gone = {guid: package_id for guid, (_, package_id, state, _) in previous.items()
             if guid not in seen and package_id}
     moved = _same_dataset_elsewhere(identity, gone)
     vanished = [guid for guid, (_, package_id, state, _) in previous.items()
                 if guid not in seen and package_id and state == "active" and package_id not in moved]
-    if not listing.complete:
+    if listing.refused and not listing.stopped and listing.read >= (listing.announced or 0):
+        _job_note(job, now, N_("{count} dataset(s) listed by the source could not be read (see the errors): no "
+                               "dataset is withdrawn until every one can be.", count=len(listing.refused)))
+        vanished = []
+    elif not listing.complete:
         # a short listing is not the catalogue: import what was read, withdraw nothing, and
         # say so as a warning (the datasets read are not refused: no job error)
         if listing.stopped:
@@ -194,6 +199,20 @@ def gather(harvester, job) -> list[str]:
         for guid in unchanged])
     model.Session.commit()
     return to_fetch
+
+
+REFUSED_GUID = "metropole:refused:{}"
+
+
+def _refused(job, source, now, messages: list) -> None:
+    """Each listed item that could not be read (no identifier…) is one refused dataset: an
+    errored object of its own, so that the job counts it among its errors and shows why."""
+    for n, message in enumerate(messages[:1000]):
+        obj = HarvestObject(guid=REFUSED_GUID.format(n), job=job, harvest_source_id=source.id, state="ERROR",
+                            report_status="errored", current=False, gathered=now, import_finished=now)
+        model.Session.add(obj)
+        model.Session.flush()
+        model.Session.add(HarvestObjectError(harvest_object_id=obj.id, message=stored(message), stage="Fetch"))
 
 
 def _job_note(job, now, message) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import mapping
 from ...messages import N_
 from ..errors import HarvestError
-from ..model import Listing, RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "ckan"
 ROWS = 100
@@ -137,5 +137,10 @@ def datasets(client, root: str, config, listing: Listing):
         if e.status not in (400, 404):  # only a missing package_search means DKAN
             raise
         packages = list(_dkan_listing(client, root, config, listing))
-    for package in packages:
-        yield to_remote(package, root)
+    else:
+        if config.remote_organization and not packages:
+            # CKAN answers an unknown organisation with an empty search, without an error
+            raise HarvestError(N_("No dataset of the organisation “{organization}” on this CKAN portal: check its "
+                                  "name (the end of its address, /organization/<name>).",
+                                  organization=config.remote_organization))
+    yield from each(listing, packages, lambda package: to_remote(package, root))

@@ -19,7 +19,7 @@ from owslib.util import bind_url, nspath_eval
 from .. import mapping
 from ...messages import N_
 from ..errors import HarvestError
-from ..model import Listing, RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "csw"
 PAGE = 50
@@ -150,11 +150,13 @@ def to_remote(record, root: str) -> RemoteDataset:
 
 
 def datasets(client, root: str, config, listing: Listing):
-    for record in _pages(client, root, listing):
-        level = record.find(nspath_eval("gmd:hierarchyLevel/gmd:MD_ScopeCode", csw2.namespaces))
-        if level is not None and level.get("codeListValue") == "service":
-            continue  # a service (WMS, WFS…) is not a dataset
-        remote = to_remote(record, root)
+    def datasets_only(records):
+        for record in records:
+            level = record.find(nspath_eval("gmd:hierarchyLevel/gmd:MD_ScopeCode", csw2.namespaces))
+            if level is None or level.get("codeListValue") != "service":  # a WMS, WFS… is no dataset
+                yield record
+
+    for remote in each(listing, datasets_only(_pages(client, root, listing)), lambda record: to_remote(record, root)):
         if config.publisher and remote.publisher != config.publisher:
             continue
         yield remote

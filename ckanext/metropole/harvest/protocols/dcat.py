@@ -10,7 +10,7 @@ from ...lists import as_list
 from ...resources import config_dir
 from ...messages import N_, of
 from ..errors import HarvestError
-from ..model import Listing, RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "dcat"
 MAX_PAGES = 1000
@@ -39,40 +39,72 @@ KNOWN_CONTEXTS = {
 MAX_CONTEXTS = 5
 
 
-def _context(client, url: str, fetched: dict):
+MAX_CONTEXT_DEPTH = 8
+LOADING = object()  # a context being read: met again, it includes itself
+
+
+def _context(client, url: str, fetched: dict, depth: int = 0):
+    """A remote context's content, itself with every remote part inlined (see _context_value)."""
+    if url in fetched:
+        if fetched[url] is LOADING:
+            raise HarvestError(N_("JSON-LD context {url} includes itself.", url=url))
+        return fetched[url]
     if url in KNOWN_CONTEXTS:
         with open(config_dir() / "jsonld" / KNOWN_CONTEXTS[url], encoding="utf-8") as f:
-            return json.load(f)["@context"]
-    if url not in fetched:
-        if len(fetched) >= MAX_CONTEXTS:
+            raw = json.load(f)["@context"]
+    else:
+        if sum(1 for known in fetched if known not in KNOWN_CONTEXTS) >= MAX_CONTEXTS:
             raise HarvestError(N_("Too many remote JSON-LD contexts (more than {count}): {url} refused.",
                                   count=MAX_CONTEXTS, url=url))
+        fetched[url] = LOADING
         try:
             document = client.get(url, accept="application/ld+json, application/json").json()
         except HarvestError as e:
             raise HarvestError(N_("JSON-LD context {url} unreachable: {error}", url=url, error=of(e)))
         if not isinstance(document, dict) or "@context" not in document:
             raise HarvestError(N_("JSON-LD context {url} invalid (no “@context”).", url=url))
-        fetched[url] = document["@context"]
+        raw = document["@context"]
+    fetched[url] = LOADING
+    fetched[url] = _context_value(client, raw, fetched, depth + 1)
     return fetched[url]
 
 
+def _context_value(client, value, fetched: dict, depth: int = 0):
+    """A "@context" value with every remote part replaced by its content: a URL, a list of
+    them, JSON-LD 1.1's "@import" and the scoped contexts of terms — so that rdflib never
+    fetches one itself (outside the guarded client: no size, time or address bound)."""
+    if depth > MAX_CONTEXT_DEPTH:
+        raise HarvestError(N_("JSON-LD contexts nested too deeply (more than {count} levels).",
+                              count=MAX_CONTEXT_DEPTH))
+    if isinstance(value, str):
+        return _context(client, value, fetched, depth)
+    if isinstance(value, list):
+        return [_context_value(client, x, fetched, depth) for x in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    if isinstance(value.get("@import"), str):
+        imported = _context(client, value["@import"], fetched, depth)
+        if not isinstance(imported, dict):
+            raise HarvestError(N_("JSON-LD context {url} invalid (no “@context”).", url=value["@import"]))
+        out.update(imported)  # its terms, which this context's own override
+    for key, item in value.items():
+        if key == "@import":
+            continue
+        if isinstance(item, dict) and "@context" in item:  # a term's scoped context
+            item = {**item, "@context": _context_value(client, item["@context"], fetched, depth + 1)}
+        out[key] = item
+    return out
+
+
 def _inline_contexts(client, node, fetched: dict):
-    """Replace every remote "@context" by its content, so that rdflib never fetches one
-    itself (outside the guarded client: no size, time or address bound)."""
+    """Replace every "@context" of the document by its content, remote parts inlined."""
     if isinstance(node, list):
         return [_inline_contexts(client, x, fetched) for x in node]
     if not isinstance(node, dict):
         return node
-    out = {}
-    for key, value in node.items():
-        if key == "@context":
-            items = value if isinstance(value, list) else [value]
-            items = [_context(client, x, fetched) if isinstance(x, str) else x for x in items]
-            out[key] = items if isinstance(value, list) else items[0]
-        else:
-            out[key] = _inline_contexts(client, value, fetched)
-    return out
+    return {key: _context_value(client, value, fetched) if key == "@context" else _inline_contexts(client, value, fetched)
+            for key, value in node.items()}
 
 
 def _format(response) -> str:
@@ -175,6 +207,9 @@ def _extras(dataset: dict) -> dict:
 def to_remote(dataset: dict) -> RemoteDataset:
     extras = _extras(dataset)
     remote_id = dataset.get("uri") or extras.get("uri") or dataset.get("identifier") or extras.get("identifier")
+    landing = dataset.get("url") or extras.get("landing_page") or ""
+    if not remote_id and str(landing).startswith(("http://", "https://")):
+        remote_id = landing  # a blank-node dataset without dct:identifier: its landing page names it
     if not remote_id:
         raise HarvestError(N_("DCAT dataset without URI or identifier: “{title}”.", title=str(dataset.get("title", "?"))))
     labels = dataset.get("_labels") or {}
@@ -210,5 +245,4 @@ def to_remote(dataset: dict) -> RemoteDataset:
 
 
 def datasets(client, root: str, config, listing: Listing):
-    for dataset in _pages(client, root, listing):
-        yield to_remote(dataset)
+    yield from each(listing, _pages(client, root, listing), to_remote)

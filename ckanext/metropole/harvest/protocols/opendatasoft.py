@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...lists import as_list
 from ...messages import N_
 from ..errors import HarvestError
-from ..model import Listing, RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "opendatasoft"
 API = "/api/explore/v2.1"
@@ -105,8 +105,7 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
 
 
 def datasets(client, root: str, config, listing: Listing):
-    for item in _listing(client, root, listing):
-        remote = to_remote(item, root)
+    for remote in each(listing, _listing(client, root, listing), lambda item: to_remote(item, root)):
         if config.publisher and remote.publisher != config.publisher:
             continue
         yield remote

@@ -5,7 +5,7 @@ from urllib.parse import urljoin
 
 from ...messages import N_
 from ..errors import HarvestError
-from ..model import Listing, RemoteDataset, RemoteResource
+from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "udata"
 PAGE_SIZE = 100
@@ -78,5 +78,4 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
 
 
 def datasets(client, root: str, config, listing: Listing):
-    for item in _pages(client, root, config, listing):
-        yield to_remote(item, root)
+    yield from each(listing, _pages(client, root, config, listing), lambda item: to_remote(item, root))
