@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ckan.tests import helpers
+from ckan.tests import factories, helpers
 
 from ckanext.metropole.harvest.protocols import csw
 
@@ -59,7 +59,7 @@ def test_csw_exception_is_reported_and_loses_nothing(catalogue, make_source, har
     assert len(harvested("cebazat")) == 2
 
 
-def test_a_record_without_identifier_is_refused_alone_and_withdraws_nothing(catalogue, make_source, harvest):
+def test_a_record_without_identifier_is_refused_alone_and_withdraws_nothing(catalogue, make_source, harvest, app):
     """gmd:fileIdentifier is optional in ISO 19139: a record that drops it cannot be followed
     from run to run. It is one refused dataset (a job error, in French); the other records
     are still read, and nothing is withdrawn (it may be a dataset harvested before)."""
@@ -75,6 +75,10 @@ def test_a_record_without_identifier_is_refused_alone_and_withdraws_nothing(cata
     assert any("Fiche ISO sans identifiant" in e and "Bornes de recharge" in e for e in result["object_errors"])
     assert any("n'a (n'ont) pu être lu(s)" in w and "aucun jeu n'est retiré" in w for w in result["warnings"])
     assert len(harvested("cebazat")) == 2  # nothing withdrawn
+    # the operator reads both on the job page, in French
+    sysadmin = factories.SysadminWithToken()
+    page = app.get(f"/harvest/{source['name']}/job/{result['job'].id}", headers={"Authorization": sysadmin["token"]}).body
+    assert "Fiche ISO sans identifiant" in page and "pu être lu(s)" in page
 
 
 def test_a_dcat_blank_node_dataset_is_named_by_its_landing_page():
