@@ -25,7 +25,8 @@ def _read_all(app, ext="ttl"):
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
 def test_every_dataset_is_read_whole_with_its_licence(app, create):
     names = cases.build(create)
-    ids = {n: helpers.call_action("package_show", id=n)["id"] for n in names}
+    hidden = cases.build_hidden(create)  # odd formats, a URL-less resource, free fields, odd dates
+    ids = {n: helpers.call_action("package_show", id=n)["id"] for n in names + hidden}
     for ext in ("ttl", "rdf", "jsonld"):
         job = _read_all(app, ext)
         assert job.pages >= 2
@@ -35,7 +36,7 @@ def test_every_dataset_is_read_whole_with_its_licence(app, create):
         read = job.by_identifier()
         # harvested from data.gouv.fr: not offered back to it
         assert ids["gerzat-deliberations"] not in read
-        assert set(read) == {ids[n] for n in names if n != "gerzat-deliberations"}
+        assert set(read) == {ids[n] for n in names + hidden if n != "gerzat-deliberations"}
         licences = {n: read[ids[n]].license for n in names if ids[n] in read}
         assert licences == {"defibrillateurs-clermont": "lov2", "aubiere-arbres-remarquables": "odc-odbl",
                             "cournon-d-auvergne-liens-casses": "other-open", "metropole-budget": "notspecified"}
@@ -43,6 +44,8 @@ def test_every_dataset_is_read_whole_with_its_licence(app, create):
         # the dataset with broken links is kept; none of its broken links is published
         assert read[ids["cournon-d-auvergne-liens-casses"]].resource_urls == []
         assert len(read[ids["aubiere-arbres-remarquables"]].resource_urls) == 5
+        assert len(read[ids["aubiere-formats-en-vrac"]].resource_urls) == 5  # the sixth has no URL yet
+        assert read[ids["gerzat-dates-bizarres"]].license == "notspecified"  # an id nobody knows
         assert all(i.issued and i.modified for i in read.values())
         # a harvested dataset carries its source's dates of publication and change, not our harvest's
         assert read[ids["aubiere-arbres-remarquables"]].modified.startswith("2023-05-04")
