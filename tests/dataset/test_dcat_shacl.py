@@ -13,6 +13,9 @@ from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
+import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
+
 from . import catalogue_cases as cases
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
@@ -136,3 +139,17 @@ def test_catalogue_empty_or_far_pages_answer(app, query):
 def test_catalogue_broken_search_syntax_is_never_a_500(app, query):
     for ext in ("ttl", "rdf", "jsonld"):
         assert app.get(f"/catalog.{ext}?{query}").status_code in (200, 400, 409), (ext, query)
+
+
+def test_catalogue_without_metropole_organisation_is_published_by_the_portal(app, sysadmin):
+    """Before the territory is loaded (or with partners only) DCAT-AP still wants a catalogue
+    publisher: the portal answers for its catalogue."""
+    from rdflib.namespace import DCTERMS, FOAF
+
+    helpers.call_action("organization_delete", context={"user": sysadmin["name"]}, id="clermont-auvergne-metropole")
+    for ext, fmt in FORMATS:
+        graph = Graph().parse(data=cases.get(app, f"/catalog.{ext}").body, format=fmt)
+        assert violations(graph) == [], ext
+        publisher = graph.value(URIRef("http://127.0.0.1:5000"), DCTERMS.publisher)
+        assert str(publisher) == "http://127.0.0.1:5000/about"
+        assert str(graph.value(publisher, FOAF.name)) == tk.config.get("ckan.site_title")

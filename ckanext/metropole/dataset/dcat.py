@@ -62,16 +62,19 @@ class MetropoleDCATAPProfile(RDFProfile):
                 tk._("Open data of the metropolis and its communes, published on %(site)s")
                 % {"site": tk.config.get("ckan.site_title")}, lang="fr")))
         org = catalog_dict.get("publisher")
-        if org:
-            item = dcat_input.publisher(org)
-            ref = URIRef(item["uri"])
-            self.g.add((catalog_ref, DCT.publisher, ref))
-            self.g.add((ref, FOAF.name, Literal(item["name"], lang="fr")))
-            if item.get("identifier"):
-                self.g.add((ref, DCT.identifier, Literal(item["identifier"])))
-            if item.get("type"):
-                self.g.add((ref, DCT.type, URIRef(item["type"])))
-            self._agent(ref)
+        # without a métropole organisation (a portal whose territory is not loaded yet, or
+        # made of partners only), the portal itself answers for its catalogue: DCAT-AP
+        # wants a catalogue publisher
+        item = dcat_input.publisher(org) if org else {
+            "uri": tk.config.get("ckan.site_url").rstrip("/") + "/about", "name": tk.config.get("ckan.site_title")}
+        ref = URIRef(item["uri"])
+        self.g.add((catalog_ref, DCT.publisher, ref))
+        self.g.add((ref, FOAF.name, Literal(item["name"], lang="fr")))
+        if item.get("identifier"):
+            self.g.add((ref, DCT.identifier, Literal(item["identifier"])))
+        if item.get("type"):
+            self.g.add((ref, DCT.type, URIRef(item["type"])))
+        self._agent(ref)
 
     def _keywords(self, dataset_dict, dataset_ref):
         # dataset_dict is in ckanext-dcat's shapes (EU IRIs): the French themes come from
