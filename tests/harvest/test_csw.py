@@ -6,6 +6,7 @@ import pytest
 
 from ckan.tests import factories, helpers
 
+from ckanext.metropole.harvest import mapping
 from ckanext.metropole.harvest.protocols import csw
 
 from .conftest import assert_landed, harvested, package
@@ -88,3 +89,25 @@ def test_a_dcat_blank_node_dataset_is_named_by_its_landing_page():
     remote = dcat.to_remote({"title": "Arbres", "url": "https://www.cebazat.fr/arbres",
                              "extras": [{"key": "uri", "value": ""}]})
     assert remote.remote_id == "https://www.cebazat.fr/arbres"
+
+
+@pytest.mark.parametrize("constraint", [
+    # INSPIRE technical guidelines 2.0: the licence as a gmx:Anchor in otherConstraints
+    '<gmd:otherConstraints><gmx:Anchor xlink:href="https://www.etalab.gouv.fr/licence-ouverte-open-licence">'
+    'Licence Ouverte 2.0</gmx:Anchor></gmd:otherConstraints>',
+    # a GeoNetwork conversion of French records (BRGM): useLimitation of MD_LegalConstraints
+    '<gmd:useLimitation><gmx:Anchor xlink:href="http://www.data.gouv.fr/Licence-Ouverte-Open-Licence">'
+    'Licence Ouverte Etalab</gmx:Anchor></gmd:useLimitation>',
+], ids=["otherConstraints-anchor", "useLimitation-anchor"])
+def test_iso_licence_given_as_an_anchor(constraint):
+    """ckanext-spatial's ISO reader only reads gco:CharacterString constraints: the licence
+    French GeoNetworks give as a link is read from the record too."""
+    from lxml import etree
+
+    xml = (FIXTURES / "csw/records_2.xml").read_text()
+    start = xml.index("<gmd:otherConstraints>")
+    end = xml.index("</gmd:otherConstraints>") + len("</gmd:otherConstraints>")
+    xml = xml[:start] + constraint + xml[end:]
+    record = etree.fromstring(xml[xml.index("<gmd:MD_Metadata "):xml.index("</gmd:MD_Metadata>") + 18].encode())
+    remote = csw.to_remote(record, "https://geo.example.fr/csw")
+    assert mapping.map_license(remote.license, "notspecified")[0] in ("lov2", "fr-lo")

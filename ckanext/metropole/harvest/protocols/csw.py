@@ -110,6 +110,20 @@ def _first(values):
     return next((v for v in values or [] if v), "")
 
 
+def _anchored_constraints(record) -> list[str]:
+    """Licence statements ckanext-spatial's reader leaves out, as INSPIRE's technical guidelines
+    and French GeoNetworks write them: a gmx:Anchor (its link first, then its text) in
+    otherConstraints or useLimitation, and the useLimitation of MD_LegalConstraints."""
+    found = []
+    for constraints in record.iterfind("gmd:identificationInfo/*/gmd:resourceConstraints/*", csw2.namespaces):
+        for anchor in constraints.iterfind("*/gmx:Anchor", csw2.namespaces):
+            found += [anchor.get(nspath_eval("xlink:href", csw2.namespaces)) or "", (anchor.text or "").strip()]
+        if etree.QName(constraints).localname == "MD_LegalConstraints":
+            found += [(t.text or "").strip() for t in constraints.iterfind("gmd:useLimitation/gco:CharacterString",
+                                                                           csw2.namespaces)]
+    return [x for x in found if x]
+
+
 def to_remote(record, root: str) -> RemoteDataset:
     from ckanext.spatial.harvested_metadata import ISODocument
 
@@ -119,7 +133,8 @@ def to_remote(record, root: str) -> RemoteDataset:
         raise HarvestError(N_("ISO record without an identifier (fileIdentifier): “{title}”.",
                               title=str(values.get("title") or "?")))
     constraints = (values.get("limitations-on-public-access") or []) + (values.get("use-constraints") or [])
-    licence = next((c for c in constraints if mapping.map_license(c, "")[0]), _first(constraints)[:200])
+    licence = next((c for c in _anchored_constraints(record) + constraints if mapping.map_license(c, "")[0]),
+                   _first(constraints)[:200])
     resources = []
     for locator in values.get("resource-locator") or []:
         protocol = locator.get("protocol") or ""
