@@ -135,6 +135,16 @@ def test_submission_refused_with_the_failing_criteria(people):
     assert helpers.call_action("package_show", id=pkg["id"])["review_state"] == "draft"
 
 
+def test_open_format_read_however_it_is_written(people):
+    """The machine-readable criterion reads a format as CKAN names it, not as typed."""
+    for i, fmt in enumerate((".csv", "csv ", "text/csv; charset=utf-8", "application/json", " GeoJSON")):
+        pkg = people.draft(name=f"format-{i}", resources=[{"url": f"http://127.0.0.1:9/{i}", "format": fmt}])
+        assert as_user(people.agent, "metropole_review_submit", id=pkg["id"])["review_state"] == "submitted", fmt
+    pkg = people.draft(name="format-pdf", resources=[{"url": "http://127.0.0.1:9/a.pdf", "format": ".PDF"}])
+    with pytest.raises(tk.ValidationError):
+        as_user(people.agent, "metropole_review_submit", id=pkg["id"])
+
+
 def test_bulk_make_public_refused_for_datasets_in_review(people):
     pkg = people.draft(name="dae")
     admin = people._member(people.commune, "admin", "maire")

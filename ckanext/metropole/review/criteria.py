@@ -20,6 +20,7 @@ import requests
 import yaml
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.helpers import unified_resource_format
 from ckan.lib.redis import connect_to_redis
 
 from ..messages import translate
@@ -52,13 +53,20 @@ def _filled(value, exclude) -> bool:
     return value not in (None, "") and value not in exclude
 
 
+def _format_name(fmt) -> str:
+    """A resource's format as CKAN names it (upper case), however an agent or a harvest wrote
+    it: ".csv", "csv ", "text/csv; charset=utf-8" are CSV."""
+    cleaned = str(fmt or "").strip().lstrip(".").split(";")[0].strip()
+    return unified_resource_format(cleaned).upper() if cleaned else ""
+
+
 def _status(crit: dict, pkg: dict) -> tuple[str, str]:
     check = crit["check"]
     if check == "licence_in":
         return (OK if pkg.get("license_id") in crit.get("licences", []) else FAIL), ""
     if check == "resource_format_in":
         wanted = {f.upper() for f in crit.get("formats", [])}
-        ok = any((r.get("format") or "").upper() in wanted for r in pkg.get("resources") or [])
+        ok = any(_format_name(r.get("format")) in wanted for r in pkg.get("resources") or [])
         return (OK if ok else FAIL), ""
     if check == "min_length":
         return (OK if len((pkg.get(crit["field"]) or "").strip()) >= int(crit.get("min", 1)) else FAIL), ""
