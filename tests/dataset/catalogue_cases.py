@@ -143,6 +143,13 @@ def build_hidden(create):
                     "hash_algorithm": "SHA-1",
                     "availability": "http://publications.europa.eu/resource/authority/planned-availability/TEMPORARY"}]
     ))["name"])
+    # text pasted from Word: vertical tabs, form feeds and other control characters, which
+    # XML 1.0 forbids (RDF/XML pages)
+    names.append(create(**full_dataset(
+        name="gerzat-colle-depuis-word", title="Horaires\x0bdes\x08 mairies", notes="Texte\x0ccollé\x1f de Word.",
+        owner_org="gerzat", communes=["63164"],
+        resources=[{"url": "https://data.example.fr/h.csv", "format": "CSV", "name": "Horaires\x0b",
+                    "description": "Tableau\x0c\x01"}]))["name"])
     return names
 
 

@@ -38,6 +38,10 @@ SPDX_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_"
 RESOURCE_FIELDS = ("id", "name", "description", "created", "metadata_modified", "position", "package_id",
                    "url_type")
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$", re.IGNORECASE)
+# Characters XML 1.0 forbids (text pasted from Word carries vertical tabs and form feeds): one
+# of them in a title made the whole RDF/XML page unreadable.
+_XML_SEPARATORS = re.compile("[\x0b\x0c]")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # Characters an IRI may not hold (RFC 3987), and what rdflib refuses to serialise.
 _FORBIDDEN = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')
@@ -118,6 +122,17 @@ def _resource(resource: dict, license_url: str | None) -> dict | None:
     return out
 
 
+def xml_safe(value):
+    """``value`` (a str, or lists and dicts of them) without the characters XML forbids."""
+    if isinstance(value, str):
+        return _XML_FORBIDDEN.sub("", _XML_SEPARATORS.sub(" ", value))
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    return value
+
+
 def _byte_size(value) -> int | None:
     """dcat:byteSize is a non-negative integer: a size that is not one is left out."""
     try:
@@ -158,7 +173,7 @@ def publisher(org: dict) -> dict:
         item["url"] = org["website"]
     if org.get("email") and "@" in org["email"] and not _FORBIDDEN.search(org["email"]):
         item["email"] = org["email"]
-    return item
+    return xml_safe(item)
 
 
 def _contact(dataset: dict, org: dict | None) -> list[dict]:
@@ -255,4 +270,4 @@ def for_dcat(dataset: dict, org: dict | None = None) -> dict:
     if not out.get("private"):
         out["access_rights"] = settings()["access_rights_public"]
     out["spatial_coverage"] = spatial_coverage(out.get("communes"), out.pop("spatial", None))
-    return out
+    return xml_safe(out)
