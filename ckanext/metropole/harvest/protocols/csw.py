@@ -25,6 +25,7 @@ NAME = "csw"
 PAGE = 50
 MAX_PAGES = 1000
 GMD = "http://www.isotc211.org/2005/gmd"
+URL_RE = re.compile(r"https?://[^\s<>\"')]+")
 ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
 # no DTD, no entity, no network: a catalogue answer cannot make us read anything else
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -133,8 +134,11 @@ def to_remote(record, root: str) -> RemoteDataset:
         raise HarvestError(N_("ISO record without an identifier (fileIdentifier): “{title}”.",
                               title=str(values.get("title") or "?")))
     constraints = (values.get("limitations-on-public-access") or []) + (values.get("use-constraints") or [])
-    licence = next((c for c in _anchored_constraints(record) + constraints if mapping.map_license(c, "")[0]),
-                   _first(constraints)[:200])
+    anchored = _anchored_constraints(record)
+    # a statement, or an address written in it ("Licence Ouverte 1.0 http://www.data.gouv.fr/…")
+    candidates = [x for c in anchored + constraints for x in (c, *URL_RE.findall(c))]
+    licence = next((c.rstrip(".,;") for c in candidates if mapping.map_license(c.rstrip(".,;"), "")[0]),
+                   (_first(constraints) or _first(anchored))[:200])
     resources = []
     for locator in values.get("resource-locator") or []:
         protocol = locator.get("protocol") or ""
