@@ -57,6 +57,12 @@ class TestQuality:
         assert points["publisher"] == 10 and points["spatial"] == 20
         assert broken["score"] < 221
 
+        # the score the search index keeps (quality.score, without labels) is the page's score
+        for name in names:
+            dataset = helpers.call_action("package_show", id=name)
+            shown = helpers.call_action("metropole_quality_show", id=name)["score"]
+            assert quality.score(dataset, quality._org(dataset.get("owner_org"))) == shown, name
+
     def test_api_is_public_for_public_datasets_only(self, app, create):
         public = create(**full_dataset())
         response = app.get(f"/api/3/action/metropole_quality_show?id={public['name']}")

@@ -3,12 +3,15 @@ claimed with SELECT … FOR UPDATE SKIP LOCKED; the objects of a batch are repor
 had been imported alone, and an object another consumer holds is never taken."""
 from __future__ import annotations
 
+import json
+
 import pysolr
 import pytest
 import sqlalchemy as sa
 
 import ckan.model as model
 from ckan.tests import helpers
+from ckanext.activity.model import Activity
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -95,3 +98,39 @@ def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, sm
         assert [r["url"] for r in indexed["resources"]] == [r["url"] for r in shown["resources"]]
     for fq in ("harvest_object_id:*", "communes:*"):  # fields the index hooks add
         assert helpers.call_action("package_search", fq=fq, rows=0)["count"] == 5, fq
+
+
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
+def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(portal, make_source, small_pages, monkeypatch):
+    """The activity stream's snapshot of a new dataset (package_show) skips the Solr lookup of a
+    dataset the batch's open transaction wrote (it cannot be indexed yet), and shares its
+    dictization with the indexer: the snapshot and the index hold what they would without."""
+    import ckan.lib.search as search
+
+    looked_up = []
+    real = search.show
+    monkeypatch.setattr(search, "show", lambda reference: looked_up.append(reference) or real(reference))
+    harvester, job, ids = _gathered_job(portal, make_source)
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
+    packages = [model.Package.get(name) for name in harvested("royat")]
+    assert len(packages) == 5
+    assert not {p.id for p in packages} & set(looked_up)
+    for pkg in packages:
+        # (the site user's activities are left out of package_activity_list by CKAN's default
+        # ckan.hide_activity_from_users: read from the table)
+        activity = model.Session.query(Activity).filter_by(object_id=pkg.id).one()
+        assert activity.activity_type == "new package"
+        stored = activity.data["package"]
+        # the snapshot is package_show's reading of the database, as without the shared reads
+        assert stored == json.loads(json.dumps(helpers.call_action("package_show", context={"use_cache": False},
+                                                                   id=pkg.id)))
+        # and the index holds what CKAN's own re-indexing of the committed dataset writes
+        indexed = search.show(pkg.id)
+        search.rebuild(pkg.id)
+        rebuilt = search.show(pkg.id)
+        for key in ("data_dict", "validated_data_dict"):
+            assert json.loads(indexed[key]) == json.loads(rebuilt[key]), key
+    # outside a transaction that wrote it, package_show still reads the index's copy
+    del looked_up[:]
+    helpers.call_action("package_show", id=packages[0].id)
+    assert looked_up == [packages[0].id]

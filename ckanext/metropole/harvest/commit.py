@@ -15,26 +15,105 @@ existed, go through CKAN's notification untouched.
 """
 from __future__ import annotations
 
+import copy
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import ckan.lib.plugins as lib_plugins
 import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
 from ckan.model.modification import DomainObjectModificationExtension
+
+
+def _dataset_ids(obj) -> set | None:
+    """The datasets a written row restates, read from its own columns (CKAN's
+    ``related_packages()`` loads a membership's dataset with a query); None for a row CKAN does
+    not relate to datasets."""
+    if isinstance(obj, model.Member):
+        return {obj.table_id} if obj.table_name == "package" else None
+    if isinstance(obj, (model.Resource, model.PackageExtra, model.PackageTag)):
+        return {obj.package_id}
+    try:
+        return {pkg.id for pkg in obj.related_packages()}
+    except AttributeError:  # a row CKAN does not relate to datasets: left to CKAN
+        return None
 
 
 def commit_indexing_new_datasets_once() -> None:
     session = model.Session()  # the session itself: CKAN's cache is an attribute of it
     session.flush()  # CKAN's before_flush hook records what this transaction wrote
     written = getattr(session, "_object_cache", None)
-    if written:
-        created = {obj.id for obj in written["new"] if isinstance(obj, model.Package)}
+    created = {obj.id for obj in written["new"] if isinstance(obj, model.Package)} if written else set()
+    if created:
         notifier = DomainObjectModificationExtension()
         for obj in list(written["new"]):
-            if isinstance(obj, model.Package) or not created:
+            if isinstance(obj, model.Package):
                 continue
-            try:
-                related = obj.related_packages()
-            except AttributeError:  # a row CKAN does not relate to datasets: left to CKAN
-                continue
-            if related and all(pkg.id in created for pkg in related):
+            related = _dataset_ids(obj)
+            if related and related <= created:
                 if isinstance(obj, model.Resource):
                     notifier.notify(obj, model.DomainObjectOperation.new)  # as CKAN's commit would
                 written["new"].discard(obj)
     session.commit()
+
+
+def written_in_transaction(reference) -> model.Package | None:
+    """The dataset ``reference`` (id or name) if the session's transaction, not committed yet,
+    wrote it (CKAN records each flush's writes until the commit or rollback)."""
+    written = getattr(model.Session(), "_object_cache", None)
+    if not written or not reference:
+        return None
+    return next((obj for obj in (*written["new"], *written["changed"])
+                 if isinstance(obj, model.Package) and reference in (obj.id, obj.name)), None)
+
+
+# An import batch reads each dataset it wrote twice before its commit: the activity stream's
+# snapshot (a validated package_show, right after package_create) and the search index (an
+# unvalidated package_show at the commit, validated again by the indexer). Once its writes are
+# flushed, the dataset's rows do not change in between: its dictization is done once per batch.
+_batch_reads: ContextVar[dict | None] = ContextVar("metropole_batch_reads", default=None)
+
+
+@contextmanager
+def sharing_dataset_reads():
+    """Within an import batch (up to and including its commit): one dictization per dataset."""
+    token = _batch_reads.set({})
+    try:
+        yield
+    finally:
+        _batch_reads.reset(token)
+
+
+def read_once(show, context: dict, data_dict: dict, pkg: model.Package):
+    """package_show of a dataset the open transaction wrote, inside an import batch.
+
+    CKAN's own package_show dictizes it without validation (its plugins' hooks included); that
+    dict is kept for the batch, keyed by the dataset's modification time. An unvalidated read
+    (the indexer's) gets a copy of it; a validated read gets what package_show answers for an
+    indexed dataset from the index's copy: the show schema's validation of that same dict, then
+    the plugins' after_dataset_show. None outside a batch or for a read of another kind."""
+    memo = _batch_reads.get()
+    if memo is None or context.get("schema") or context.get("for_view") or context.get("for_update") or \
+            tk.asbool(data_dict.get("include_plugin_data")) or tk.asbool(data_dict.get("use_default_schema")):
+        return None
+    # what the package action wrote but did not flush (its theme-group memberships) is part of
+    # the dataset as the commit will index it (CKAN's session does not autoflush before a read)
+    model.Session.flush()
+    key = (pkg.id, pkg.metadata_modified)
+    if key in memo:
+        context.update(session=model.Session, package=pkg)
+        tk.check_access("package_show", context, data_dict)
+        raw = copy.deepcopy(memo[key])
+    else:
+        raw = show(dict(context, validate=False, use_cache=False), data_dict)
+        memo[key] = copy.deepcopy(raw)
+        context.update(session=model.Session, package=pkg)
+    if not context.get("validate", True):
+        return raw
+    plugin = lib_plugins.lookup_package_plugin(raw.get("type"))
+    validated, _errors = lib_plugins.plugin_validate(plugin, context, raw, plugin.show_package_schema(),
+                                                     "package_show")
+    for item in p.PluginImplementations(p.IPackageController):
+        item.after_dataset_show(context, validated)
+    return validated

@@ -33,7 +33,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 
 from ..messages import N_, display, from_payload, of, payload_of, stored
 from . import mapping, sourceconfig
-from .commit import commit_indexing_new_datasets_once
+from .commit import commit_indexing_new_datasets_once, sharing_dataset_reads
 from .errors import HarvestError
 from .http import Client
 from .model import Listing
@@ -388,8 +388,9 @@ def _import_batch(objects: list) -> dict:
         for c in metro["communes"] if c["insee_code"])}
     if len(objects) > 1:
         try:
-            outcomes = {obj.id: _import(obj, base, batch=True) for obj in objects}
-            commit_indexing_new_datasets_once()
+            with sharing_dataset_reads():
+                outcomes = {obj.id: _import(obj, base, batch=True) for obj in objects}
+                commit_indexing_new_datasets_once()
             return outcomes
         except _Refused:
             model.Session.rollback()
@@ -457,7 +458,7 @@ def _import(harvest_object, base: dict, batch: bool = False):
             dataset = {**dataset, "name": existing.name if existing else dataset["name"]}
     package_id = previous.package_id if previous else None
     if package_id is None:
-        existing = model.Package.get(dataset["name"])
+        existing = model.Package.by_name(dataset["name"])  # the address (one query: never an id here)
         if existing is not None:
             if not _owned_by_source(existing.id, harvest_object.harvest_source_id):
                 return _error(harvest_object, N_("The address “{name}” is already taken by a dataset that does "
@@ -502,7 +503,8 @@ def _save(harvest_object, previous, package_id, dataset, context) -> None:
     if previous is not None:
         previous.current = False
     if package_id is None:
-        dataset = {**dataset, "id": dataset.get("id") or model.types.make_uuid()}
+        # the type said, as CKAN would default it: checks on creation need not look the id up
+        dataset = {**dataset, "id": dataset.get("id") or model.types.make_uuid(), "type": dataset.get("type") or "dataset"}
     harvest_object.package_id = package_id or dataset["id"]
     harvest_object.current = True
     harvest_object.add()

@@ -19,15 +19,17 @@ def _check(data_dict):
         raise tk.ValidationError({"url": [e.error]})
 
 
-def _is_harvest(data_dict) -> bool:
+def _is_harvest(data_dict, creating: bool = False) -> bool:
     if data_dict.get("type") == "harvest":
         return True
+    if creating and data_dict.get("type"):
+        return False  # a new dataset of another type (no lookup: a harvest import creates thousands)
     existing = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
     return existing is not None and existing.type == "harvest"
 
 
 def check_create(data_dict):
-    if _is_harvest(data_dict):
+    if _is_harvest(data_dict, creating=True):
         _check(data_dict)
 
 
