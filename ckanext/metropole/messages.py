@@ -69,12 +69,17 @@ class Message:
         self.msgid = msgid
         self.params = params
 
-    def __str__(self) -> str:
-        params = {k: _render(v) for k, v in self.params.items()}
+    def render(self, locale: str | None = None) -> str:
+        """The message in ``locale`` (by default the reader's, see :func:`translate`), its
+        parameters rendered in the same language."""
+        params = {k: _render(v, locale) for k, v in self.params.items()}
         try:
-            return translate(self.msgid).format(**params)
+            return translate(self.msgid, locale).format(**params)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English text
             return self.msgid.format(**params)
+
+    def __str__(self) -> str:
+        return self.render()
 
     def __repr__(self) -> str:
         return f"N_({self.msgid!r}, **{self.params!r})"
@@ -98,19 +103,15 @@ def content(message) -> str:
     stored text every visitor shares (a consolidated dataset's notes)."""
     if not isinstance(message, Message):
         return str(message)
-    params = {k: content(v) if isinstance(v, Message) else v for k, v in message.params.items()}
-    try:
-        return in_portal_language(message.msgid).format(**params)
-    except (KeyError, IndexError, ValueError):  # a broken translation: the English text
-        return message.msgid.format(**params)
+    return message.render(tk.config.get("ckan.locale_default") or "en")
 
 
-def _render(value):
+def _render(value, locale: str | None = None):
     """A parameter ready for str.format: messages translated, lists joined, numbers kept
     (a msgid may format them: "{share:.0%}")."""
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(_render(v)) for v in value)
-    return str(value) if isinstance(value, Message) else value
+        return "; ".join(str(_render(v, locale)) for v in value)
+    return value.render(locale) if isinstance(value, Message) else value
 
 
 def payload_of(value):
