@@ -48,3 +48,16 @@ def test_mail_server_down_transition_still_happens(people, ckan_config, monkeypa
     assert any("not sent" in r.getMessage() for r in caplog.records)
     result = as_user(people.reviewer, "metropole_review_accept", id="dae")
     assert result["review_state"] == "published" and result["notification"]["error"]
+
+
+@pytest.mark.usefixtures("with_request_context")
+def test_mail_server_that_never_answers_does_not_hold_the_transition(people, ckan_config, monkeypatch):
+    """A server that accepts the connection and says nothing (CKAN's mailer has no timeout)."""
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.review.smtp_timeout", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections wait in the backlog: connected, never greeted
+        monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{silent.getsockname()[1]}")
+        result = as_user(people.agent, "metropole_review_submit", id=people.draft(name="dae")["id"])
+    assert result["review_state"] == "submitted"
+    assert "n'a pas pu être envoyé" in result["notification"]["error"]

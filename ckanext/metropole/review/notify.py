@@ -5,7 +5,10 @@ to the caller, who shows it to the person acting.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -16,13 +19,31 @@ from . import policy
 log = logging.getLogger(__name__)
 
 
+_timeout_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _smtp_timeout():
+    """CKAN's mailer opens its SMTP connection without a timeout: a server that accepts the
+    connection and never answers (or a firewall dropping it) would hold the request for ever,
+    after the transition. Its socket takes the default timeout, set only while we send."""
+    with _timeout_lock:
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(tk.config.get("ckanext.metropole.review.smtp_timeout"))
+        try:
+            yield
+        finally:
+            socket.setdefaulttimeout(previous)
+
+
 def _send(users: list[model.User], subject: str, body: str) -> dict:
     sent, errors = 0, []
     for user in users:
         if not user.email:
             continue
         try:
-            mailer.mail_user(user, subject, body)
+            with _smtp_timeout():
+                mailer.mail_user(user, subject, body)
             sent += 1
         except Exception as e:  # MailerException, or a mis-set smtp.* option: the transition stands
             log.error("review: mail to %s not sent: %s", user.name, e)
