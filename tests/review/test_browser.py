@@ -121,5 +121,13 @@ def test_whole_review_path(server, browser, actors):  # noqa: F811
     anonymous.goto(server + "/dataset/?q=défibrillateurs")
     assert anonymous.locator("text=Défibrillateurs d'Aubière").first.is_visible()
     _shot(anonymous, "review-06-found-by-anonymous")
+
+    # the dataset's activity stream: each step with who made it and why
+    agent.goto(f"{server}/dataset/activity/{name}")
+    steps = agent.locator(".metropole-review-activity").all_inner_texts()
+    assert any("renvoyé pour corrections — « Précisez les horaires d'accès. »" in s for s in steps), steps
+    assert any("accepté et publié" in s for s in steps), steps
+    _shot(agent, "review-07-activity")
+    _axe(agent, "activity stream", "'.activity'")
     shown = helpers.call_action("package_show", id=name)
     assert shown["review_state"] == "published" and shown["private"] is False
