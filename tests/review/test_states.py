@@ -88,6 +88,15 @@ def test_edit_of_published_dataset_goes_back_to_review_only_for_listed_fields(pe
     # a resource added (resource_create goes through package_update) also needs review
     as_user(people.agent, "resource_create", package_id=pkg["id"], url="http://127.0.0.1:9/b.json", format="JSON")
     assert helpers.call_action("package_show", id="dae")["review_state"] == "submitted"
+    as_user(people.reviewer, "metropole_review_accept", id="dae")
+    # the same file name on another host is another link
+    resource = helpers.call_action("package_show", id="dae")["resources"][0]
+    as_user(people.agent, "resource_patch", id=resource["id"], url="http://autre.example.org/dae.csv")
+    assert helpers.call_action("package_show", id="dae")["review_state"] == "submitted"
+    as_user(people.reviewer, "metropole_review_accept", id="dae")
+    # an edit that leaves the resources as they are keeps it published
+    as_user(people.agent, "resource_patch", id=resource["id"], name="Défibrillateurs (CSV)")
+    assert helpers.call_action("package_show", id="dae")["review_state"] == "published"
 
 
 def test_review_switched_off_for_trusted_commune(people, ckan_config, monkeypatch):

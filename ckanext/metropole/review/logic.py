@@ -256,10 +256,16 @@ def _validated(context, data_dict: dict, pkg: model.Package) -> dict | None:
     return None if errors else data
 
 
+def _resource_location(resource: dict) -> str:
+    url = (resource.get("url") or "").strip()
+    return url.rsplit("/", 1)[-1] if resource.get("url_type") == "upload" else url
+
+
 def _comparable(field: str, value):
     if field == "resources":
-        # uploads are shown as full URLs and saved as file names: compare the last part
-        return sorted((r.get("id") or "", (r.get("url") or "").rsplit("/", 1)[-1], (r.get("format") or "").upper())
+        # uploads are shown as full URLs and saved as file names: their last part is compared;
+        # a link is compared whole (the same file name on another host is another resource)
+        return sorted((r.get("id") or "", _resource_location(r), (r.get("format") or "").upper())
                       for r in value or [])
     if isinstance(value, str) and value[:1] in "[{":
         try:
