@@ -149,9 +149,11 @@ def test_open_format_read_however_it_is_written(people):
     for i, fmt in enumerate((".csv", "csv ", "text/csv; charset=utf-8", "application/json", " GeoJSON")):
         pkg = people.draft(name=f"format-{i}", resources=[{"url": f"http://127.0.0.1:9/{i}", "format": fmt}])
         assert as_user(people.agent, "metropole_review_submit", id=pkg["id"])["review_state"] == "submitted", fmt
-    pkg = people.draft(name="format-pdf", resources=[{"url": "http://127.0.0.1:9/a.pdf", "format": ".PDF"}])
-    with pytest.raises(tk.ValidationError):
-        as_user(people.agent, "metropole_review_submit", id=pkg["id"])
+    for name, resource in (("format-pdf", {"url": "http://127.0.0.1:9/a.pdf", "format": ".PDF"}),
+                           ("sans-lien", {"url": "", "format": "CSV", "name": "Annoncé, pas encore en ligne"})):
+        pkg = people.draft(name=name, resources=[resource])
+        with pytest.raises(tk.ValidationError):
+            as_user(people.agent, "metropole_review_submit", id=pkg["id"])
 
 
 def test_bulk_make_public_refused_for_datasets_in_review(people):

@@ -66,7 +66,9 @@ def _status(crit: dict, pkg: dict) -> tuple[str, str]:
         return (OK if pkg.get("license_id") in crit.get("licences", []) else FAIL), ""
     if check == "resource_format_in":
         wanted = {f.upper() for f in crit.get("formats", [])}
-        ok = any(_format_name(r.get("format")) in wanted for r in pkg.get("resources") or [])
+        # a resource without file or link (announced, not online yet) offers no data
+        ok = any((r.get("url") or "").strip() and _format_name(r.get("format")) in wanted
+                 for r in pkg.get("resources") or [])
         return (OK if ok else FAIL), ""
     if check == "min_length":
         return (OK if len((pkg.get(crit["field"]) or "").strip()) >= int(crit.get("min", 1)) else FAIL), ""
