@@ -141,6 +141,6 @@ def datasets(client, root: str, config, listing: Listing):
         if config.remote_organization and not packages:
             # CKAN answers an unknown organisation with an empty search, without an error
             raise HarvestError(N_("No dataset of the organisation “{organization}” on this CKAN portal: check its "
-                                  "name (the end of its address, /organization/<name>).",
+                                  "name (what follows /organization/ in its address).",
                                   organization=config.remote_organization))
     yield from each(listing, packages, lambda package: to_remote(package, root))
