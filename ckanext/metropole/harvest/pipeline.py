@@ -345,10 +345,15 @@ def _claim(harvest_object) -> list:
     size = tk.config.get("ckanext.metropole.harvest.import_batch")
     if size <= 1:
         return []
+    # The claimed rows are picked once, in a materialised CTE: as "WHERE id IN (SELECT … LIMIT n
+    # FOR UPDATE SKIP LOCKED)", PostgreSQL may run the subquery again for some plans and claim
+    # more than n rows (seen once the table's statistics changed: a batch of 3 for a size of 2).
     ids = [row[0] for row in model.Session.execute(sa.text(
-        "UPDATE harvest_object SET state = 'IMPORT', import_started = :now WHERE id IN ("
+        "WITH picked AS MATERIALIZED ("
         " SELECT id FROM harvest_object WHERE harvest_job_id = :job AND state = 'WAITING' AND id <> :id"
-        " ORDER BY gathered, id LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"),
+        " ORDER BY gathered, id LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " UPDATE harvest_object SET state = 'IMPORT', import_started = :now FROM picked"
+        " WHERE harvest_object.id = picked.id RETURNING harvest_object.id"),
         {"now": dt.datetime.utcnow(), "job": harvest_object.harvest_job_id, "id": harvest_object.id,
          "n": size - 1})]
     if not ids:
