@@ -9,6 +9,7 @@ import pysolr
 import pytest
 import sqlalchemy as sa
 
+import ckan.lib.plugins as lib_plugins
 import ckan.model as model
 from ckan.tests import helpers
 from ckanext.activity.model import Activity
@@ -65,14 +66,21 @@ def test_an_object_held_by_another_consumer_is_not_claimed(portal, make_source, 
     assert len(harvested("royat")) == 5
 
 
+class SentDocuments(list):
+    requests: list
+
+
 @pytest.fixture
 def solr_updates(monkeypatch):
-    """The documents each Solr update request carries (spied, Solr still answers)."""
-    sent = []
+    """The documents Solr update requests carry (spied, Solr still answers); ``sent.requests``:
+    the documents of each request."""
+    sent = SentDocuments()
+    sent.requests = []
     real = pysolr.Solr.add
 
     def add(self, docs, *args, **kwargs):
         sent.extend(doc["id"] for doc in docs)
+        sent.requests.append([doc["id"] for doc in docs])
         return real(self, docs, *args, **kwargs)
 
     monkeypatch.setattr(pysolr.Solr, "add", add)
@@ -80,14 +88,27 @@ def solr_updates(monkeypatch):
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
-def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, small_pages, solr_updates):
+def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, small_pages, solr_updates,
+                                                          monkeypatch):
     harvester, job, ids = _gathered_job(portal, make_source)
-    del solr_updates[:]
+    del solr_updates[:], solr_updates.requests[:]
+    validated = []
+    real_validate = lib_plugins.plugin_validate
+
+    def validate(plugin, context, data_dict, schema, action):
+        validated.append((action, data_dict.get("name")))
+        return real_validate(plugin, context, data_dict, schema, action)
+
+    monkeypatch.setattr(lib_plugins, "plugin_validate", validate)
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
     names = harvested("royat")
     assert len(names) == 5
     ids_ = sorted(model.Package.get(name).id for name in names)
     assert sorted(solr_updates) == ids_  # once each (CKAN's commit alone: twice each)
+    assert len(solr_updates.requests) == 1  # in one update request (CKAN's indexer: one each)
+    # the show schema's validation, once per dataset: the activity's, which the indexer reuses
+    shows = [name for action, name in validated if action == "package_show"]
+    assert sorted(shows) == sorted(names)
     # what the index holds is whole: resources, harvest fields, our fields
     found = helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=10)["results"]
     assert len(found) == 5
@@ -98,6 +119,34 @@ def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, sm
         assert [r["url"] for r in indexed["resources"]] == [r["url"] for r in shown["resources"]]
     for fq in ("harvest_object_id:*", "communes:*"):  # fields the index hooks add
         assert helpers.call_action("package_search", fq=fq, rows=0)["count"] == 5, fq
+
+
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
+def test_a_batch_solr_refuses_is_not_kept(portal, make_source, small_pages, monkeypatch):
+    """Solr refusing the batch's update fails the batch's commit, as it fails CKAN's: no dataset
+    is kept that the index does not hold, and the objects can be imported again."""
+    from ckan.lib.search import SearchIndexError
+
+    harvester, job, ids = _gathered_job(portal, make_source)
+    real = pysolr.Solr.add
+
+    def refusing(self, docs, *args, **kwargs):
+        raise pysolr.SolrError("Solr is full")
+
+    monkeypatch.setattr(pysolr.Solr, "add", refusing)
+    with pytest.raises(SearchIndexError, match="Solr is full"):
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
+    model.Session.rollback()
+    assert harvested("royat") == []
+    assert model.Session.query(Activity).filter(Activity.activity_type == "new package",
+                                                Activity.object_id != job.source_id).count() == 0
+    monkeypatch.setattr(pysolr.Solr, "add", real)
+    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 0
+    # the objects that batch had claimed are imported by their own consumers once Solr is back
+    for obj_id in ids[1:]:
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
+    assert len(harvested("royat")) == 4
+    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 4
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")

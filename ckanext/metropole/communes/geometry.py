@@ -10,7 +10,6 @@ from functools import lru_cache
 
 import ckan.plugins.toolkit as tk
 from geomet import wkt
-from shapely.geometry import box, mapping
 
 from ..resources import PACKAGE_DIR
 
@@ -29,21 +28,24 @@ def bbox_wkt(bbox) -> str:
     return f"POLYGON(({minx} {miny},{maxx} {miny},{maxx} {maxy},{minx} {maxy},{minx} {miny}))"
 
 
-def for_commune(code: str) -> dict:
-    """{"bbox": WKT polygon, "geom": WKT contour} of a commune, {} when unknown."""
+def for_commune(code: str, contours: bool = True) -> dict:
+    """{"bbox": WKT polygon, "geom": WKT contour} of a commune (without "geom" when
+    ``contours`` is false), {} when unknown."""
     entry = _all().get(str(code))
     if not entry:
         return {}
-    return {"bbox": bbox_wkt(entry[0]), "geom": entry[1]}
+    return {"bbox": bbox_wkt(entry[0]), "geom": entry[1]} if contours else {"bbox": bbox_wkt(entry[0])}
 
 
 def extent(codes) -> dict | None:
-    """The GeoJSON bounding box of the communes' contours (a dataset's default extent)."""
+    """The GeoJSON bounding box of the communes' contours (a dataset's default extent): the
+    polygon shapely's ``mapping(box(...))`` writes, counter-clockwise from (max x, min y)."""
     boxes = [_all()[c][0] for c in codes or [] if c in _all()]
     if not boxes:
         return None
-    return mapping(box(min(b[0] for b in boxes), min(b[1] for b in boxes),
-                       max(b[2] for b in boxes), max(b[3] for b in boxes)))
+    minx, miny = float(min(b[0] for b in boxes)), float(min(b[1] for b in boxes))
+    maxx, maxy = float(max(b[2] for b in boxes)), float(max(b[3] for b in boxes))
+    return {"type": "Polygon", "coordinates": [[[maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny], [maxx, miny]]]}
 
 
 def feature_collection(communes: list[dict]) -> dict:
@@ -62,6 +64,7 @@ def commune_geometry_show(context, data_dict):
     """Contours and bounding boxes of communes by INSEE code.
 
     :param codes: INSEE codes (list or comma-separated string), at most 500
+    :param contours: false to leave the contours out (default true)
     :returns: {"communes": {code: {"bbox": WKT, "geom": WKT}} for the codes known,
                "extent": GeoJSON bounding box of them all, or null}
     """
@@ -73,7 +76,8 @@ def commune_geometry_show(context, data_dict):
         raise tk.ValidationError({"codes": ["Donnez une liste de codes INSEE."]})
     if len(codes) > MAX_CODES:
         raise tk.ValidationError({"codes": [f"Au plus {MAX_CODES} codes INSEE par appel."]})
-    return {"communes": {c: g for c in codes if (g := for_commune(c))}, "extent": extent(codes)}
+    contours = tk.asbool(data_dict.get("contours", True))
+    return {"communes": {c: g for c in codes if (g := for_commune(c, contours))}, "extent": extent(codes)}
 
 
 @tk.auth_allow_anonymous_access

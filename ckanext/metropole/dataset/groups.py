@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 import ckan.model as model
+import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 
 from ..lists import as_list
@@ -36,11 +37,17 @@ def ensure_theme_groups(user_context: dict) -> dict[str, int]:
     return counts
 
 
-def _theme_groups() -> dict[str, model.Group]:
-    groups = (model.Session.query(model.Group)
-              .filter(model.Group.name.in_(list(v.theme_labels())), model.Group.is_organization.is_(False),
-                      model.Group.state == "active"))
-    return {g.name: g for g in groups}
+def _theme_groups_with_membership(package_id: str) -> list:
+    """(group id, group name, membership id or None) of each active theme group for the
+    dataset, in one query of columns (loading the 13 groups as objects for each dataset
+    written cost more than the rest of this hook)."""
+    group, member = model.group_table, model.member_table
+    return model.Session.execute(
+        sa.select(group.c.id, group.c.name, member.c.id)
+        .select_from(group.outerjoin(member, (member.c.group_id == group.c.id) & (member.c.table_name == "package")
+                                     & (member.c.table_id == package_id)))
+        .where(group.c.name.in_(list(v.theme_labels())), group.c.is_organization.is_(False),
+               group.c.state == "active")).all()
 
 
 def sync_memberships(package_id: str, themes) -> bool:
@@ -53,21 +60,20 @@ def sync_memberships(package_id: str, themes) -> bool:
     Returns whether anything changed.
     """
     wanted = set(as_list(themes))
-    groups = _theme_groups()
-    if not groups:
+    rows = _theme_groups_with_membership(package_id)
+    if not rows:
         return False  # theme groups not created yet (ckan metropole themes sync)
-    members = (model.Session.query(model.Member)
-               .filter(model.Member.table_name == "package", model.Member.table_id == package_id,
-                       model.Member.group_id.in_([g.id for g in groups.values()])))
-    current = {m.group_id: m for m in members}
+    groups = {name: group_id for group_id, name, _ in rows}
+    current = {group_id: model.Session.get(model.Member, member_id) for group_id, _, member_id in rows if member_id}
     changed = False
-    for name, group in groups.items():
-        member = current.get(group.id)
+    for name, group_id in groups.items():
+        member = current.get(group_id)
         if name in wanted and (member is None or member.state != "active"):
             if member is None:
                 # (Member takes its group as a relationship: group_id= would be ignored)
                 model.Session.add(model.Member(table_name="package", table_id=package_id,
-                                               group=group, capacity="public", state="active"))
+                                               group=model.Session.get(model.Group, group_id), capacity="public",
+                                               state="active"))
             else:
                 member.state = "active"
             changed = True

@@ -12,17 +12,25 @@ CKAN would have notified them (a new resource is still announced to every observ
 DataStore loader hears of it); the dataset is then notified once, as new, by CKAN's own
 commit. Nothing else changes: updates and deletions, and the rows of datasets that already
 existed, go through CKAN's notification untouched.
+
+Two more things CKAN's indexer repeats per dataset are done once per batch (``_BatchIndex``):
+the show schema's validation of the dataset's dictization, which the activity stream's
+snapshot did moments before on the same dictization, and one Solr update request per dataset
+(each on a new HTTP connection): the batch's documents go to Solr in one request, still before
+the database commit, so that an index failure still rolls the batch back as in CKAN.
 """
 from __future__ import annotations
 
-import copy
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import ckan.lib.plugins as lib_plugins
+import ckan.lib.search.index as search_index
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import MissingNullEncoder
 from ckan.model.modification import DomainObjectModificationExtension
 
 
@@ -55,9 +63,18 @@ def commit_indexing_new_datasets_once() -> None:
                 if isinstance(obj, model.Resource):
                     notifier.notify(obj, model.DomainObjectOperation.new)  # as CKAN's commit would
                 written["new"].discard(obj)
+    if written:
+        # CKAN's notification of the commit, run here (as its before_commit hook would) so that
+        # the indexer's Solr updates of the batch are gathered and sent as one
+        try:
+            with _solr_batch() as batch:
+                DomainObjectModificationExtension().before_commit(session)
+                batch.send()
+        except Exception:
+            session.rollback()  # as a failed commit: nothing of the batch is kept
+            raise
+        del session._object_cache  # notified: the commit's own hook has nothing left to tell
     session.commit()
-
-
 def written_in_transaction(reference) -> model.Package | None:
     """The dataset ``reference`` (id or name) if the session's transaction, not committed yet,
     wrote it (CKAN records each flush's writes until the commit or rollback)."""
@@ -71,14 +88,33 @@ def written_in_transaction(reference) -> model.Package | None:
 # An import batch reads each dataset it wrote twice before its commit: the activity stream's
 # snapshot (a validated package_show, right after package_create) and the search index (an
 # unvalidated package_show at the commit, validated again by the indexer). Once its writes are
-# flushed, the dataset's rows do not change in between: its dictization is done once per batch.
-_batch_reads: ContextVar[dict | None] = ContextVar("metropole_batch_reads", default=None)
+# flushed, the dataset's rows do not change in between: its dictization and the show schema's
+# validation of it are done once per batch.
+class _Read:
+    """One dataset's reading in a batch, kept as JSON (a copy costs a parse, not a deepcopy):
+    the dictization package_show makes without validation, and its validation if made."""
+
+    def __init__(self, raw: dict):
+        self.raw = json.dumps(raw)  # (the indexer stores it as JSON too: it is JSON-clean)
+        self.validated: str | None = None
+        self.errors: dict = {}
+
+
+class _BatchReads:
+    def __init__(self):
+        self.reads: dict[tuple, _Read] = {}
+        # the unvalidated readings handed to the indexer, by identity: its validation of that
+        # very dict is the one already made
+        self.handed: dict[int, tuple[dict, _Read]] = {}
+
+
+_batch_reads: ContextVar[_BatchReads | None] = ContextVar("metropole_batch_reads", default=None)
 
 
 @contextmanager
 def sharing_dataset_reads():
     """Within an import batch (up to and including its commit): one dictization per dataset."""
-    token = _batch_reads.set({})
+    token = _batch_reads.set(_BatchReads())
     try:
         yield
     finally:
@@ -90,30 +126,123 @@ def read_once(show, context: dict, data_dict: dict, pkg: model.Package):
 
     CKAN's own package_show dictizes it without validation (its plugins' hooks included); that
     dict is kept for the batch, keyed by the dataset's modification time. An unvalidated read
-    (the indexer's) gets a copy of it; a validated read gets what package_show answers for an
-    indexed dataset from the index's copy: the show schema's validation of that same dict, then
+    (the indexer's) gets a copy of it; a validated read gets what package_show answers from the
+    database: the show schema's validation of that same dict (kept too, for the indexer), then
     the plugins' after_dataset_show. None outside a batch or for a read of another kind."""
-    memo = _batch_reads.get()
-    if memo is None or context.get("schema") or context.get("for_view") or context.get("for_update") or \
+    batch = _batch_reads.get()
+    if batch is None or context.get("schema") or context.get("for_view") or context.get("for_update") or \
             tk.asbool(data_dict.get("include_plugin_data")) or tk.asbool(data_dict.get("use_default_schema")):
         return None
     # what the package action wrote but did not flush (its theme-group memberships) is part of
     # the dataset as the commit will index it (CKAN's session does not autoflush before a read)
     model.Session.flush()
     key = (pkg.id, pkg.metadata_modified)
-    if key in memo:
+    read = batch.reads.get(key)
+    if read is not None:
         context.update(session=model.Session, package=pkg)
         tk.check_access("package_show", context, data_dict)
-        raw = copy.deepcopy(memo[key])
+        raw = json.loads(read.raw)
     else:
         raw = show(dict(context, validate=False, use_cache=False), data_dict)
-        memo[key] = copy.deepcopy(raw)
+        read = batch.reads[key] = _Read(raw)
         context.update(session=model.Session, package=pkg)
     if not context.get("validate", True):
+        batch.handed[id(raw)] = (raw, read)
         return raw
     plugin = lib_plugins.lookup_package_plugin(raw.get("type"))
-    validated, _errors = lib_plugins.plugin_validate(plugin, context, raw, plugin.show_package_schema(),
-                                                     "package_show")
+    validated, errors = lib_plugins.plugin_validate(plugin, context, raw, plugin.show_package_schema(),
+                                                    "package_show")
+    # as the indexer serialises it (MissingNullEncoder), before the hooks below change it
+    read.validated, read.errors = json.dumps(validated, cls=MissingNullEncoder), errors
     for item in p.PluginImplementations(p.IPackageController):
         item.after_dataset_show(context, validated)
     return validated
+
+
+class _IndexerPlugins:
+    """``ckan.lib.plugins`` as CKAN's indexer module sees it: its validation of a dataset's
+    reading handed out by read_once is the validation already made of it (same dict, same
+    schema); everything else is CKAN's."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def plugin_validate(self, package_plugin, context, data_dict, schema, action):
+        batch = _batch_reads.get()
+        if batch is not None and action == "package_show":
+            handed, read = batch.handed.get(id(data_dict), (None, None))
+            if handed is data_dict and read.validated is not None:
+                return json.loads(read.validated), read.errors
+        return self._module.plugin_validate(package_plugin, context, data_dict, schema, action)
+
+
+class _BatchIndex:
+    """The Solr updates of a batch's commit, gathered: CKAN's indexer asks a new connection for
+    each dataset and adds it alone. Anything but an add (a withdrawn dataset's delete, a commit)
+    goes to Solr at once, after the adds gathered so far (Solr applies them in order)."""
+
+    def __init__(self):
+        self.docs: list[dict] = []
+        self.commit = False
+        self.conn = None
+
+    def connection(self, real):
+        self.conn = real
+        return _GatheringConnection(self, real)
+
+    def send(self) -> None:
+        if self.docs:
+            docs, self.docs = self.docs, []
+            try:
+                self.conn.add(docs=docs, commit=self.commit)
+            except Exception as e:  # as CKAN's index_package reports it: the commit fails
+                raise search_index.SearchIndexError(f"Solr returned an error: {str(e)[:1000]}") from e
+
+
+class _GatheringConnection:
+    def __init__(self, batch: _BatchIndex, real):
+        self._batch, self._real = batch, real
+
+    def add(self, docs, commit=None, **kwargs):
+        if kwargs:  # an add CKAN's indexer does not make: as asked
+            self._batch.send()
+            return self._real.add(docs, commit=commit, **kwargs)
+        self._batch.docs.extend(docs)
+        self._batch.commit = self._batch.commit or bool(commit)
+        return None
+
+    def __getattr__(self, name):
+        self._batch.send()
+        return getattr(self._real, name)
+
+
+_solr_batches: ContextVar[_BatchIndex | None] = ContextVar("metropole_solr_batch", default=None)
+
+
+@contextmanager
+def _solr_batch():
+    token = _solr_batches.set(_BatchIndex())
+    try:
+        yield _solr_batches.get()
+    finally:
+        _solr_batches.reset(token)
+
+
+def _make_connection(*args, **kwargs):
+    real = _make_connection.ckan(*args, **kwargs)
+    batch = _solr_batches.get()
+    return batch.connection(real) if batch is not None else real
+
+
+def install() -> None:
+    """Wrap the two names CKAN's indexer module uses (``lib_plugins``, ``make_connection``):
+    CKAN 2.11's ``PackageSearchIndex.index_package`` is one function, validating and sending
+    each dataset alone, with no hook between. Outside an import batch both are CKAN's own."""
+    if not isinstance(search_index.lib_plugins, _IndexerPlugins):
+        search_index.lib_plugins = _IndexerPlugins(search_index.lib_plugins)
+    if search_index.make_connection is not _make_connection:
+        _make_connection.ckan = search_index.make_connection
+        search_index.make_connection = _make_connection

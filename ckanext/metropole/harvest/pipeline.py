@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -307,9 +308,10 @@ def import_object(harvest_object):
     waiting objects of its job (claimed with SELECT ... FOR UPDATE SKIP LOCKED, so that several
     consumers still share a job). An object claimed by another consumer's batch is not imported
     twice: its consumer waits for that batch and reports its outcome."""
-    owner = _claiming_batch(harvest_object.id)
+    owner, status = _claiming_batch(harvest_object.id)
     if owner is not None:
-        outcome = _batch_outcome(owner, harvest_object.id)
+        # an outcome already recorded: that batch is over (its commit recorded it), no need to wait
+        outcome = _outcome(status) if status is not None else _batch_outcome(owner, harvest_object.id)
         if outcome is not None:
             return outcome
         # that batch's consumer stopped before reaching this object: import it here
@@ -366,9 +368,18 @@ def _claim(harvest_object) -> list:
     return model.Session.query(HarvestObject).filter(HarvestObject.id.in_(ids)).order_by(HarvestObject.id).all()
 
 
-def _claiming_batch(object_id: str) -> str | None:
-    return model.Session.query(HarvestObjectExtra.value).filter(
-        HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).scalar()
+def _claiming_batch(object_id: str) -> tuple[str | None, str | None]:
+    """The first object of the batch that claimed this one (None: not claimed), and the
+    outcome that batch recorded for it (None: not yet, or never)."""
+    row = (model.Session.query(HarvestObjectExtra.value, HarvestObject.report_status)
+           .join(HarvestObject, HarvestObject.id == HarvestObjectExtra.harvest_object_id)
+           .filter(HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).first())
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _outcome(status: str):
+    """A recorded report status as import_stage returns it."""
+    return {"errored": False, "not modified": "unchanged"}.get(status, True)
 
 
 def _batch_outcome(owner_id: str, object_id: str):
@@ -377,24 +388,32 @@ def _batch_outcome(owner_id: str, object_id: str):
     with _batch_lock(owner_id):
         pass
     status = model.Session.query(HarvestObject.report_status).filter(HarvestObject.id == object_id).scalar()
-    if status is None:
-        return None
-    return {"errored": False, "not modified": "unchanged"}.get(status, True)
+    return None if status is None else _outcome(status)
+
+
+@functools.lru_cache(maxsize=4)
+def _territory_codes(job_id: str) -> frozenset:
+    """The territory's INSEE codes (which the dataset schema's communes validator takes from
+    the context), read once per job by each consumer: reading the territory costs more than a
+    batch's worth of datasets, and communes do not join or leave during a harvest."""
+    return frozenset(c["insee_code"] for metro in tk.get_action("metropole_territory_show")({"ignore_auth": True}, {})
+                     for c in metro["communes"] if c["insee_code"])
 
 
 def _import_batch(objects: list) -> dict:
     """Import the objects in one transaction (CKAN's defer_commit): one commit, at which CKAN
     indexes the batch's datasets. A dataset refused by the schema makes CKAN roll back the
     transaction: the batch is then imported again one object at a time."""
-    # read once per batch, not once per dataset: the site user and the territory's INSEE
-    # codes (which the dataset schema's communes validator takes from the context)
-    base = {"user": _site_user(), "ignore_auth": True, "metropole_territory_codes": frozenset(
-        c["insee_code"] for metro in tk.get_action("metropole_territory_show")({"ignore_auth": True}, {})
-        for c in metro["communes"] if c["insee_code"])}
+    user = _site_user()
+    # the user object given, CKAN's access checks do not look it up again for each action
+    base = {"user": user, "auth_user_obj": model.User.get(user), "ignore_auth": True,
+            "metropole_territory_codes": _territory_codes(objects[0].harvest_job_id)}
     if len(objects) > 1:
         try:
             with sharing_dataset_reads():
-                outcomes = {obj.id: _import(obj, base, batch=True) for obj in objects}
+                current = _current_objects(objects)
+                outcomes = {obj.id: _import(obj, base, batch=True, previous=current.get(obj.guid))
+                            for obj in objects}
                 commit_indexing_new_datasets_once()
             return outcomes
         except _Refused:
@@ -406,6 +425,15 @@ def _record(objects: list, outcomes: dict) -> None:
     """What ckanext-harvest's fetch_and_import_stages records of an imported object, for the
     objects imported with another one (their own consumer reports the same when it gets them)."""
     now = dt.datetime.utcnow()
+    if not objects:
+        return
+    # the batch's commit expired them: reloaded in one query, not one each
+    model.Session.query(HarvestObject).filter(HarvestObject.id.in_([sa.inspect(o).identity[0] for o in objects])).all()
+    # "updated" when another object ever carried the dataset (as fetch_and_import_stages tells
+    # it), read for the whole batch at once
+    carried = dict(model.Session.query(HarvestObject.package_id, sa.func.count(HarvestObject.id))
+                   .filter(HarvestObject.package_id.in_({o.package_id for o in objects if o.package_id}))
+                   .group_by(HarvestObject.package_id))
     for obj in objects:
         outcome = outcomes[obj.id]
         obj.import_finished = now
@@ -417,8 +445,7 @@ def _record(objects: list, outcomes: dict) -> None:
         elif obj.current is False:
             obj.report_status = "deleted"
         else:
-            others = model.Session.query(HarvestObject.id).filter(HarvestObject.package_id == obj.package_id).limit(2)
-            obj.report_status = "updated" if len(others.all()) == 2 else "added"
+            obj.report_status = "updated" if carried.get(obj.package_id, 0) >= 2 else "added"
     model.Session.commit()
 
 
@@ -430,12 +457,26 @@ def _last_of_job(harvest_object) -> bool:
         HarvestObject.state.in_(["WAITING", "FETCH", "IMPORT"])).first() is None
 
 
-def _import(harvest_object, base: dict, batch: bool = False):
+def _current_objects(objects: list) -> dict:
+    """guid -> the current object (of an earlier job) of each of the batch's remote datasets,
+    in one query."""
+    rows = (model.Session.query(HarvestObject)
+            .filter(HarvestObject.harvest_source_id == objects[0].harvest_source_id,
+                    HarvestObject.current.is_(True), HarvestObject.guid.in_({o.guid for o in objects}),
+                    HarvestObject.id.notin_([o.id for o in objects])))
+    return {row.guid: row for row in rows}
+
+
+_LOOK_UP = object()
+
+
+def _import(harvest_object, base: dict, batch: bool = False, previous=_LOOK_UP):
     content = json.loads(harvest_object.content or "{}")
-    previous = (model.Session.query(HarvestObject)
-                .filter(HarvestObject.guid == harvest_object.guid,
-                        HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
-                        HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
+    if previous is _LOOK_UP:
+        previous = (model.Session.query(HarvestObject)
+                    .filter(HarvestObject.guid == harvest_object.guid,
+                            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
+                            HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
     # the source id lets metropole_review apply the source's "review" setting; in a batch,
     # CKAN's defer_commit leaves the commit to the batch's end
     context = {**base, "metropole_harvest_source_id": harvest_object.harvest_source_id, "defer_commit": batch}
@@ -502,27 +543,41 @@ def _import(harvest_object, base: dict, batch: bool = False):
 
 def _save(harvest_object, previous, package_id, dataset, context) -> None:
     # As ckanext-harvest's own harvesters do: this object is the current one and carries the
-    # package id *before* package_create/update, so that the harvest plugin's index hook
+    # package id before the dataset is indexed, so that the harvest plugin's index hook
     # (before_dataset_index) finds it and indexes harvest_source_id / harvest_object_id /
     # harvest_source_title (the source page and package_search fq=harvest_source_id need them).
+    # Outside a batch, package_create/update commit and index at once: the object is linked
+    # before them. In a batch (defer_commit), indexing waits for the batch's commit: a new
+    # dataset is linked once created, with the id CKAN gave it.
     if previous is not None:
         previous.current = False
+    batch = context.get("defer_commit")
     if package_id is None:
         # the type said, as CKAN would default it: checks on creation need not look the id up
-        dataset = {**dataset, "id": dataset.get("id") or model.types.make_uuid(), "type": dataset.get("type") or "dataset"}
-    harvest_object.package_id = package_id or dataset["id"]
-    harvest_object.current = True
-    harvest_object.add()
-    # the package row does not exist yet for a creation: check the foreign key at commit
-    model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
-    model.Session.flush()
+        dataset = {**dataset, "type": dataset.get("type") or "dataset"}
+        if not batch:
+            dataset["id"] = dataset.get("id") or model.types.make_uuid()
+    if package_id or not batch:
+        _link(harvest_object, package_id or dataset["id"])
+    if not batch:
+        # the package row does not exist yet for a creation: check the foreign key at commit
+        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+        model.Session.flush()
     # return_id_only: the dataset written is not read back (package_show) for nothing
     context = dict(context, return_id_only=True)
     if package_id:
         tk.get_action("package_update")(dict(context, allow_state_change=True),
                                          {**dataset, "id": package_id, "state": "active"})
     else:
-        tk.get_action("package_create")(dict(context), dataset)
+        created = tk.get_action("package_create")(dict(context), dataset)
+        if batch:
+            _link(harvest_object, created if isinstance(created, str) else created["id"])
+
+
+def _link(harvest_object, package_id: str) -> None:
+    harvest_object.package_id = package_id
+    harvest_object.current = True
+    harvest_object.add()
 
 
 def _without_invalid(dataset: dict, errors: dict) -> tuple[dict, list[str]]:

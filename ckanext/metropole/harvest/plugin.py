@@ -5,7 +5,7 @@ from ckanext.harvest.interfaces import IHarvester
 
 from ..messages import N_
 from ..resources import require_plugins
-from . import pipeline, sourceconfig
+from . import commit, pipeline, sourceconfig
 from .logic import action
 
 
@@ -14,6 +14,7 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     """metropole_harvester: the ``intercommunal`` harvest source type (ckanext-harvest)."""
 
     p.implements(IHarvester)
+    p.implements(p.IConfigurable)
     p.implements(p.IConfigurer)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IActions)
@@ -22,6 +23,10 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
         # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
         require_plugins("metropole_harvester", "harvest", "metropole_dataset", "metropole_communes")
         tk.add_template_directory(config, "templates")
+
+    def configure(self, config):
+        # an import batch's commit validates and sends its datasets to Solr once (commit.py)
+        commit.install()
 
     def get_actions(self):
         return action.get_actions()

@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.xloader.interfaces import IXloader
 
 from ..resources import Translation
-from . import api_doc, chart, header_check, load_status, points, views
+from . import api_doc, chart, header_check, load_status, logic, points, views
 
 
 @tk.blanket.config_declarations
@@ -11,6 +11,7 @@ class PreviewsPlugin(p.SingletonPlugin, Translation):
     """metropole_previews: DataStore load status and records API on the resource page."""
 
     p.implements(p.IConfigurer)
+    p.implements(p.IActions)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IBlueprint)
     p.implements(p.ITranslation)
@@ -20,6 +21,9 @@ class PreviewsPlugin(p.SingletonPlugin, Translation):
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "metropole_previews")
         load_status.default_jobs_db(config)
+
+    def get_actions(self):
+        return logic.get_actions()
 
     def get_helpers(self):
         return {"metropole_load_status": load_status.for_resource,
