@@ -70,6 +70,25 @@ class SentDocuments(list):
     requests: list
 
 
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "2")
+def test_a_reimport_imports_every_current_object_batched_or_not(portal, make_source, small_pages):
+    """`ckan harvester import` (harvest_objects_import) runs the import stage again on the
+    source's current objects: each is imported again, those once claimed by a batch included."""
+    harvester, job, ids = _gathered_job(portal, make_source)
+    for obj_id in ids:
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
+    names = harvested("royat")
+    titles = {name: model.Package.get(name).title for name in names}
+    assert len(titles) == 5
+    sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+    for name in names:  # edited on the portal by hand since
+        helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=name, title="Modifié à la main")
+    assert helpers.call_action("harvest_objects_import", context={"user": sysadmin["name"]},
+                               source_id=job.source_id) == 5
+    model.Session.expire_all()
+    assert {name: model.Package.get(name).title for name in names} == titles
+
+
 @pytest.fixture
 def solr_updates(monkeypatch):
     """The documents Solr update requests carry (spied, Solr still answers); ``sent.requests``:

@@ -75,6 +75,8 @@ def commit_indexing_new_datasets_once() -> None:
             raise
         del session._object_cache  # notified: the commit's own hook has nothing left to tell
     session.commit()
+
+
 def written_in_transaction(reference) -> model.Package | None:
     """The dataset ``reference`` (id or name) if the session's transaction, not committed yet,
     wrote it (CKAN records each flush's writes until the commit or rollback)."""
@@ -137,15 +139,14 @@ def read_once(show, context: dict, data_dict: dict, pkg: model.Package):
     # the dataset as the commit will index it (CKAN's session does not autoflush before a read)
     model.Session.flush()
     key = (pkg.id, pkg.metadata_modified)
+    context.update(session=model.Session, package=pkg)
     read = batch.reads.get(key)
-    if read is not None:
-        context.update(session=model.Session, package=pkg)
-        tk.check_access("package_show", context, data_dict)
-        raw = json.loads(read.raw)
-    else:
+    if read is None:
         raw = show(dict(context, validate=False, use_cache=False), data_dict)
         read = batch.reads[key] = _Read(raw)
-        context.update(session=model.Session, package=pkg)
+    else:
+        tk.check_access("package_show", context, data_dict)  # (package_show's own check, not run)
+        raw = json.loads(read.raw)
     if not context.get("validate", True):
         batch.handed[id(raw)] = (raw, read)
         return raw

@@ -308,13 +308,19 @@ def import_object(harvest_object):
     waiting objects of its job (claimed with SELECT ... FOR UPDATE SKIP LOCKED, so that several
     consumers still share a job). An object claimed by another consumer's batch is not imported
     twice: its consumer waits for that batch and reports its outcome."""
-    owner, status = _claiming_batch(harvest_object.id)
-    if owner is not None:
-        # an outcome already recorded: that batch is over (its commit recorded it), no need to wait
-        outcome = _outcome(status) if status is not None else _batch_outcome(owner, harvest_object.id)
-        if outcome is not None:
-            return outcome
-        # that batch's consumer stopped before reaching this object: import it here
+    # Only an object a fetch consumer hands over (fetch_and_import_stages marks it "IMPORT") may
+    # have been imported by another's batch: a re-import of the source's current objects
+    # (harvest_objects_import, `ckan harvester import`) imports each, claimed once or not.
+    if harvest_object.state == "IMPORT":
+        if harvest_object.report_status is not None:
+            # an outcome recorded in this run: the batch that claimed the object is over
+            return _outcome(harvest_object.report_status)
+        owner = _claiming_batch(harvest_object.id)
+        if owner is not None:
+            outcome = _batch_outcome(owner, harvest_object.id)
+            if outcome is not None:
+                return outcome
+            # that batch's consumer stopped before reaching this object: import it here
     with _batch_lock(harvest_object.id):
         others = _claim(harvest_object)
         outcomes = _import_batch([harvest_object] + others)
@@ -368,13 +374,10 @@ def _claim(harvest_object) -> list:
     return model.Session.query(HarvestObject).filter(HarvestObject.id.in_(ids)).order_by(HarvestObject.id).all()
 
 
-def _claiming_batch(object_id: str) -> tuple[str | None, str | None]:
-    """The first object of the batch that claimed this one (None: not claimed), and the
-    outcome that batch recorded for it (None: not yet, or never)."""
-    row = (model.Session.query(HarvestObjectExtra.value, HarvestObject.report_status)
-           .join(HarvestObject, HarvestObject.id == HarvestObjectExtra.harvest_object_id)
-           .filter(HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).first())
-    return (row[0], row[1]) if row else (None, None)
+def _claiming_batch(object_id: str) -> str | None:
+    """The first object of the batch that claimed this one (None: not claimed)."""
+    return model.Session.query(HarvestObjectExtra.value).filter(
+        HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).scalar()
 
 
 def _outcome(status: str):
@@ -411,9 +414,8 @@ def _import_batch(objects: list) -> dict:
     if len(objects) > 1:
         try:
             with sharing_dataset_reads():
-                current = _current_objects(objects)
-                outcomes = {obj.id: _import(obj, base, batch=True, previous=current.get(obj.guid))
-                            for obj in objects}
+                known = _Known.read(objects)
+                outcomes = {obj.id: _import(obj, base, batch=True, known=known) for obj in objects}
                 commit_indexing_new_datasets_once()
             return outcomes
         except _Refused:
@@ -457,22 +459,34 @@ def _last_of_job(harvest_object) -> bool:
         HarvestObject.state.in_(["WAITING", "FETCH", "IMPORT"])).first() is None
 
 
-def _current_objects(objects: list) -> dict:
-    """guid -> the current object (of an earlier job) of each of the batch's remote datasets,
-    in one query."""
-    rows = (model.Session.query(HarvestObject)
-            .filter(HarvestObject.harvest_source_id == objects[0].harvest_source_id,
-                    HarvestObject.current.is_(True), HarvestObject.guid.in_({o.guid for o in objects}),
-                    HarvestObject.id.notin_([o.id for o in objects])))
-    return {row.guid: row for row in rows}
+class _Known:
+    """What a batch reads at once, not once per object: the current object (of an earlier job)
+    of each of its remote datasets, and which of the addresses of its new datasets are taken."""
+
+    def __init__(self, previous: dict, taken: dict):
+        self.previous, self.taken = previous, taken  # guid -> HarvestObject; name -> package id
+
+    @classmethod
+    def read(cls, objects: list) -> "_Known":
+        previous = {row.guid: row for row in model.Session.query(HarvestObject).filter(
+            HarvestObject.harvest_source_id == objects[0].harvest_source_id, HarvestObject.current.is_(True),
+            HarvestObject.guid.in_({o.guid for o in objects}), HarvestObject.id.notin_([o.id for o in objects]))}
+        names = set()
+        for obj in objects:
+            if obj.guid not in previous:
+                content = json.loads(obj.content or "{}")
+                names.add((content.get("dataset") or {}).get("name"))
+        names.discard(None)
+        taken = dict(model.Session.query(model.Package.name, model.Package.id).filter(model.Package.name.in_(names))) \
+            if names else {}
+        return cls(previous, taken)
 
 
-_LOOK_UP = object()
-
-
-def _import(harvest_object, base: dict, batch: bool = False, previous=_LOOK_UP):
+def _import(harvest_object, base: dict, batch: bool = False, known: _Known | None = None):
     content = json.loads(harvest_object.content or "{}")
-    if previous is _LOOK_UP:
+    if known is not None:
+        previous = known.previous.get(harvest_object.guid)
+    else:
         previous = (model.Session.query(HarvestObject)
                     .filter(HarvestObject.guid == harvest_object.guid,
                             HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
@@ -504,13 +518,16 @@ def _import(harvest_object, base: dict, batch: bool = False, previous=_LOOK_UP):
             dataset = {**dataset, "name": existing.name if existing else dataset["name"]}
     package_id = previous.package_id if previous else None
     if package_id is None:
-        existing = model.Package.by_name(dataset["name"])  # the address (one query: never an id here)
-        if existing is not None:
-            if not _owned_by_source(existing.id, harvest_object.harvest_source_id):
+        if known is not None:
+            existing_id = known.taken.get(dataset["name"])
+        else:  # the address (never an id here)
+            existing_id = model.Session.query(model.Package.id).filter(model.Package.name == dataset["name"]).scalar()
+        if existing_id is not None:
+            if not _owned_by_source(existing_id, harvest_object.harvest_source_id):
                 return _error(harvest_object, N_("The address “{name}” is already taken by a dataset that does "
                                                  "not come from this source: nothing was overwritten.",
                                                  name=dataset["name"]))
-            package_id = existing.id
+            package_id = existing_id
     notes = [from_payload(n) for n in content.get("notes") or []]
     for _ in range(2):
         try:
