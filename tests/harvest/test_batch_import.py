@@ -1,6 +1,7 @@
-"""Batched import: a consumer imports a batch of its job's waiting objects in one transaction,
-claimed with SELECT … FOR UPDATE SKIP LOCKED; the objects of a batch are reported as if each
-had been imported alone, and an object another consumer holds is never taken."""
+"""Batched import: gather forms batches of a job's objects and sends one fetch-queue message per
+batch; its consumer imports the batch in one transaction, its objects claimed with SELECT … FOR
+UPDATE SKIP LOCKED; the objects of a batch are reported as if each had been imported alone, and
+an object another consumer holds is never taken."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import ckan.model as model
 from ckan.tests import helpers
 from ckanext.activity.model import Activity
 from ckanext.harvest import queue
-from ckanext.harvest.model import HarvestJob, HarvestObject
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 from .conftest import harvested, serve_ods
 
@@ -32,38 +33,78 @@ def _gathered_job(portal, make_source):
     return harvester, job, ids
 
 
+def _job_objects(job) -> dict:
+    model.Session.expire_all()
+    return {o.id: o for o in model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id)}
+
+
+def _batch_of(obj_id: str):
+    return model.Session.query(HarvestObjectExtra.value).filter_by(harvest_object_id=obj_id,
+                                                                   key="metropole_import_batch").scalar()
+
+
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "2")
-def test_batches_report_each_object_as_imported_alone(portal, make_source, small_pages):
+def test_gather_sends_one_message_per_batch_and_reports_each_object(portal, make_source, small_pages):
     harvester, job, ids = _gathered_job(portal, make_source)
-    assert len(ids) == 5
+    objects = _job_objects(job)
+    assert len(objects) == 5
+    # batches of 2, 2 and 1: one fetch-queue message each, its first object
+    assert len(ids) == 3
+    batches = {}
+    for obj_id in objects:
+        batches.setdefault(_batch_of(obj_id) or obj_id, []).append(obj_id)
+    assert sorted(batches) == sorted(ids)
+    assert sorted(len(members) for members in batches.values()) == [1, 2, 2]
     for obj_id in ids:
         queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
-    objects = model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id).all()
-    assert sorted(o.report_status for o in objects) == ["added"] * 5
-    assert all(o.state == "COMPLETE" and o.current for o in objects)
+    objects = _job_objects(job)
+    assert sorted(o.report_status for o in objects.values()) == ["added"] * 5
+    assert all(o.state == "COMPLETE" and o.current and o.import_finished for o in objects.values())
     assert len(harvested("royat")) == 5
-    # three batches (2 + 2 + 1): two objects were imported with another one
-    # counted in this job only: other tests' jobs may have left claims in the database
-    claimed = model.Session.execute(sa.text(
-        "SELECT count(*) FROM harvest_object_extra e JOIN harvest_object o ON o.id = e.harvest_object_id"
-        " WHERE e.key = 'metropole_import_batch' AND o.harvest_job_id = :job"), {"job": job.id}).scalar()
-    assert claimed == 2
+    # what ckanext-harvest's harvest_jobs_run reads to finish the job and to report it
+    helpers.call_action("harvest_jobs_run", context={"ignore_auth": True}, source_id=job.source_id)
+    shown = helpers.call_action("harvest_job_show", context={"ignore_auth": True}, id=job.id)
+    assert shown["status"] == "Finished"
+    assert shown["stats"]["added"] == 5
 
 
 def test_an_object_held_by_another_consumer_is_not_claimed(portal, make_source, small_pages):
     harvester, job, ids = _gathered_job(portal, make_source)
-    first, held = ids[0], ids[1]
+    assert len(ids) == 1  # 5 objects, one batch
+    first = ids[0]
+    held = next(obj_id for obj_id in _job_objects(job) if obj_id != first)
     with model.meta.engine.connect() as other:  # another consumer, busy with `held`
         transaction = other.begin()
         other.execute(sa.text("SELECT id FROM harvest_object WHERE id = :id FOR UPDATE"), {"id": held})
         queue.fetch_and_import_stages(harvester, HarvestObject.get(first))
         transaction.rollback()
-    model.Session.expire_all()
-    states = {o.id: o.state for o in model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id)}
+    states = {obj_id: o.state for obj_id, o in _job_objects(job).items()}
     assert states[held] == "WAITING"
     assert sorted(states.values()) == ["COMPLETE"] * 4 + ["WAITING"]
+    # its own message (harvest_jobs_run sends WAITING objects again): imported alone
     queue.fetch_and_import_stages(harvester, HarvestObject.get(held))
     assert len(harvested("royat")) == 5
+    assert sorted(o.report_status for o in _job_objects(job).values()) == ["added"] * 5
+
+
+def test_an_object_sent_again_before_its_batch_is_imported_once(portal, make_source, small_pages):
+    """An object of a batch whose first object waits in the queue, sent again on its own, is
+    imported by its own consumer; the batch then imports the others, not that one again."""
+    harvester, job, ids = _gathered_job(portal, make_source)
+    first = ids[0]
+    alone = next(obj_id for obj_id in _job_objects(job) if obj_id != first)
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(alone))
+    assert len(harvested("royat")) == 1
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(first))
+    objects = _job_objects(job)
+    assert sorted(o.report_status for o in objects.values()) == ["added"] * 5
+    assert len(harvested("royat")) == 5
+    assert len({o.package_id for o in objects.values()}) == 5
+    # and sent once more after its batch: reported from its row, not imported again
+    activities = model.Session.query(Activity).filter(Activity.object_id == objects[alone].package_id).count()
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(alone))
+    assert model.Session.query(Activity).filter(Activity.object_id == objects[alone].package_id).count() \
+        == activities
 
 
 class SentDocuments(list):
@@ -143,29 +184,42 @@ def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, sm
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
 def test_a_batch_solr_refuses_is_not_kept(portal, make_source, small_pages, monkeypatch):
     """Solr refusing the batch's update fails the batch's commit, as it fails CKAN's: no dataset
-    is kept that the index does not hold, and the objects can be imported again."""
-    from ckan.lib.search import SearchIndexError
-
+    is kept that the index does not hold. Each object is then tried alone and, Solr still
+    refusing, errs with the reason (as ckanext-harvest's harvesters record an exception): the
+    job ends, and the next harvest, Solr back, imports them."""
     harvester, job, ids = _gathered_job(portal, make_source)
     real = pysolr.Solr.add
+    tried = []
 
     def refusing(self, docs, *args, **kwargs):
+        tried.append(len(docs))
         raise pysolr.SolrError("Solr is full")
 
     monkeypatch.setattr(pysolr.Solr, "add", refusing)
-    with pytest.raises(SearchIndexError, match="Solr is full"):
-        queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
-    model.Session.rollback()
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
+    assert tried == [5, 1, 1, 1, 1, 1]  # the batch, then each alone
     assert harvested("royat") == []
     assert model.Session.query(Activity).filter(Activity.activity_type == "new package",
                                                 Activity.object_id != job.source_id).count() == 0
+    objects = _job_objects(job)
+    assert sorted((o.state, o.report_status, o.current) for o in objects.values()) == [("ERROR", "errored", False)] * 5
+    for obj in objects.values():
+        assert [e.stage for e in obj.errors] == ["Import"]
+        assert "Solr is full" in obj.errors[0].message
     monkeypatch.setattr(pysolr.Solr, "add", real)
     assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 0
-    # the objects that batch had claimed are imported by their own consumers once Solr is back
-    for obj_id in ids[1:]:
+    helpers.call_action("harvest_jobs_run", context={"ignore_auth": True}, source_id=job.source_id)
+    assert helpers.call_action("harvest_job_show", context={"ignore_auth": True}, id=job.id)["status"] == "Finished"
+    # the next harvest, Solr back
+    sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
+    again = HarvestJob.get(helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
+                                               source_id=job.source_id, run=False)["id"])
+    again.status = "Running"
+    again.save()
+    for obj_id in queue.gather_stage(harvester, again):
         queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
-    assert len(harvested("royat")) == 4
-    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 4
+    assert len(harvested("royat")) == 5
+    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 5
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
@@ -202,3 +256,60 @@ def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(portal, make_sou
     del looked_up[:]
     helpers.call_action("package_show", id=packages[0].id)
     assert looked_up == [packages[0].id]
+
+
+@pytest.fixture
+def user_selects():
+    """The SELECT statements that look a user up."""
+    seen = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        # (a user looked up by name or id; not the members of a group, joined to the user table)
+        if statement.lstrip().startswith("SELECT") and 'FROM "user" \nWHERE' in statement:
+            seen.append(statement)
+
+    sa.event.listen(model.meta.engine, "before_cursor_execute", count)
+    yield seen
+    sa.event.remove(model.meta.engine, "before_cursor_execute", count)
+
+
+@pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
+def test_a_batch_looks_its_writer_up_once_not_per_dataset(portal, make_source, small_pages, user_selects):
+    harvester, job, ids = _gathered_job(portal, make_source)
+    del user_selects[:]
+    queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
+    assert len(harvested("royat")) == 5
+    # CKAN alone: four lookups of the site user per dataset; in a batch, one per dataset is
+    # left (the activity's user check queries without the model's lookup) and a few per batch
+    assert len(user_selects) <= 5 + 4, "\n\n".join(s[-300:] for s in user_selects)
+    # the datasets were written by the site user, in the commune's organisation
+    site_user = helpers.call_action("get_site_user", context={"ignore_auth": True})
+    for name in harvested("royat"):
+        pkg = model.Package.get(name)
+        assert pkg.creator_user_id == model.User.get(site_user["name"]).id
+        assert pkg.owner_org == model.Group.get("royat").id
+
+
+def test_lookups_are_shared_inside_a_batch_only(user_selects):
+    from ckanext.metropole.harvest.commit import sharing_dataset_reads
+
+    user = model.User(name="agent-lookup", email="agent@example.org", password="x" * 12)
+    model.Session.add(user)
+    model.Session.commit()
+    del user_selects[:]
+    assert model.User.get("agent-lookup") is user and model.User.get("agent-lookup") is user
+    assert len(user_selects) == 2  # CKAN's own: a query each
+    with sharing_dataset_reads():
+        del user_selects[:]
+        assert model.User.get("agent-lookup") is user
+        assert model.User.get("agent-lookup") is user
+        assert model.User.by_name("agent-lookup") is user and model.User.by_name("agent-lookup") is user
+        assert model.User.get(user.id) is user
+        assert model.User.get("nobody-here") is None and model.User.get("nobody-here") is None
+        # one query per reference and method; a miss is asked again
+        assert len(user_selects) == 5
+    del user_selects[:]
+    user.name = "agent-renamed"
+    model.Session.commit()
+    assert model.User.get("agent-lookup") is None  # outside a batch: the database's answer
+    assert model.User.get("agent-renamed") is user

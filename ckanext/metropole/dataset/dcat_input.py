@@ -204,7 +204,8 @@ def spatial_coverage(codes, extent=None) -> list[dict]:
     codes = list(codes or [])
     shapes = {"communes": {}, "extent": None}
     if codes:
-        shapes = tk.get_action("metropole_commune_geometry_show")({"ignore_auth": True}, {"codes": codes, "contours": False})
+        shapes = tk.get_action("metropole_commune_geometry_show")(
+            {"ignore_auth": True}, {"codes": codes, "contours": False})
     names = territory_communes()
     items = [{"uri": GEO_COMMUNE.format(code=code), "text": names.get(code, code),
               "bbox": shapes["communes"].get(code, {}).get("bbox")} for code in codes]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 
 import ckan.model as model
-import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 
 from ..lists import as_list
 from ..messages import in_portal_language

@@ -144,7 +144,8 @@ def spatial_default(key, data, errors, context):
         return
     import ckan.plugins.toolkit as tk
 
-    extent = tk.get_action("metropole_commune_geometry_show")({"ignore_auth": True}, {"codes": codes, "contours": False})["extent"]
+    extent = tk.get_action("metropole_commune_geometry_show")(
+        {"ignore_auth": True}, {"codes": codes, "contours": False})["extent"]
     if extent:
         data[key] = json.dumps(extent)
 

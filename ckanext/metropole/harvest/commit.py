@@ -105,6 +105,9 @@ class _Read:
 class _BatchReads:
     def __init__(self):
         self.reads: dict[tuple, _Read] = {}
+        # (class, method, reference) -> the user or group CKAN looked up by name or id (see
+        # _BatchLookup)
+        self.lookups: dict[tuple, object] = {}
         # the unvalidated readings handed to the indexer, by identity: its validation of that
         # very dict is the one already made
         self.handed: dict[int, tuple[dict, _Read]] = {}
@@ -238,12 +241,45 @@ def _make_connection(*args, **kwargs):
     return batch.connection(real) if batch is not None else real
 
 
+class _BatchLookup:
+    """``User.get``, ``User.by_name`` and ``Group.get`` inside an import batch: each user or
+    group looked up once per batch. CKAN looks the same site user up four times per dataset
+    written (package_create's creator, the owner-organisation validator, the activity and its
+    user check) and the owner organisation twice, each a query by name or id: in a batch, all
+    its datasets have the same writer and organisation, and a batch (one transaction, every
+    write made by the import) renames or removes neither. Outside a batch: CKAN's own."""
+
+    def __init__(self, cls, name: str):
+        self.cls, self.name = cls, name
+        self.ckan = getattr(cls, name).__func__  # the classmethod's function, on cls or a base
+
+    def __call__(self, cls, reference=None, *args, **kwargs):
+        batch = _batch_reads.get()
+        if batch is None or args or kwargs or not reference or not isinstance(reference, str):
+            return self.ckan(cls, reference, *args, **kwargs)
+        key = (cls, self.name, reference)
+        found = batch.lookups.get(key)
+        if found is None:
+            found = self.ckan(cls, reference)
+            if found is not None:  # a miss may become a hit: asked again
+                batch.lookups[key] = found
+        return found
+
+
 def install() -> None:
     """Wrap the two names CKAN's indexer module uses (``lib_plugins``, ``make_connection``):
     CKAN 2.11's ``PackageSearchIndex.index_package`` is one function, validating and sending
-    each dataset alone, with no hook between. Outside an import batch both are CKAN's own."""
+    each dataset alone, with no hook between; and the model's user and group lookups
+    (_BatchLookup). Outside an import batch all are CKAN's own."""
     if not isinstance(search_index.lib_plugins, _IndexerPlugins):
         search_index.lib_plugins = _IndexerPlugins(search_index.lib_plugins)
     if search_index.make_connection is not _make_connection:
         _make_connection.ckan = search_index.make_connection
         search_index.make_connection = _make_connection
+    for cls, name in ((model.User, "get"), (model.User, "by_name"), (model.Group, "get")):
+        if not isinstance(cls.__dict__.get(name), _MemoClassMethod):
+            setattr(cls, name, _MemoClassMethod(_BatchLookup(cls, name)))
+
+
+class _MemoClassMethod(classmethod):
+    """(a classmethod, recognisable as installed)"""

@@ -9,6 +9,8 @@ gather: stream the remote catalogue, map each dataset into our schema and hash i
 fetch: nothing left to fetch (the listings carry full metadata).
 import: create, update (restoring a withdrawn dataset) or withdraw (package_delete), by
   batches of a job's objects in one transaction (ckanext.metropole.harvest.import_batch).
+  Gather forms the batches: the fetch queue carries one message per batch (its first object),
+  and the consumer that gets it imports the batch's other objects with it.
 
 Errors and warnings are stored as messages (English msgid and parameters, ``N_``), translated
 when the job is read, in the reader's language (see ckanext/metropole/messages.py).
@@ -42,7 +44,7 @@ from .protocols import ADAPTERS, detect
 
 log = logging.getLogger(__name__)
 HASH_KEY = "metropole_hash"
-BATCH_KEY = "metropole_import_batch"  # on an object claimed by another's batch: that object's id
+BATCH_KEY = "metropole_import_batch"  # on an object of another's batch (see _Batches): that object's id
 WARNING_KEY = "metropole_warning"  # a note on a dataset that landed: shown, never counted as an error
 # A note on the whole job (a short listing) rides on one object of its own, which carries no
 # dataset: ckanext-harvest counts gather errors as job errors, and this is not one.
@@ -103,7 +105,8 @@ def gather(harvester, job) -> list[str]:
     track_identity = any(package_id for (_, package_id, _, _) in previous.values())
     portal = _portal_name(source, source_package)
     now = dt.datetime.utcnow()
-    to_fetch, unchanged, seen, identity = [], [], set(), []
+    batches = _Batches(tk.config.get("ckanext.metropole.harvest.import_batch"))
+    unchanged, seen, identity = [], set(), []
     rows, extras = [], []
     try:
         config = sourceconfig.parse(source.config)
@@ -133,7 +136,7 @@ def gather(harvester, job) -> list[str]:
                              ensure_ascii=False)})
             extras.append({"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": HASH_KEY,
                            "value": digest})
-            to_fetch.append(obj_id)
+            extras.extend(batches.add(obj_id))
             if old is None and track_identity:
                 identity.append((obj_id, _identity_keys(mapped.dataset)))
             if len(rows) >= GATHER_BATCH:
@@ -190,7 +193,8 @@ def gather(harvester, job) -> list[str]:
                                     content=json.dumps({"action": "withdraw"}))
                 model.Session.add(obj)
                 model.Session.flush()
-                to_fetch.append(obj.id)
+                extras.extend(batches.add(obj.id))
+            _write_objects([], extras)
 
     # Unchanged datasets: one row each, in bulk, so the job report counts them.
     model.Session.bulk_insert_mappings(HarvestObject, [
@@ -199,7 +203,30 @@ def gather(harvester, job) -> list[str]:
          "import_finished": now}
         for guid in unchanged])
     model.Session.commit()
-    return to_fetch
+    return batches.first_objects
+
+
+class _Batches:
+    """Import batches, formed as gather writes the objects: each batch's first object goes to
+    the fetch queue, the others carry its id (BATCH_KEY) and are imported with it, by whichever
+    consumer gets that message. A job of 1,000 datasets is 20 messages, not 1,000 rounds of
+    ckanext-harvest's per-object bookkeeping (five commits each); consumers still share a job
+    batch by batch. Memory keeps the first objects' ids only."""
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self.first_objects: list[str] = []
+        self._left = 0
+
+    def add(self, object_id: str) -> list[dict]:
+        """The extra row that puts this object in the current batch (none for a batch's first)."""
+        if self._left == 0:
+            self.first_objects.append(object_id)
+            self._left = self.size - 1
+            return []
+        self._left -= 1
+        return [{"id": model.types.make_uuid(), "harvest_object_id": object_id, "key": BATCH_KEY,
+                 "value": self.first_objects[-1]}]
 
 
 REFUSED_GUID = "metropole:refused:{}"
@@ -224,11 +251,12 @@ def _job_note(job, now, message) -> None:
 
 
 def _write_objects(rows: list[dict], extras: list[dict]) -> None:
-    """Insert a batch of harvest objects and their hash extras (not committed), then forget them."""
+    """Insert harvest objects and their extras (not committed), then forget them."""
     if rows:
         model.Session.bulk_insert_mappings(HarvestObject, rows)
-        model.Session.bulk_insert_mappings(HarvestObjectExtra, extras)
         rows.clear()
+    if extras:
+        model.Session.bulk_insert_mappings(HarvestObjectExtra, extras)
         extras.clear()
 
 
@@ -294,8 +322,12 @@ def job_warnings(job_id: str, limit: int = 200) -> list[str]:
             .order_by(HarvestObject.guid != JOB_NOTE_GUID, HarvestObjectExtra.value).limit(limit)]
 
 
-def _error(harvest_object, message) -> bool:
-    HarvestObjectError.create(stored(message), harvest_object, "Import")
+def _error(harvest_object, message, batch: bool = False) -> bool:
+    if batch:  # written with the batch, at its commit (HarvestObjectError.create commits)
+        model.Session.add(HarvestObjectError(harvest_object_id=harvest_object.id, message=stored(message),
+                                             stage="Import"))
+    else:
+        HarvestObjectError.create(stored(message), harvest_object, "Import")
     return False
 
 
@@ -304,10 +336,11 @@ class _Refused(Exception):
 
 
 def import_object(harvest_object):
-    """Import this object and, in the same database transaction, up to import_batch - 1 other
-    waiting objects of its job (claimed with SELECT ... FOR UPDATE SKIP LOCKED, so that several
-    consumers still share a job). An object claimed by another consumer's batch is not imported
-    twice: its consumer waits for that batch and reports its outcome."""
+    """Import this object and, in the same database transaction, the other waiting objects of
+    the batch gather made it the first of (claimed with SELECT ... FOR UPDATE SKIP LOCKED). An
+    object of a batch that gets a message of its own (harvest_jobs_run resends WAITING objects
+    missing from the queue) is not imported twice: its consumer waits for that batch and
+    reports its outcome, or imports it alone if the batch never reached it."""
     # Only an object a fetch consumer hands over (fetch_and_import_stages marks it "IMPORT") may
     # have been imported by another's batch: a re-import of the source's current objects
     # (harvest_objects_import, `ckan harvester import`) imports each, claimed once or not.
@@ -350,32 +383,29 @@ def _batch_lock(owner_id: str):
 
 
 def _claim(harvest_object) -> list:
-    size = tk.config.get("ckanext.metropole.harvest.import_batch")
-    if size <= 1:
-        return []
-    # The claimed rows are picked once, in a materialised CTE: as "WHERE id IN (SELECT … LIMIT n
-    # FOR UPDATE SKIP LOCKED)", PostgreSQL may run the subquery again for some plans and claim
-    # more than n rows (seen once the table's statistics changed: a batch of 3 for a size of 2).
+    """The waiting objects of this object's batch, marked as being imported (committed, the
+    batch's lock held, before any import). The whole batch, whatever import_batch says now."""
+    # The claimed rows are picked once, in a materialised CTE: as "WHERE id IN (SELECT …
+    # FOR UPDATE SKIP LOCKED)", PostgreSQL may run the subquery again for some plans. An object
+    # whose own message a consumer already took (resubmitted by harvest_jobs_run) is no longer
+    # WAITING, or is locked: it is left to that consumer.
     ids = [row[0] for row in model.Session.execute(sa.text(
         "WITH picked AS MATERIALIZED ("
-        " SELECT id FROM harvest_object WHERE harvest_job_id = :job AND state = 'WAITING' AND id <> :id"
-        " ORDER BY gathered, id LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " SELECT o.id FROM harvest_object o JOIN harvest_object_extra e ON e.harvest_object_id = o.id"
+        " WHERE o.harvest_job_id = :job AND o.state = 'WAITING' AND e.key = :key AND e.value = :id"
+        " ORDER BY o.gathered, o.id FOR UPDATE OF o SKIP LOCKED)"
         " UPDATE harvest_object SET state = 'IMPORT', import_started = :now FROM picked"
         " WHERE harvest_object.id = picked.id RETURNING harvest_object.id"),
         {"now": dt.datetime.utcnow(), "job": harvest_object.harvest_job_id, "id": harvest_object.id,
-         "n": size - 1})]
+         "key": BATCH_KEY})]
+    model.Session.commit()
     if not ids:
-        model.Session.commit()
         return []
-    model.Session.bulk_insert_mappings(HarvestObjectExtra, [
-        {"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": BATCH_KEY, "value": harvest_object.id}
-        for obj_id in ids])
-    model.Session.commit()  # the claim is visible (and the batch lock already held) before any import
     return model.Session.query(HarvestObject).filter(HarvestObject.id.in_(ids)).order_by(HarvestObject.id).all()
 
 
 def _claiming_batch(object_id: str) -> str | None:
-    """The first object of the batch that claimed this one (None: not claimed)."""
+    """The first object of this object's batch (None: a batch's first object, or none)."""
     return model.Session.query(HarvestObjectExtra.value).filter(
         HarvestObjectExtra.harvest_object_id == object_id, HarvestObjectExtra.key == BATCH_KEY).scalar()
 
@@ -415,12 +445,30 @@ def _import_batch(objects: list) -> dict:
         try:
             with sharing_dataset_reads():
                 known = _Known.read(objects)
-                outcomes = {obj.id: _import(obj, base, batch=True, known=known) for obj in objects}
+                outcomes = {obj.id: _import(obj, base, known, batch=True) for obj in objects}
                 commit_indexing_new_datasets_once()
             return outcomes
         except _Refused:
             model.Session.rollback()
-    return {obj.id: _import(obj, base) for obj in objects}
+        except Exception:  # Solr refusing the batch's update, a bug: each object tells its own story
+            log.exception("import batch of %s failed: its objects are imported one at a time", objects[0].id)
+            model.Session.rollback()
+    # one at a time, each read when its turn comes: an earlier one may take a later one's address
+    return {obj.id: _import_alone(obj, base) for obj in objects}
+
+
+def _import_alone(harvest_object, base: dict):
+    """Import one object in its own transaction. What fails other than a dataset's validation
+    (Solr refusing the update at the commit, a bug) is this object's error, as ckanext-harvest's
+    own harvesters record it: the others are imported, the job ends, the next run tries again
+    (the object did not become the current one)."""
+    try:
+        return _import(harvest_object, base, _Known.read([harvest_object]))
+    except Exception as e:
+        log.exception("import of harvest object %s failed", harvest_object.id)
+        model.Session.rollback()
+        return _error(harvest_object, N_("Import interrupted, the dataset was not changed ({type}: {error}). The "
+                                         "next harvest will try again.", type=type(e).__name__, error=str(e)[:500]))
 
 
 def _record(objects: list, outcomes: dict) -> None:
@@ -460,37 +508,30 @@ def _last_of_job(harvest_object) -> bool:
 
 
 class _Known:
-    """What a batch reads at once, not once per object: the current object (of an earlier job)
-    of each of its remote datasets, and which of the addresses of its new datasets are taken."""
+    """What the import of some objects reads at once, not once per object: their contents, the
+    current object (of an earlier job) of each of their remote datasets, and which of the
+    addresses of their new datasets are taken."""
 
-    def __init__(self, previous: dict, taken: dict):
-        self.previous, self.taken = previous, taken  # guid -> HarvestObject; name -> package id
+    def __init__(self, contents: dict, previous: dict, taken: dict):
+        # object id -> content; guid -> HarvestObject; address -> package id
+        self.contents, self.previous, self.taken = contents, previous, taken
 
     @classmethod
     def read(cls, objects: list) -> "_Known":
+        contents = {obj.id: json.loads(obj.content or "{}") for obj in objects}
         previous = {row.guid: row for row in model.Session.query(HarvestObject).filter(
             HarvestObject.harvest_source_id == objects[0].harvest_source_id, HarvestObject.current.is_(True),
-            HarvestObject.guid.in_({o.guid for o in objects}), HarvestObject.id.notin_([o.id for o in objects]))}
-        names = set()
-        for obj in objects:
-            if obj.guid not in previous:
-                content = json.loads(obj.content or "{}")
-                names.add((content.get("dataset") or {}).get("name"))
+            HarvestObject.guid.in_({o.guid for o in objects}), HarvestObject.id.notin_(list(contents)))}
+        names = {(contents[obj.id].get("dataset") or {}).get("name") for obj in objects if obj.guid not in previous}
         names.discard(None)
         taken = dict(model.Session.query(model.Package.name, model.Package.id).filter(model.Package.name.in_(names))) \
             if names else {}
-        return cls(previous, taken)
+        return cls(contents, previous, taken)
 
 
-def _import(harvest_object, base: dict, batch: bool = False, known: _Known | None = None):
-    content = json.loads(harvest_object.content or "{}")
-    if known is not None:
-        previous = known.previous.get(harvest_object.guid)
-    else:
-        previous = (model.Session.query(HarvestObject)
-                    .filter(HarvestObject.guid == harvest_object.guid,
-                            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
-                            HarvestObject.current.is_(True), HarvestObject.id != harvest_object.id).first())
+def _import(harvest_object, base: dict, known: _Known, batch: bool = False):
+    content = known.contents[harvest_object.id]
+    previous = known.previous.get(harvest_object.guid)
     # the source id lets metropole_review apply the source's "review" setting; in a batch,
     # CKAN's defer_commit leaves the commit to the batch's end
     context = {**base, "metropole_harvest_source_id": harvest_object.harvest_source_id, "defer_commit": batch}
@@ -518,15 +559,12 @@ def _import(harvest_object, base: dict, batch: bool = False, known: _Known | Non
             dataset = {**dataset, "name": existing.name if existing else dataset["name"]}
     package_id = previous.package_id if previous else None
     if package_id is None:
-        if known is not None:
-            existing_id = known.taken.get(dataset["name"])
-        else:  # the address (never an id here)
-            existing_id = model.Session.query(model.Package.id).filter(model.Package.name == dataset["name"]).scalar()
+        existing_id = known.taken.get(dataset["name"])
         if existing_id is not None:
             if not _owned_by_source(existing_id, harvest_object.harvest_source_id):
                 return _error(harvest_object, N_("The address “{name}” is already taken by a dataset that does "
                                                  "not come from this source: nothing was overwritten.",
-                                                 name=dataset["name"]))
+                                                 name=dataset["name"]), batch)
             package_id = existing_id
     notes = [from_payload(n) for n in content.get("notes") or []]
     for _ in range(2):
