@@ -451,8 +451,8 @@ def _import_batch(objects: list) -> dict:
         except _Refused:
             model.Session.rollback()
         except Exception:  # Solr refusing the batch's update, a bug: each object tells its own story
+            model.Session.rollback()  # (first: a failed flush leaves the session unreadable until then)
             log.exception("import batch of %s failed: its objects are imported one at a time", objects[0].id)
-            model.Session.rollback()
     # one at a time, each read when its turn comes: an earlier one may take a later one's address
     return {obj.id: _import_alone(obj, base) for obj in objects}
 
@@ -465,8 +465,8 @@ def _import_alone(harvest_object, base: dict):
     try:
         return _import(harvest_object, base, _Known.read([harvest_object]))
     except Exception as e:
+        model.Session.rollback()  # (first: a failed flush leaves the session unreadable until then)
         log.exception("import of harvest object %s failed", harvest_object.id)
-        model.Session.rollback()
         return _error(harvest_object, N_("Import interrupted, the dataset was not changed ({type}: {error}). The "
                                          "next harvest will try again.", type=type(e).__name__, error=str(e)[:500]))
 
