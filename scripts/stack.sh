@@ -253,7 +253,7 @@ start_redis() {
     say "redis: starting on 127.0.0.1:$REDIS_PORT"
     mkdir -p "$STATE/redis"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$REDIS_PID" \
-        --logfile "$REDIS_LOG" --dir "$STATE/redis" --save "" --appendonly no >>"$REDIS_LOG" 2>&1 ||
+        --logfile "$REDIS_LOG" --dir "$STATE/redis" --databases 32 --save "" --appendonly no >>"$REDIS_LOG" 2>&1 ||
         fail_with_log redis "$REDIS_LOG" "failed to start"
     local i
     for i in $(seq 1 50); do
@@ -499,14 +499,60 @@ prepare_dev() {
     load_demo
 }
 
+# The suite runs in TEST_WORKERS pytest-xdist workers (2: one per core), each on its own
+# database, DataStore database, Solr core, Redis database and file store: worker gwK (K>0)
+# and a developer's slot S (METROPOLE_TEST_SLOT, to run two suites side by side) add
+# "_gwK" / "_sS" to the names of test.ini. tests/isolation.py computes the same names and
+# hands them to CKAN through its CKAN_* environment variables.
+TEST_WORKERS=${METROPOLE_TEST_WORKERS:-2}
+TEST_SLOT=${METROPOLE_TEST_SLOT:-}
+case "$TEST_SLOT" in ''|[1-3]) ;; *) die "METROPOLE_TEST_SLOT must be 1, 2 or 3 (got '$TEST_SLOT')" ;; esac
+case "$TEST_WORKERS" in [1-4]) ;; *) die "METROPOLE_TEST_WORKERS must be 1 to 4 (got '$TEST_WORKERS')" ;; esac
+
+# The CKAN_* variables of one worker (K) of the current slot, as tests/isolation.py sets them.
+test_env() {
+    "$PY" "$ROOT/tests/isolation.py" "${TEST_SLOT:-0}" "$1"
+}
+
+# Solr core for a worker: created in the running Solr when it is new (cores made at start-up
+# are found by their core.properties), reloaded when its schema changed.
+ensure_core() {
+    local core=$1
+    if [ -f "$SOLR_HOME/$core/core.properties" ] &&
+        curl -sf --max-time 10 "http://127.0.0.1:$SOLR_PORT/solr/admin/cores?action=STATUS&core=$core&wt=json" |
+        grep -q "\"instanceDir\""; then
+        refresh_core "$core"
+        return 0
+    fi
+    write_core_conf "$core"
+    # CoreAdmin CREATE writes core.properties itself and refuses a folder that has one
+    rm -f "$SOLR_HOME/$core/core.properties"
+    curl -sf --max-time 60 "http://127.0.0.1:$SOLR_PORT/solr/admin/cores?action=CREATE&name=$core&instanceDir=$core&dataDir=data" >/dev/null ||
+        fail_with_log solr "$SOLR_LOG" "cannot create core $core"
+}
+
 prepare_test() {
-    refresh_core ckan_test
-    ensure_database ckan_test
-    ensure_datastore_database ckan_test_datastore
+    local base=ckan_test${TEST_SLOT:+_s$TEST_SLOT}
     local log=$LOGS/ckan-test-setup.log
     : >"$log"
-    ckan_db_migrate "$TEST_INI" "$log"
-    ensure_datastore ckan_test_datastore "$TEST_INI" "$log"
+    ensure_core "$base"
+    ensure_database "$base"
+    ensure_datastore_database "${base}_datastore"
+    # worker 0 of the slot: migrated like any portal
+    ( eval "$(test_env 0)"; ckan_db_migrate "$TEST_INI" "$log"
+      ensure_datastore "${base}_datastore" "$TEST_INI" "$log" )
+    # the other workers: copies of it (CREATE DATABASE … TEMPLATE: a second, not a migration)
+    local k
+    for k in $(seq 1 $((TEST_WORKERS - 1))); do
+        local db=${base}_gw$k
+        ensure_core "$db"
+        psql_super -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+            -c "DROP DATABASE IF EXISTS ${db}_datastore WITH (FORCE)" \
+            -c "CREATE DATABASE $db OWNER ckan TEMPLATE $base" \
+            -c "CREATE DATABASE ${db}_datastore OWNER ckan TEMPLATE ${base}_datastore" >>"$log" 2>&1 ||
+            fail_with_log postgres "$log" "cannot copy $base for worker $k"
+        ( eval "$(test_env "$k")"; ensure_datastore "${db}_datastore" "$TEST_INI" "$log" )
+    done
 }
 
 ckan_answers() {
@@ -700,9 +746,14 @@ case "$cmd" in
         [ -n "${KEEP_STACK:-}" ] || trap stop_started_by_me EXIT
         start_services
         prepare_test
-        say "running the test suite"
+        say "running the test suite ($TEST_WORKERS workers${TEST_SLOT:+, slot $TEST_SLOT})"
         cd "$ROOT"
-        "$VENV/bin/pytest" --ckan-ini=test.ini "$@"
+        export METROPOLE_TEST_SLOT=$TEST_SLOT METROPOLE_TEST_WORKERS=$TEST_WORKERS
+        workers=(-n "$TEST_WORKERS")
+        # arguments that choose the workers themselves win (-n 0: one process, as before)
+        for a in "$@"; do case "$a" in -n|-n*|--numprocesses*|no:xdist) workers=() ;; esac; done
+        [ "$TEST_WORKERS" = 1 ] && workers=()
+        "$VENV/bin/pytest" --ckan-ini=test.ini "${workers[@]}" "$@"
         ;;
     bench)
         install_all

@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import isolation
+
+# Before CKAN's pytest plugin loads test.ini (pytest_sessionstart): this worker's own database,
+# Solr core, Redis database and file store (tests/isolation.py).
+isolation.apply()
+
 ROOT = Path(__file__).resolve().parent.parent
 STACK = ROOT / "scripts" / "stack.sh"
 

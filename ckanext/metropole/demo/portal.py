@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,6 +60,16 @@ def portal_url(portal: str, site_url: str | None = None) -> str:
     return (site_url or tk.config.get("ckan.site_url")).rstrip("/") + f"{PREFIX}/{portal}"
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Werkzeug binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def served(site_url: str, demo_folder: Path):
     """Serve the demo portals on CKAN's own host and port while CKAN is not running (the
@@ -70,11 +81,11 @@ def served(site_url: str, demo_folder: Path):
     app.register_blueprint(blueprint)
     parts = urlsplit(site_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    try:
-        server = make_server(host, port, app, threaded=True)
-    except OSError:
+    if not _port_free(host, port):
         # CKAN's port is taken (CKAN already runs, or a test): an ephemeral port instead.
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # (Werkzeug's make_server exits the process on a taken port rather than raise.)
+        host, port = "127.0.0.1", 0
+    server = make_server(host, port, app, threaded=True)
     config_folder = tk.config.get("ckanext.metropole.demo.folder")
     tk.config["ckanext.metropole.demo.folder"] = str(demo_folder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
