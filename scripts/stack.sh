@@ -506,7 +506,7 @@ prepare_dev() {
 # hands them to CKAN through its CKAN_* environment variables.
 TEST_WORKERS=${METROPOLE_TEST_WORKERS:-2}
 TEST_SLOT=${METROPOLE_TEST_SLOT:-}
-case "$TEST_SLOT" in ''|[1-3]) ;; *) die "METROPOLE_TEST_SLOT must be 1, 2 or 3 (got '$TEST_SLOT')" ;; esac
+case "$TEST_SLOT" in ''|[1-5]) ;; *) die "METROPOLE_TEST_SLOT must be 1 to 5 (got '$TEST_SLOT')" ;; esac
 case "$TEST_WORKERS" in [1-4]) ;; *) die "METROPOLE_TEST_WORKERS must be 1 to 4 (got '$TEST_WORKERS')" ;; esac
 
 # The CKAN_* variables of one worker (K) of the current slot, as tests/isolation.py sets them.
