@@ -108,16 +108,18 @@ def ini_text_with(url: str, **options: str) -> str:
 
 
 @contextlib.contextmanager
-def ckan_server(ini: Path, url: str, log_path: Path):
+def ckan_server(ini: Path, url: str, log_path: Path, ckan: tuple[str, ...] = (), **popen):
     """CKAN served by its own process (``ckan run``) on the test database and core; yields
-    once status_show answers (bounded wait), stops it afterwards."""
+    once status_show answers (bounded wait), stops it afterwards. ``ckan``: the command when not
+    .venv's (another environment's, tests/test_packaging.py); ``popen``: its cwd, env."""
     import requests
 
     port = url.rsplit(":", 1)[1]
     log = open(log_path, "w")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "run", "-H", "127.0.0.1",
+    ckan = ckan or (str(ROOT / ".venv" / "bin" / "ckan"),)
+    proc = subprocess.Popen([*ckan, "-c", str(ini), "run", "-H", "127.0.0.1",
                              "-p", port, "--disable-reloader", "--threaded"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **popen)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
