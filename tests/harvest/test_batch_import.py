@@ -320,18 +320,18 @@ def test_a_failure_in_one_dataset_costs_that_dataset_only(portal, make_source, s
     """Something other than the schema failing on one dataset of a batch (a bug, a lost
     connection) rolls the batch back; its objects are then imported one at a time, and the
     one that fails again is that object's error, with the exception's name."""
-    from ckanext.metropole.harvest import pipeline
+    from ckanext.metropole.harvest.pipeline import importing
 
     harvester, job, ids = _gathered_job(portal, make_source)
     unlucky = sorted(o.guid for o in _job_objects(job).values())[2]
-    real = pipeline._save
+    real = importing._save
 
     def failing(harvest_object, *args, **kwargs):
         if harvest_object.guid == unlucky:  # (in the batch: with what was written before it)
             raise RuntimeError("disque plein")
         return real(harvest_object, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_save", failing)
+    monkeypatch.setattr(importing, "_save", failing)
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
     objects = {o.guid: o for o in _job_objects(job).values()}
     assert sorted((o.guid == unlucky, o.report_status) for o in objects.values()) == \

@@ -1,0 +1,183 @@
+"""Gather: stream the remote catalogue, map each dataset into our schema and hash it (memory
+holds ids and hashes, not the catalogue). Only new or changed datasets become harvest objects
+for fetch/import, written as they are read, in import batches (batches.Batches)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+from urllib.parse import urlsplit
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckanext.harvest.model import HarvestGatherError, HarvestObject
+from tqdm import tqdm
+
+from ...messages import N_, of, payload_of, stored
+from .. import mapping, sourceconfig
+from ..errors import HarvestError
+from ..http import Client
+from ..model import Listing
+from ..protocols import ADAPTERS, detect
+from .batches import Batches
+from .diff import is_unchanged, previous_objects, settle
+from .identity import identity_keys
+from .records import HASH_KEY, write_objects
+
+log = logging.getLogger(__name__)
+
+
+def _owner(source_package) -> dict:
+    # A harvest source is also a dataset (same id): its organisation is the commune's.
+    org = None
+    if source_package and source_package.owner_org:
+        with contextlib.suppress(tk.ObjectNotFound):
+            org = tk.get_action("organization_show")(
+                {"ignore_auth": True},
+                {
+                    "id": source_package.owner_org,
+                    "include_datasets": False,
+                    "include_users": False,
+                    "include_groups": False,
+                    "include_tags": False,
+                    "include_followers": False,
+                },
+            )
+    if org is None:
+        raise HarvestError(
+            N_("The source has no owner organisation: choose the commune that will receive the datasets.")
+        )
+    return {
+        "id": org["id"],
+        "name": org["name"],
+        "title": org["title"],
+        "insee_code": org.get("insee_code") or None,
+    }
+
+
+def _portal_name(source, source_package) -> str:
+    return (
+        (source_package.title if source_package else None)
+        or source.title
+        or urlsplit(source.url).hostname
+        or source.url
+    )
+
+
+GATHER_BATCH = 500  # harvest objects written per INSERT while the listing streams
+
+
+def gather(harvester, job) -> list[str]:
+    """Stream the listing: each dataset is mapped, hashed and, when new or changed, written at
+    once as a harvest object (in batches); memory keeps only remote ids, object ids and, when a
+    dataset may have moved (see identity.same_dataset_elsewhere), 8-byte hashes of its identity
+    URLs. Nothing is committed before the listing ends: an error on the way writes nothing."""
+    source = job.source
+    source_package = model.Package.get(source.id)
+    previous = previous_objects(source.id)
+    # identity keys matter only when some dataset of the previous run may have vanished
+    track_identity = any(package_id for (_, package_id, _, _) in previous.values())
+    portal = _portal_name(source, source_package)
+    now = dt.datetime.utcnow()
+    batches = Batches(tk.config.get("ckanext.metropole.harvest.import_batch"))
+    unchanged, seen, identity = [], set(), []
+    rows, extras = [], []
+    try:
+        config = sourceconfig.parse(source.config)
+        owner = _owner(source_package)
+        client = Client()
+        adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
+        listing = Listing()
+        # a run from a terminal (ckan harvester run-test) shows the listing's progress; a
+        # queue consumer's log does not fill with progress bars
+        read = tqdm(
+            adapter.datasets(client, source.url, config, listing),
+            desc=str(N_("Datasets read")),
+            unit="",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+            mininterval=1,
+            ascii=True,
+        )
+        for remote in read:
+            if remote.remote_id in seen:
+                continue  # a listing may repeat an item across pages
+            seen.add(remote.remote_id)
+            mapped = mapping.to_dataset(remote, owner, portal, config)
+            digest = mapping.content_hash(mapped.dataset)
+            old = previous.get(remote.remote_id)
+            if is_unchanged(old, digest):
+                unchanged.append(remote.remote_id)
+                continue
+            obj_id = model.types.make_uuid()
+            rows.append(
+                {
+                    "id": obj_id,
+                    "guid": remote.remote_id,
+                    "harvest_job_id": job.id,
+                    "harvest_source_id": source.id,
+                    "state": "WAITING",
+                    "current": False,
+                    "gathered": now,
+                    "retry_times": 0,
+                    "content": json.dumps(
+                        {"action": "upsert", "dataset": mapped.dataset, "notes": payload_of(mapped.notes)},
+                        ensure_ascii=False,
+                    ),
+                }
+            )
+            extras.append(
+                {"id": model.types.make_uuid(), "harvest_object_id": obj_id, "key": HASH_KEY, "value": digest}
+            )
+            extras.extend(batches.add(obj_id))
+            if old is None and track_identity:
+                identity.append((obj_id, identity_keys(mapped.dataset)))
+            if len(rows) >= GATHER_BATCH:
+                write_objects(rows, extras)
+        write_objects(rows, extras)
+    except (HarvestError, ValueError) as e:
+        model.Session.rollback()
+        HarvestGatherError.create(
+            stored(N_("Harvest interrupted, nothing was changed or withdrawn: {error}", error=of(e))), job
+        )
+        return []
+    except Exception as e:  # a bug must not wipe anything either: report it and stop
+        model.Session.rollback()
+        log.exception("gather failed for %s", source.url)
+        HarvestGatherError.create(
+            stored(
+                N_(
+                    "Unexpected error ({type}), nothing was changed or withdrawn: {error}",
+                    type=type(e).__name__,
+                    error=str(e),
+                )
+            ),
+            job,
+        )
+        return []
+
+    settle(job, source, now, listing, config, previous, seen, identity, batches)
+
+    # Unchanged datasets: one row each, in bulk, so the job report counts them.
+    model.Session.bulk_insert_mappings(
+        HarvestObject,
+        [
+            {
+                "id": model.types.make_uuid(),
+                "guid": guid,
+                "harvest_job_id": job.id,
+                "harvest_source_id": source.id,
+                "state": "COMPLETE",
+                "report_status": "not modified",
+                "current": False,
+                "gathered": now,
+                "import_finished": now,
+            }
+            for guid in unchanged
+        ],
+    )
+    model.Session.commit()
+    return batches.first_objects
