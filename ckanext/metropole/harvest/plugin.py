@@ -5,7 +5,7 @@ from ckanext.harvest.interfaces import IHarvester
 
 from ..messages import N_
 from ..resources import require_plugins
-from . import commit, pipeline, sourceconfig
+from . import patches, pipeline, sourceconfig
 from .logic import action
 
 
@@ -25,8 +25,9 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
 
     def configure(self, config):
-        # an import batch's commit validates and sends its datasets to Solr once (commit.py)
-        commit.install()
+        # nothing of CKAN's is replaced here: an import batch does it for its own duration
+        # (patches.py); said at start-up when it cannot or must not
+        patches.check_at_startup()
 
     def get_actions(self):
         return action.get_actions()

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from ckanext.harvest.model import HarvestObject, HarvestObjectError, HarvestObjectExtra
 
 from ...messages import N_, from_payload, stored
-from ..commit import commit_indexing_new_datasets_once, sharing_dataset_reads
+from ..commit import commit_indexing_new_datasets_once
+from ..patches import batch_scope
 from .records import WARNING_KEY
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def import_batch(objects: list) -> dict:
     }
     if len(objects) > 1:
         try:
-            with sharing_dataset_reads():
+            with batch_scope():
                 known = _Known.read(objects)
                 outcomes = {obj.id: _import(obj, base, known, batch=True) for obj in objects}
                 commit_indexing_new_datasets_once()
