@@ -156,8 +156,8 @@ def batch_scope():
         yield False
         return
     token = _batch_reads.set(BatchReads())
-    _installed.enter()
     try:
+        _installed.enter()  # (inside: what a failed installation replaced is put back)
         yield True
     finally:
         _installed.leave()
