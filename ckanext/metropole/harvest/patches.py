@@ -138,7 +138,8 @@ class _Installed:
             if self.batches == 0:
                 for obj, name, value in self.saved:
                     if value is None:  # inherited (User.by_name, from a base class of CKAN's model)
-                        delattr(obj, name)
+                        if name in vars(obj):  # (not if a failed installation stopped before it)
+                            delattr(obj, name)
                     else:
                         setattr(obj, name, value)
                 self.saved = []
