@@ -23,23 +23,36 @@ def config_dir() -> Path:
     return PACKAGE_DIR / "config"
 
 
-def require_in_option(config, key: str, value: str, plugin: str, needs: str) -> None:
+def require_in_option(config, key: str, value: str, plugin: str, needs: str | None = None) -> None:
     """Refuse to start when an option read by another plugin before ours lacks our value
     (scheming reads its schemas in its own update_config, earlier than ours)."""
-    if value not in (config.get(key) or "").split():
-        raise CkanConfigurationException(f"{plugin}: set {key} = {value} in the CKAN configuration "
-                                         f"(and enable {needs})")
+    if value not in p.toolkit.aslist(config.get(key)):
+        also = f" (and enable {needs})" if needs else ""
+        raise CkanConfigurationException(f"{plugin}: set {key} = {value} in the CKAN configuration"
+                                         f"{also}")
 
 
-def require_plugins(plugin: str, *needed: str) -> None:
-    """Refuse to start, naming what is missing, when a plugin this one builds on is not
-    enabled (CKAN's CLI and server print a CkanConfigurationException as one line, no
-    traceback). Called from update_config: CKAN has loaded every plugin by then."""
-    missing = [name for name in needed if not p.plugin_loaded(name)]
+def require_plugins(plugin) -> None:
+    """Refuse to start, naming what is missing, when a plugin ``plugin.required_plugins``
+    names is not enabled (CKAN's CLI and server print a CkanConfigurationException as one
+    line, no traceback). Called from update_config: CKAN has loaded every plugin by then."""
+    missing = [name for name in plugin.required_plugins if not p.plugin_loaded(name)]
     if missing:
         raise CkanConfigurationException(
-            f"{plugin} needs the plugin{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"{plugin.name} needs the plugin{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
             f"add {' '.join(missing)} to ckan.plugins")
+
+
+def only_loaded(functions: dict, owners: dict[str, str]) -> dict:
+    """``functions`` (actions, auth functions, helpers) without those chaining a function of
+    a plugin that is not loaded: ``owners`` maps a name prefix to the plugin defining those
+    names. CKAN refuses to start on a chain whose base is absent ("not found for chained
+    action"); a plugin that only hardens another's functions does not need it."""
+    def base_loaded(name: str) -> bool:
+        owner = next((plugin for prefix, plugin in owners.items() if name.startswith(prefix)), None)
+        return owner is None or p.plugin_loaded(owner)
+
+    return {name: f for name, f in functions.items() if base_loaded(name)}
 
 
 class Translation(DefaultTranslation):

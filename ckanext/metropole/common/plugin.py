@@ -2,6 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import cli
+from ..resources import require_in_option, require_plugins
 from . import jobs, logic, views
 
 
@@ -18,12 +19,16 @@ class CommonDatasetsPlugin(p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
 
+    # communes' files name their common schema in the dataset schema's conforms_to; the
+    # consolidations are datasets of that schema, owned by the métropole (metropole_communes)
+    required_plugins = ("metropole_dataset", "metropole_communes")
+
     def update_config(self, config):
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
         # Communes' files are found by the conforms_to of their resources, a Solr field that
         # CKAN fills only for the resource fields listed here: refuse to start without it.
-        if "conforms_to" not in tk.aslist(config.get("ckan.extra_resource_fields")):
-            raise RuntimeError("metropole_common: set ckan.extra_resource_fields = conforms_to in the CKAN configuration")
+        require_in_option(config, "ckan.extra_resource_fields", "conforms_to", "metropole_common")
 
     def get_actions(self):
         return logic.get_actions()

@@ -21,9 +21,13 @@ class CommunesPlugin(p.SingletonPlugin):
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
 
+    # the organisation schema (scheming_organizations) checks links with metropole_security's
+    # metropole_safe_url; the territory maps draw on ckanext-spatial's map snippet
+    required_plugins = ("scheming_organizations", "metropole_security", "spatial_metadata")
+
     def update_config(self, config):
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
-        require_plugins("metropole_communes", "scheming_organizations")
         # Without it communes would be stored without their identity: refuse to start.
         require_in_option(config, "scheming.organization_schemas", ORG_SCHEMA, "metropole_communes",
                           "scheming_organizations")

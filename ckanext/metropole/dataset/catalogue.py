@@ -9,15 +9,23 @@ ckanext-dcat's ``dcat_catalog_show``/``dcat_catalog_search``/``dcat_dataset_show
 - datasets harvested from data.gouv.fr are left out (it harvests this catalogue);
 - one dataset that cannot be serialised is left out of its page, never the page itself;
 - RDF responses say ``charset=utf-8`` (without it, text/turtle is read as Latin-1).
+
+ckanext-dcat's functions are not called (``up_func``): its actions search, order and serialise
+in one step, with no hook for the above, so this module does those steps itself, with
+ckanext-dcat's public serializer; its query filters are repeated in ``_search``.
 """
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timezone
+from urllib.parse import urlencode
 
 import ckan.plugins.toolkit as tk
-from ckanext.dcat import logic as dcat_logic
+from ckanext.dcat.logic import DATASETS_PER_PAGE
 from ckanext.dcat.processors import RDFSerializer
+from ckanext.dcat.utils import DEFAULT_CATALOG_ENDPOINT, catalog_uri
+from dateutil.parser import parse as parse_date
 
 from . import dcat_input
 
@@ -26,6 +34,8 @@ log = logging.getLogger(__name__)
 EXCLUDED_FIELD = "metropole_dcat_excluded"
 STABLE_SORT = "metadata_created asc, name asc"
 MAX_PAGE = 100_000
+# The request parameters a catalogue page's addresses keep (ckanext-dcat's view reads these).
+PAGE_PARAMS = ("modified_since", "profiles", "q", "fq")
 RDF_MEDIA_TYPES = {"text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples",
                    "text/n3", "application/trig"}
 
@@ -96,12 +106,12 @@ def _search(context, data_dict) -> dict:
         raise tk.ValidationError({"page": [tk._("The page number must be a positive whole number.")]})
     if not 1 <= page <= MAX_PAGE:
         raise tk.ValidationError({"page": [tk._("The page number must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
-    rows = int(tk.config.get("ckanext.dcat.datasets_per_page", dcat_logic.DATASETS_PER_PAGE))
+    rows = _rows()
     # ckanext-dcat's query (same filters and parameters), with our order and exclusion.
     fq_list = ["-dataset_type:harvest", "-dataset_type:showcase", f"-{EXCLUDED_FIELD}:true"]
     if data_dict.get("modified_since"):
         try:
-            since = dcat_logic.dateutil_parse(data_dict["modified_since"])
+            since = parse_date(data_dict["modified_since"])
             if since.tzinfo is not None:  # an offset (…+02:00) is turned to UTC, Solr's only zone
                 since = since.astimezone(timezone.utc).replace(tzinfo=None)
             since = since.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -112,6 +122,36 @@ def _search(context, data_dict) -> dict:
     return tk.get_action("package_search")(context, {
         "rows": rows, "start": rows * (page - 1), "sort": STABLE_SORT, "q": data_dict.get("q") or "*:*",
         "fq": data_dict.get("fq"), "fq_list": fq_list})
+
+
+def _rows() -> int:
+    return int(tk.config.get("ckanext.dcat.datasets_per_page", DATASETS_PER_PAGE))
+
+
+def _page_address(data_dict, page: int) -> str:
+    """The catalogue's address in the page's format, whoever asked (its route, the API, a
+    command): ckanext-dcat's route reads the parameters kept here."""
+    endpoint = tk.config.get("ckanext.dcat.catalog_endpoint", DEFAULT_CATALOG_ENDPOINT)
+    path = endpoint.replace("{_format}", data_dict.get("format") or "xml")
+    params = {k: ",".join(data_dict[k]) if isinstance(data_dict[k], list) else data_dict[k]
+              for k in PAGE_PARAMS if data_dict.get(k)}
+    return f"{catalog_uri()}{path}?{urlencode({**params, 'page': page})}"
+
+
+def hydra_paging(query: dict, data_dict) -> dict:
+    """Hydra paging, in the keys ckanext-dcat's serializer reads (the function ckanext-dcat
+    builds them with is private to its module); the page's parameters come checked by _search."""
+    if not query["count"]:
+        return {}
+    page, rows = int(data_dict.get("page") or 1), _rows()
+    last = max(1, math.ceil(query["count"] / rows))
+    paging = {"count": query["count"], "items_per_page": rows, "current": _page_address(data_dict, page),
+              "first": _page_address(data_dict, 1), "last": _page_address(data_dict, last)}
+    if page > 1:  # beyond the end, the last page precedes
+        paging["previous"] = _page_address(data_dict, min(page - 1, last))
+    if page * rows < query["count"]:
+        paging["next"] = _page_address(data_dict, page + 1)
+    return paging
 
 
 def serialize_catalogue(data_dict, catalog, datasets, pagination) -> str:
@@ -135,13 +175,14 @@ def _catalogue(context, data_dict) -> str:
     query = _search(context, data_dict)
     orgs = _Organisations(context)
     datasets = [dcat_input.for_dcat(d, orgs.get(d.get("owner_org"))) for d in query["results"]]
-    pagination = dcat_logic._pagination_info(query, data_dict)
-    return serialize_catalogue(data_dict, catalogue_dict(context), datasets, pagination)
+    paging = hydra_paging(query, data_dict)
+    return serialize_catalogue(data_dict, catalogue_dict(context), datasets, paging)
 
 
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_show(up_func, context, data_dict):
+    # up_func not called: ckanext-dcat's search and serialisation are replaced (module docstring)
     tk.check_access("dcat_catalog_show", context, data_dict)
     return _catalogue(context, data_dict)
 
@@ -149,6 +190,7 @@ def dcat_catalog_show(up_func, context, data_dict):
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_search(up_func, context, data_dict):
+    # up_func not called: ckanext-dcat's search and serialisation are replaced (module docstring)
     tk.check_access("dcat_catalog_search", context, data_dict)
     return _catalogue(context, data_dict)
 
@@ -156,6 +198,7 @@ def dcat_catalog_search(up_func, context, data_dict):
 @tk.chained_action
 @tk.side_effect_free
 def dcat_dataset_show(up_func, context, data_dict):
+    # up_func not called: it would serialise the dataset as stored, not in ckanext-dcat's shapes
     tk.check_access("dcat_dataset_show", context, data_dict)
     dataset = tk.get_action("package_show")(context, data_dict)
     prepared = dcat_input.for_dcat(dataset, _Organisations(context).get(dataset.get("owner_org")))

@@ -41,11 +41,15 @@ class DatasetPlugin(p.SingletonPlugin):
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
 
+    # the schema (scheming_datasets): its communes field reads the territory through
+    # metropole_communes' actions, its links are checked by metropole_security's
+    # metropole_safe_url and its lengths by the limits that plugin declares; ckanext-dcat's
+    # catalogue and dataset documents are chained (catalogue.py)
+    required_plugins = ("metropole_communes", "scheming_datasets", "metropole_security", "dcat")
+
     # IConfigurer
     def update_config(self, config):
-        # the communes field reads the territory through metropole_communes' actions
-        # metropole_security declares the limits the schema's validators read
-        require_plugins("metropole_dataset", "metropole_communes", "scheming_datasets", "metropole_security")
+        require_plugins(self)
         tk.add_template_directory(config, "templates")  # the metadata quality snippet
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()

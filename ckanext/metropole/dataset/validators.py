@@ -11,9 +11,9 @@ from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 from ckan.plugins.toolkit import _, config
 
 from ..lists import as_list
+from ..review.validators import review_field
 from . import vocabularies as v
 from .communes_field import default_communes, fresh_territory_communes
-
 
 
 def _empty(value) -> bool:
@@ -215,4 +215,7 @@ def get_validators() -> dict:
         "metropole_spatial_default": spatial_default,
         "metropole_spatial": spatial,
         "metropole_source_date": source_date,
+        # the schema's review fields are kept from writes outside the review's transitions
+        # whether or not metropole_review is enabled (review/validators.py)
+        "metropole_review_field": review_field,
     }

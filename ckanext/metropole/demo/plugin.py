@@ -10,5 +10,7 @@ class DemoPlugin(p.SingletonPlugin):
 
     p.implements(p.IBlueprint)
 
+    required_plugins = ()  # serves files; loading the demo (a CLI command) uses the whole bundle
+
     def get_blueprint(self):
         return portal.blueprint

@@ -19,9 +19,11 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     p.implements(p.ITemplateHelpers)
     p.implements(p.IActions)
 
+    # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
+    required_plugins = ("harvest", "metropole_dataset", "metropole_communes")
+
     def update_config(self, config):
-        # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
-        require_plugins("metropole_harvester", "harvest", "metropole_dataset", "metropole_communes")
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
 
     def configure(self, config):

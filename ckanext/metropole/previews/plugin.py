@@ -2,7 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckanext.xloader.interfaces import IXloader
 
-from ..resources import Translation
+from ..resources import Translation, require_plugins
 from . import api_doc, chart, header_check, load_status, logic, points, views
 
 
@@ -17,7 +17,11 @@ class PreviewsPlugin(p.SingletonPlugin, Translation):
     p.implements(p.ITranslation)
     p.implements(IXloader, inherit=True)
 
+    # the load status and header check are xloader's; the records API and tables the DataStore's
+    required_plugins = ("xloader", "datastore")
+
     def update_config(self, config):
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "metropole_previews")
         load_status.default_jobs_db(config)
@@ -39,7 +43,13 @@ class PreviewsPlugin(p.SingletonPlugin, Translation):
 class ChartViewPlugin(p.SingletonPlugin):
     """metropole_chart_view: bars of a numeric column of a DataStore table (see chart.py)."""
 
-    p.implements(p.IResourceView)  # its templates come with metropole_previews
+    p.implements(p.IConfigurer)
+    p.implements(p.IResourceView)
+
+    required_plugins = ("metropole_previews",)  # its templates and its table reading
+
+    def update_config(self, config):
+        require_plugins(self)
 
     def info(self):
         ignore_missing = tk.get_validator("ignore_missing")
@@ -66,7 +76,14 @@ class ChartViewPlugin(p.SingletonPlugin):
 class PointsMapViewPlugin(p.SingletonPlugin):
     """metropole_points_view: a table with coordinates on ckanext-geoview's Leaflet map."""
 
+    p.implements(p.IConfigurer)
     p.implements(p.IResourceView)
+
+    # the points' GeoJSON route (metropole_previews), drawn by ckanext-geoview's GeoJSON map
+    required_plugins = ("metropole_previews", "geojson_view")
+
+    def update_config(self, config):
+        require_plugins(self)
 
     def info(self):
         return {"name": "metropole_points_view", "title": tk._("Map"), "icon": "map-marker",

@@ -1,7 +1,10 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ..resources import require_in_option, require_plugins
 from . import logic, views
+
+REUSE_SCHEMA = "ckanext.metropole:schemas/reuse.yaml"
 
 
 class ReusesPlugin(p.SingletonPlugin):
@@ -15,8 +18,15 @@ class ReusesPlugin(p.SingletonPlugin):
     p.implements(p.ITemplateHelpers)
     p.implements(p.IPackageController, inherit=True)
 
+    # reuses are datasets of their own scheming schema, moderated by the métropole's
+    # organisation (its kind comes from metropole_communes' organisation schema)
+    required_plugins = ("scheming_datasets", "metropole_communes")
+
     def update_config(self, config):
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
+        require_in_option(config, "scheming.dataset_schemas", REUSE_SCHEMA, "metropole_reuses",
+                          "scheming_datasets")
 
     def get_actions(self):
         return {"metropole_reuse_submit": logic.reuse_submit, "metropole_reuse_publish": logic.reuse_publish,

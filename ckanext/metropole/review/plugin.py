@@ -1,7 +1,8 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from . import auth, labels, logic, validators, views
+from ..resources import require_plugins
+from . import auth, labels, logic, views
 
 
 @tk.blanket.config_declarations
@@ -12,11 +13,15 @@ class ReviewPlugin(labels.ReviewPermissionLabels, p.SingletonPlugin):
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
     p.implements(p.IPermissionLabels)
-    p.implements(p.IValidators)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IBlueprint)
 
+    # the review's fields are the dataset schema's; the reviewers are the métropoles' members
+    # (organisations of kind "metropole", metropole_communes)
+    required_plugins = ("metropole_dataset", "metropole_communes")
+
     def update_config(self, config):
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
 
     def get_actions(self):
@@ -24,9 +29,6 @@ class ReviewPlugin(labels.ReviewPermissionLabels, p.SingletonPlugin):
 
     def get_auth_functions(self):
         return auth.get_auth_functions()
-
-    def get_validators(self):
-        return validators.get_validators()
 
     def get_helpers(self):
         return views.get_helpers()

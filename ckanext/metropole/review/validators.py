@@ -1,4 +1,6 @@
-"""The review fields of the dataset schema are written by the review's actions only."""
+"""The review fields of the dataset schema are written by the review's actions only.
+
+Registered by metropole_dataset, whose schema holds the fields (dataset/validators.py)."""
 from __future__ import annotations
 
 import ckan.model as model
@@ -29,7 +31,3 @@ def review_field(key, data, errors, context):
     else:  # datasets outside review carry no review field at all
         data.pop(key, None)
         raise StopOnError
-
-
-def get_validators() -> dict:
-    return {"metropole_review_field": review_field}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import burst
@@ -12,10 +13,10 @@ from ..dataset import vocabularies as v
 
 
 def _harvest_sources() -> int:
-    try:
-        from ckanext.harvest.model import HarvestSource
-    except ImportError:
+    if not p.plugin_loaded("harvest"):  # (its tables come with its plugin)
         return 0
+    from ckanext.harvest.model import HarvestSource
+
     return model.Session.query(HarvestSource).filter(HarvestSource.active.is_(True)).count()
 
 

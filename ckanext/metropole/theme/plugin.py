@@ -21,9 +21,12 @@ class ThemePlugin(p.SingletonPlugin, Translation):
     p.implements(p.IValidators)
     p.implements(p.IPluginObserver, inherit=True)
 
+    # pages built on the territory (metropole_communes), the themes and quality (metropole_dataset);
+    # the dataset page links its DCAT documents (dcat) and shows its extent (spatial_metadata's map)
+    required_plugins = ("metropole_communes", "metropole_dataset", "dcat", "spatial_metadata")
+
     def update_config(self, config):
-        # pages built on the territory (metropole_communes) and the themes (metropole_dataset)
-        require_plugins("metropole_theme", "metropole_communes", "metropole_dataset")
+        require_plugins(self)
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
 

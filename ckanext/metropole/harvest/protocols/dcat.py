@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS
 
 from ...lists import as_list
 from ...resources import config_dir
@@ -187,7 +187,8 @@ def _pages(client, root: str, listing: Listing):
         if total is not None:
             listing.announced = total
         labels = _labels(parser.g)
-        for ref, dataset in zip(parser._datasets(), page):  # the same walk of the same graph
+        # the same walk of the same graph as parser.datasets() (ckanext-dcat's private _datasets)
+        for ref, dataset in zip(parser.g.subjects(RDF.type, DCAT.Dataset), page, strict=True):
             dataset["_labels"] = labels
             # a licence stated on the dataset itself (DCAT-US, many DCAT-AP exports): the
             # profiles only read the distributions'
