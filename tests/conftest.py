@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import isolation
+from tests import isolation, snapshot
 
 # Before CKAN's pytest plugin loads test.ini (pytest_sessionstart): this worker's own database,
 # Solr core, Redis database and file store (tests/isolation.py).
@@ -45,6 +45,15 @@ def fresh_commune_names():
     burst.clear()
 
 
+@pytest.fixture(params=["fr", "en"])
+def portal_language(request, ckan_config, monkeypatch):
+    """A test using it runs twice: with test.ini's ``ckan.locale_default`` (fr) and in English,
+    so that nothing it checks depends on the language of a text (set before ``app`` is made:
+    ``@pytest.mark.usefixtures("portal_language")`` comes first)."""
+    monkeypatch.setitem(ckan_config, "ckan.locale_default", request.param)
+    return request.param
+
+
 # Plugins of test.ini whose tables come from their own migrations (not CKAN's core).
 PLUGINS_WITH_MIGRATIONS = ("activity", "harvest")
 
@@ -58,14 +67,42 @@ def clean_db(reset_db, migrate_db_for, with_plugins):
     """
     import ckan.model as model
 
+    import sqlalchemy as sa
+
     engine = model.meta.engine
     reset_db()
-    for plugin in PLUGINS_WITH_MIGRATIONS:
-        migrate_db_for(plugin)
+    # Only when a reset dropped them (the first of a process): later resets empty every table
+    # of CKAN's metadata, the plugins' included, and running the migrations again cost ~0.5 s
+    # a test for nothing.
+    present = set(sa.inspect(engine).get_table_names())
+    if not {"activity", "harvest_source", "harvest_object"} <= present:
+        for plugin in PLUGINS_WITH_MIGRATIONS:
+            migrate_db_for(plugin)
     # CKAN's migration env rebinds the session to its own NullPool engine: every later
     # commit would open a new connection (~60 ms with scram-sha-256). Back to the pool.
     model.Session.remove()
     model.init_model(engine)
+    snapshot.mark_clean()
+
+
+@pytest.fixture(autouse=True)
+def _no_clean_database_known():
+    """A database is known clean (tests/snapshot.py) only once this test's clean_db ran."""
+    snapshot.forget_clean()
+
+
+def load_territory(groups: bool = False, **data):
+    """metropole_territory_load (and the theme groups when asked) on a database just cleaned,
+    restored from its snapshot after the first time (tests/snapshot.py)."""
+    from ckan.tests import helpers
+
+    def build():
+        result = helpers.call_action("metropole_territory_load", **data)
+        if groups:
+            helpers.call_action("metropole_theme_groups_sync")
+        return result
+
+    return snapshot.setup_once(f"territory {sorted(data.items())} groups={groups}", build)
 
 
 # What our dataset schema requires beyond CKAN's: tests that are not about the schema use it.

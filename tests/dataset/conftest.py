@@ -8,14 +8,15 @@ from ckan.tests import factories, helpers
 from ckanext.metropole.communes import territory as t
 from ckanext.metropole.dataset import groups
 
+from ..conftest import load_territory
+
 CLERMONT = "246300701"
 
 
 @pytest.fixture
 def territory(clean_db, with_plugins):
     """Clermont Auvergne Métropole and its 21 communes, and the theme groups."""
-    helpers.call_action("metropole_territory_load", epci=CLERMONT)
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci=CLERMONT)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from ckanext.metropole.harvest.protocols import ckan as ckan_adapter, opendataso
 
 from .portal_server import Portal
 
+from ..conftest import load_territory
+
 ODS = "/api/explore/v2.1/catalog/datasets"
 
 
@@ -36,8 +38,7 @@ def small_pages(monkeypatch):
 
 @pytest.fixture
 def territory(clean_db, clean_index, with_plugins):
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
 
 
 def serve_ods(portal, prefix="datasets", pages=3, fault_page=None, fault=None, status=200):
