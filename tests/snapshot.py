@@ -25,6 +25,7 @@ from typing import Any, Callable, TypeVar
 T = TypeVar("T")
 _UNCACHEABLE = object()
 _snapshots: dict[tuple, Any] = {}
+_MAX_SNAPSHOTS = 16
 _clean_counts: dict[str, int] | None = None
 
 # Values that change between tests without changing what a set-up writes: the file store is
@@ -136,6 +137,8 @@ def setup_once(name: str, build: Callable[[], T]) -> T:
         return copy.deepcopy(result)
     before = _side_effects()
     result = build()
+    if len(_snapshots) >= _MAX_SNAPSHOTS:  # keys that never repeat (a per-test option): bounded
+        _snapshots.pop(next(iter(_snapshots)))
     if _side_effects() != before:
         _snapshots[key] = _UNCACHEABLE
     else:

@@ -10,6 +10,8 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 
+from tests import snapshot
+
 # Three Clermont communes are enough to show every state of the matrix.
 CODES = {"63113": "Clermont-Ferrand", "63014": "Aubière", "63032": "Beaumont"}
 METRO = "clermont-auvergne-metropole"
@@ -19,10 +21,15 @@ METRO = "clermont-auvergne-metropole"
 def territory(clean_db, clean_index, clean_queues, with_plugins, with_test_worker, ckan_config, monkeypatch,
               tmp_path):
     monkeypatch.setitem(ckan_config, "ckan.storage_path", str(tmp_path))
-    helpers.call_action("metropole_territory_load", communes=list(CODES), name=METRO,
-                        title="Clermont Auvergne Métropole", siren="246300701")
-    orgs = tk.get_action("organization_list")({"ignore_auth": True}, {"all_fields": True, "include_extras": True})
-    return {o.get("insee_code") or "metro": o for o in orgs}
+
+    def build():
+        helpers.call_action("metropole_territory_load", communes=list(CODES), name=METRO,
+                            title="Clermont Auvergne Métropole", siren="246300701")
+        orgs = tk.get_action("organization_list")({"ignore_auth": True},
+                                                  {"all_fields": True, "include_extras": True})
+        return {o.get("insee_code") or "metro": o for o in orgs}
+
+    return snapshot.setup_once("common: three Clermont communes", build)
 
 
 @pytest.fixture

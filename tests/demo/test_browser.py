@@ -12,7 +12,7 @@ from ckan.tests import helpers
 
 from ckanext.metropole.demo import loader
 
-from ..conftest import ARTIFACTS, ROOT, ckan_server, free_port, ini_text_with, needs_browser, serious_axe_violations
+from ..conftest import ARTIFACTS, ROOT, ckan_server, free_port, ini_text_with, needs_browser, serious_axe_violations, load_territory
 from .test_loader import small_demo  # noqa: F401  (fixture: three demo datasets and the harvest source)
 
 pytestmark = needs_browser
@@ -39,8 +39,7 @@ def server(tmp_path_factory):
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 def test_branded_demo_home_page(server, browser, small_demo):  # noqa: F811
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
     loader.load(small_demo)
     identity = _identity()
 

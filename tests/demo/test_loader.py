@@ -16,7 +16,7 @@ from ckan.tests import helpers
 from ckanext.metropole.dataset import vocabularies as v
 from ckanext.metropole.demo import content as c, loader
 
-from ..conftest import ROOT
+from ..conftest import ROOT, load_territory
 
 DEMO = ROOT / "demo"
 
@@ -61,7 +61,7 @@ def test_every_demo_dataset_passes_the_portal_schema():
     """Validated by CKAN and scheming exactly as package_create would, without writing."""
     from ckan.lib.plugins import lookup_package_plugin
 
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     plugin = lookup_package_plugin("dataset")
     schema = plugin.create_package_schema()
     site_user = helpers.call_action("get_site_user")["name"]
@@ -95,8 +95,7 @@ def small_demo(tmp_path):
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 def test_load_is_idempotent_and_remove_takes_it_all_away(small_demo):
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
 
     first = loader.load(small_demo)
     assert (first["datasets_created"], first["sources_created"]) == (3, 1)
@@ -134,7 +133,7 @@ def test_load_is_idempotent_and_remove_takes_it_all_away(small_demo):
 def test_review_demo_leaves_agents_datasets_in_their_states(tmp_path, ckan_config, monkeypatch):
     """demo/datasets/60-review.yaml: a reviewer of the demo finds work on /moderation."""
     monkeypatch.setitem(ckan_config, "ckanext.metropole.review.enabled", True)
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     for sub in ("datasets", "files"):
         (tmp_path / sub).mkdir()
     shutil.copy(DEMO / "datasets" / "60-review.yaml", tmp_path / "datasets")

@@ -7,10 +7,12 @@ import pytest
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
+from ..conftest import load_territory
+
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "with_extended_cli")
 def test_previews_demo_loads_once_and_speaks_french(cli):
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     first = cli.invoke(ckan, ["metropole", "previews", "demo"])
     assert first.exit_code == 0, first.output
     assert "parkings-clermont-places-libres : tableau, carte et graphique" in first.output

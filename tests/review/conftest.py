@@ -11,6 +11,8 @@ from ckan.tests import factories, helpers
 from ckanext.metropole.communes import territory as t
 from ckanext.metropole.communes.logic.action import apply_plan
 
+from tests import snapshot
+
 CLERMONT = "246300701"
 NOTES = ("Liste des défibrillateurs automatisés externes installés dans les bâtiments communaux, "
          "avec leur adresse, leur accessibilité et la date de la dernière maintenance.")
@@ -58,7 +60,7 @@ class People:
 
 @pytest.fixture
 def people(clean_db, clean_index, with_plugins):
-    return People()
+    return snapshot.setup_once("review: people", People)
 
 
 class Inbox:

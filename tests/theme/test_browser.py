@@ -9,7 +9,7 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 
-from ..conftest import ARTIFACTS, ckan_server, free_port, ini_text_with, make_dataset, needs_browser, serious_axe_violations
+from ..conftest import ARTIFACTS, ckan_server, free_port, ini_text_with, make_dataset, needs_browser, serious_axe_violations, load_territory
 
 PASSWORD = "Motdepasse-2024!"
 
@@ -28,8 +28,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def portal(clean_db, clean_index, with_plugins):
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
     agent = factories.User(name="agent-royat", password=PASSWORD, email="agent@royat.fr")
     helpers.call_action("organization_member_create", id="royat", username=agent["name"], role="editor")
     royat = helpers.call_action("organization_show", id="royat")

@@ -19,7 +19,7 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole.theme import translations
 
-from ..conftest import make_dataset
+from ..conftest import make_dataset, load_territory
 
 
 def test_every_message_of_ckan_and_the_extensions_has_french():
@@ -121,8 +121,7 @@ def _english_on(html: str, english_only: dict) -> list[str]:
 
 @pytest.fixture
 def portal(clean_db, clean_index, with_plugins):
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
     royat = helpers.call_action("organization_show", id="royat")
     dataset = make_dataset(owner_org=royat["id"], title="Piscine municipale", theme=["sports"],
                            notes="Horaires et tarifs de la piscine.",

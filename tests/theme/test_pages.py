@@ -13,7 +13,7 @@ from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 
-from ..conftest import make_dataset
+from ..conftest import make_dataset, load_territory
 
 
 
@@ -24,8 +24,7 @@ def _text(html):
 
 @pytest.fixture
 def clermont(clean_db, clean_index, with_plugins):
-    helpers.call_action("metropole_territory_load", epci="246300701")
-    helpers.call_action("metropole_theme_groups_sync")
+    load_territory(groups=True, epci="246300701")
     org = lambda name: helpers.call_action("organization_show", id=name)["id"]  # noqa: E731
     make_dataset(owner_org=org("royat"), title="Piscine municipale", theme=["sports"])
     make_dataset(owner_org=org("royat"), title="Délibérations", theme=["administration"])

@@ -5,6 +5,8 @@ import pytest
 
 from ckan.tests import factories, helpers
 
+from ...conftest import load_territory
+
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 
 
@@ -14,7 +16,7 @@ def _sync(app, user=None, status=200):
 
 
 def test_anonymous_and_commune_editor_are_refused(app):
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     editor = factories.UserWithToken()
     helpers.call_action("organization_member_create", id="royat", username=editor["name"], role="admin")
     assert _sync(app, status=403)["success"] is False

@@ -5,13 +5,13 @@ import pytest
 
 from ckan.tests import factories, helpers
 
-from ...conftest import make_dataset
+from ...conftest import make_dataset, load_territory
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 
 
 def test_anonymous_reads_the_participation_figures(app):
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     make_dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"])
     make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"], private=True)
     result = app.get("/api/3/action/metropole_participation_show").json["result"]
@@ -30,7 +30,7 @@ def test_anonymous_reads_the_participation_figures(app):
 
 
 def test_commune_editor_reads_the_same_figures(app):
-    helpers.call_action("metropole_territory_load", epci="246300701")
+    load_territory(epci="246300701")
     user = factories.UserWithToken()
     helpers.call_action("organization_member_create", id="royat", username=user["name"], role="editor")
     anonymous = app.get("/api/3/action/metropole_participation_show").json["result"]
