@@ -1,7 +1,8 @@
 """Home page under local load: 20 concurrent clients for 20 s against our portal and against
-stock CKAN's home page, served from the same database and core (left by bench_search, or a
-small territory). Also counts the Solr requests of one home render, read from Solr's own
-metrics, with 21 and with 116 communes. Goals (issue 6): p50/p95 <= 1.2x; constant count.
+stock CKAN's home page, served from the same database and core (the benchmark portal,
+bench/portal.py: the MEL and 10,000 datasets). Also counts the Solr requests of one home
+render, read from Solr's own metrics, with the MEL's 95 communes and with another territory's
+21 added (116; removed afterwards). Goals (issue 6): p50/p95 <= 1.2x; constant count.
     python -m bench bench_home
 """
 from __future__ import annotations
@@ -17,12 +18,14 @@ import time
 
 import requests
 
+from bench import portal
 from bench.common import BENCH_OVERRIDES, ROOT, STOCK_PLUGINS, Ckan, full_plugins, ratio, run_variant, size
 
 CLIENTS = size(20, 2)
 SECONDS = size(20, 1)
-# the big territory added for the second Solr count (tiny: Montpellier, 31 communes)
-BIG_EPCI = size("200093201", "243400017")
+# the territory added to the portal's for the second Solr count: Clermont Auvergne Métropole
+# (21 communes; tiny: Montpellier, 31)
+ADDED_EPCI = size("246300701", "243400017")
 SOLR_CORE = BENCH_OVERRIDES["solr_url"]
 
 
@@ -72,41 +75,34 @@ def load(url: str) -> dict:
 
 def solr_selects() -> int:
     core = SOLR_CORE.rsplit("/", 1)[1]
-    metrics = requests.get(SOLR_CORE.rsplit("/", 1)[0] + "/admin/metrics",
-                           params={"group": "core", "prefix": "QUERY./select.requests", "wt": "json"}, timeout=10).json()
+    params = {"group": "core", "prefix": "QUERY./select.requests", "wt": "json"}
+    metrics = requests.get(SOLR_CORE.rsplit("/", 1)[0] + "/admin/metrics", params=params, timeout=10).json()
     values = metrics["metrics"][f"solr.core.{core}"]
     return int(next(iter(values.values())))
 
 
-def prepare(plugins: str) -> dict:
-    """Make sure the bench database has a territory and datasets (bench_search leaves 10,000)."""
-    ckan = Ckan(plugins)
-    import ckan.model as model
+def territory(plugins: str, action: str) -> dict:
+    """Add the territory ADDED_EPCI to the portal ("add") or purge its organisations again
+    ("remove": the portal is kept for the next benchmark only while it holds its own alone);
+    the number of communes the portal then has."""
+    Ckan(plugins)
     from ckan.tests import helpers
 
     from ckanext.metropole.communes.reference import reference
 
-    def metropoles():
-        return helpers.call_action("metropole_territory_show")
-
-    if not metropoles():
-        ckan.reset()
-        helpers.call_action("metropole_territory_load", epci="246300701")
-        helpers.call_action("metropole_theme_groups_sync")
-    return {"datasets": model.Session.query(model.Package).filter_by(state="active").count(),
-            "mel": any(m["siren"] == reference().epci(BIG_EPCI).siren for m in metropoles())}
-
-
-def add_mel(plugins: str) -> dict:
-    Ckan(plugins)
-    from ckan.tests import helpers
-
-    helpers.call_action("metropole_territory_load", epci=BIG_EPCI)
-    return {"ok": True}
+    if action == "add":
+        helpers.call_action("metropole_territory_load", epci=ADDED_EPCI)
+    else:
+        siren = reference().epci(ADDED_EPCI).siren
+        for metro in helpers.call_action("metropole_territory_show"):
+            if metro["siren"] == siren:
+                for org in (*metro["communes"], metro):
+                    helpers.call_action("organization_purge", id=org["id"])
+    return {"communes": sum(len(m["communes"]) for m in helpers.call_action("metropole_territory_show"))}
 
 
 def main() -> None:
-    state = run_variant("bench.bench_home", full_plugins(), "prepare")
+    state = portal.ensure()
     results = {}
     for label, plugins in (("stock", STOCK_PLUGINS), ("metropole", full_plugins())):
         proc, url = serve(plugins)
@@ -121,28 +117,33 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(20)
-    if not state["mel"]:
-        run_variant("bench.bench_home", full_plugins(), "add_mel")
-    proc, url = serve(full_plugins())
+    from ckanext.metropole.communes.reference import reference
+
+    communes = len(reference().epci(portal.EPCI).members)
+    more = run_variant("bench.bench_home", full_plugins(), "add")["communes"]
     try:
-        before = solr_selects()
-        requests.get(url + "/", timeout=60)
-        results["solr_116"] = solr_selects() - before
+        proc, url = serve(full_plugins())
+        try:
+            before = solr_selects()
+            requests.get(url + "/", timeout=60)
+            results["solr_more"] = solr_selects() - before
+        finally:
+            proc.terminate()
+            proc.wait(20)
     finally:
-        proc.terminate()
-        proc.wait(20)
+        run_variant("bench.bench_home", full_plugins(), "remove")
     s, o = results["stock"], results["metropole"]
     print(f"home page, {CLIENTS} concurrent clients for {SECONDS} s, {state['datasets']} datasets "
-          f"(CKAN's development server, threaded)")
+          f"({portal.describe(state)}; CKAN's development server, threaded)")
     print(f"{'':18}{'stock CKAN':>12}{'metropole':>12}{'ratio':>8}   goal <= 1.20x")
     for key in ("p50", "p95"):
         print(f"{key + ' ms':18}{s[key]:>12.1f}{o[key]:>12.1f}{ratio(o[key], s[key]):>8}")
     print(f"{'requests (errors)':18}{s['requests']:>8} ({s['errors']}){o['requests']:>8} ({o['errors']})")
     print(f"Solr /select requests per home render (Solr's own metrics), first render of a process: "
-          f"stock CKAN {results['solr_stock'][0]}; ours with 21 communes {results['solr_metropole'][0]}, "
-          f"with 116 communes {results['solr_116']}; ours within the cache delay {results['solr_metropole'][1]}")
+          f"stock CKAN {results['solr_stock'][0]}; ours with {communes} communes "
+          f"{results['solr_metropole'][0]}, with {more} communes {results['solr_more']}; "
+          f"ours within the cache delay {results['solr_metropole'][1]}")
 
 
 if __name__ == "__main__":
-    action = sys.argv[2]
-    print(json.dumps(prepare(sys.argv[1]) if action == "prepare" else add_mel(sys.argv[1])))
+    print(json.dumps(territory(sys.argv[1], sys.argv[2])))
