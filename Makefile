@@ -1,7 +1,7 @@
 # The two commands of the README are `make run` and `make test`; see scripts/stack.sh.
 STACK := bash scripts/stack.sh
 
-.PHONY: run up down test bench install status i18n
+.PHONY: run up down test lint bench install status i18n
 run:      ## install what is missing, start the stack, serve http://127.0.0.1:5000 (foreground)
 	@$(STACK) run
 up:       ## the same stack in the background; returns once status_show answers
@@ -10,6 +10,9 @@ down:     ## stop what `make up` / `make run` started
 	@$(STACK) down
 test:     ## prepare the test database and Solr core, run the whole suite
 	@$(STACK) test $(PYTEST_ARGS)
+lint:     ## ruff: lint and format check of the whole tree (rules in pyproject.toml)
+	@$(STACK) install
+	@.venv/bin/ruff check --no-cache . && .venv/bin/ruff format --no-cache --check .
 bench:    ## benchmarks (ratios against stock CKAN measured in the same run)
 	@$(STACK) bench $(BENCH_ARGS)
 install:  ## Debian packages, .venv and Solr jars only

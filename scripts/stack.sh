@@ -93,7 +93,7 @@ install_debs() {
 }
 
 requirements_hash() {
-    cat "$ROOT/requirements.txt" "$ROOT/dev-requirements.txt" "$ROOT/setup.py" | sha256sum | cut -c1-16
+    cat "$ROOT/requirements.txt" "$ROOT/dev-requirements.txt" "$ROOT/setup.py" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16
 }
 
 install_venv() {
