@@ -105,6 +105,7 @@ def _royat(figures):
 @pytest.mark.ckan_config(burst.CONFIG_KEY, "5")
 @pytest.mark.usefixtures("clermont")
 class TestPagesFigures:
+    @pytest.mark.usefixtures("portal_language")
     def test_a_burst_of_participation_requests_reads_solr_once(self, app, solr_selects, clock):
         rows = lambda html: re.findall(r"<tr.*?</tr>", html, re.S)  # noqa: E731
         first = rows(app.get("/participation").body)

@@ -26,6 +26,7 @@ def _reachable(pkg_id):
 
 
 @pytest.mark.ckan_config("ckanext.metropole.review.allowed_hosts", "127.0.0.1")
+@pytest.mark.usefixtures("portal_language")
 def test_job_checks_each_resource_and_the_checklist_shows_it(people, files):
     jobs.get_queue().empty()
     pkg = people.draft(name="dae", resources=[{"url": files.url + "/ok.csv", "format": "CSV"},

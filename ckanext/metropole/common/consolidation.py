@@ -18,7 +18,7 @@ import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
 from ..messages import N_, content, in_portal_language
-from . import catalogue, jobs, state, validation
+from . import catalogue, files, state, validation
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,8 @@ def collect(common: catalogue.CommonDataset, communes: list[dict], entries: list
                 left_out.append((commune, e, STATUS_TEXT.get(e.status, e.status)))
                 continue
             try:
-                table = validation.read_table(jobs.read_bytes(e.resource), e.resource.get("format") or "", common)
+                body = files.read_bytes(e.resource)
+                table = validation.read_table(body, e.resource.get("format") or "", common)
             except validation.FileProblem as problem:
                 left_out.append((commune, e, f"fichier illisible ({problem.code})"))
                 continue
@@ -155,9 +156,9 @@ def _upload(dataset: dict, name: str, fmt: str, body: bytes, common) -> None:
             "upload": FileStorage(stream=io.BytesIO(body), filename=name, content_type={
                 "CSV": "text/csv", "GeoJSON": "application/geo+json"}[fmt]), "url": name}
     if existing:
-        tk.get_action("resource_update")(jobs.site_context(), {**data, "id": existing["id"]})
+        tk.get_action("resource_update")(files.site_context(), {**data, "id": existing["id"]})
     else:
-        tk.get_action("resource_create")(jobs.site_context(), {**data, "package_id": dataset["id"]})
+        tk.get_action("resource_create")(files.site_context(), {**data, "package_id": dataset["id"]})
 
 
 def rebuild(common_id: str) -> dict:
@@ -187,12 +188,12 @@ def rebuild(common_id: str) -> dict:
         fields["spatial"] = json.dumps({"type": "Polygon", "coordinates": [[
             [west, south], [east, south], [east, north], [west, north], [west, south]]]})
     try:
-        dataset = tk.get_action("package_show")(jobs.site_context(), {"id": common.consolidated_name})
-        dataset = tk.get_action("package_patch")(jobs.site_context(), {"id": dataset["id"], **fields})
+        dataset = tk.get_action("package_show")(files.site_context(), {"id": common.consolidated_name})
+        dataset = tk.get_action("package_patch")(files.site_context(), {"id": dataset["id"], **fields})
     except tk.ObjectNotFound:
-        dataset = tk.get_action("package_create")(jobs.site_context(), fields)
+        dataset = tk.get_action("package_create")(files.site_context(), fields)
     _upload(dataset, f"{common.id}.csv", "CSV", csv_body, common)
-    dataset = tk.get_action("package_show")(jobs.site_context(), {"id": dataset["id"]})
+    dataset = tk.get_action("package_show")(files.site_context(), {"id": dataset["id"]})
     _upload(dataset, f"{common.id}.geojson", "GeoJSON", geojson_body, common)
     return {"common_dataset": common_id, "dataset": common.consolidated_name, "rows": len(result["rows"]),
             "mapped": mapped, "contributors": [c.get("insee_code") for c, _, _ in result["contributors"]],

@@ -7,38 +7,17 @@ enqueues nothing, so storing a report cannot loop.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 
 import ckan.plugins.toolkit as tk
 
-from . import catalogue, validation
+from . import catalogue, consolidation, validation
+from .files import fingerprint, is_consolidated, read_bytes, site_context
 
 log = logging.getLogger(__name__)
 
 REPORT_FIELDS = ("validation_status", "validation_report", "validation_source")
-CONSOLIDATED_PREFIX = "jeu-commun-"
-
-
-def max_bytes() -> int:
-    return int(tk.config.get("ckanext.metropole.common.max_file_mb") or 50) * 1_000_000
-
-
-def site_context() -> dict:
-    """A fresh context for each action call: CKAN actions write into the context they get."""
-    user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    return {"user": user, "ignore_auth": True}
-
-
-def fingerprint(resource: dict) -> str:
-    parts = [resource.get(k) or "" for k in ("url", "last_modified", "size", "format", "conforms_to")]
-    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
-
-
-def is_consolidated(package: dict) -> bool:
-    return (package.get("name") or "").startswith(CONSOLIDATED_PREFIX)
 
 
 def concerns(resource: dict) -> bool:
@@ -93,36 +72,6 @@ def enqueue_consolidation(common_id: str) -> None:
                    rq_kwargs={"timeout": 1800})
 
 
-# ------------------------------------------------------------------ reading a file
-
-def read_bytes(resource: dict) -> bytes:
-    """The resource's file, bounded; raises validation.FileProblem (reported, never crashes)."""
-    limit = max_bytes()
-    if resource.get("url_type") == "upload":
-        from ckan.lib.uploader import get_resource_uploader
-
-        path = get_resource_uploader(resource).get_path(resource["id"])
-        if not os.path.exists(path):
-            raise validation.FileProblem("no_file")
-        size = os.path.getsize(path)
-        if size > limit:
-            raise validation.FileProblem("too_large", size=round(size / 1e6), limit=round(limit / 1e6))
-        with open(path, "rb") as f:
-            return f.read()
-    url = resource.get("url") or ""
-    if not url.startswith(("http://", "https://")):
-        raise validation.FileProblem("no_file")
-    from ..harvest.errors import HarvestError
-    from ..harvest.http import Client
-
-    try:
-        return Client(max_bytes=limit).get(url).body
-    except HarvestError as e:
-        if "volumineuse" in str(e):
-            raise validation.FileProblem("too_large", size=f"> {round(limit / 1e6)}", limit=round(limit / 1e6))
-        raise validation.FileProblem("unreachable", detail=str(e))
-
-
 # ------------------------------------------------------------------ jobs
 
 def run_validation(resource: dict) -> dict:
@@ -173,6 +122,4 @@ def validate_resource(resource_id: str, consolidate: bool = True) -> dict | None
 
 
 def consolidate(common_id: str) -> dict | None:
-    from . import consolidation
-
     return consolidation.rebuild(common_id)

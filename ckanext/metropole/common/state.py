@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import ckan.plugins.toolkit as tk
 
 from ..messages import translate
-from . import catalogue, jobs, report
+from . import catalogue, files, report
 
 PAGE = 25  # organization_list with all_fields is capped (ckan.group_and_organization_list_all_fields_max)
 STATUS_ORDER = ("valid", "invalid", "error", "unknown_schema", "pending")
@@ -35,8 +35,8 @@ class Entry:
 def organizations() -> list[dict]:
     found, offset = [], 0
     while True:
-        page = tk.get_action("organization_list")(jobs.site_context(), {"all_fields": True, "include_extras": True,
-                                                            "limit": PAGE, "offset": offset})
+        page = tk.get_action("organization_list")(files.site_context(), {
+            "all_fields": True, "include_extras": True, "limit": PAGE, "offset": offset})
         found.extend(page)
         if len(page) < PAGE:
             return found
@@ -54,20 +54,20 @@ def territory() -> tuple[dict | None, list[dict]]:
 
 
 def resource_status(resource: dict) -> str:
-    if resource.get("validation_source") != jobs.fingerprint(resource) or not resource.get("validation_status"):
-        return "pending"
-    return resource["validation_status"]
+    if resource.get("validation_source") == files.fingerprint(resource) and resource.get("validation_status"):
+        return resource["validation_status"]
+    return "pending"
 
 
 def entries() -> list[Entry]:
     """Every resource of the portal that names a common dataset's schema (consolidations aside)."""
     result, start = [], 0
     while True:
-        page = tk.get_action("package_search")(jobs.site_context(), {
+        page = tk.get_action("package_search")(files.site_context(), {
             "fq": "conforms_to:[* TO *]", "rows": 500, "start": start, "sort": "name asc",
             "include_private": False})
         for package in page["results"]:
-            if jobs.is_consolidated(package) or not package.get("owner_org"):
+            if files.is_consolidated(package) or not package.get("owner_org"):
                 continue
             for resource in package.get("resources", []):
                 common = catalogue.resolve(resource.get("conforms_to") or "")
@@ -98,8 +98,8 @@ def matrix() -> dict:
     for e in all_entries:
         by_cell.setdefault((e.org_id, e.common_id), []).append(e)
     commons = catalogue.common_datasets()
-    built = {p["name"] for p in tk.get_action("package_search")(jobs.site_context(), {
-        "fq": f"name:{jobs.CONSOLIDATED_PREFIX}*", "rows": 1000, "fl": "name"})["results"]}
+    built = {p["name"] for p in tk.get_action("package_search")(files.site_context(), {
+        "fq": f"name:{files.CONSOLIDATED_PREFIX}*", "rows": 1000, "fl": "name"})["results"]}
     zero = {"valid": 0, "invalid": 0, "pending": 0, "missing": 0}
     dataset_counts = {c.id: dict(zero) for c in commons}
     rows = []

@@ -15,6 +15,10 @@ from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
 from .reference import obliged, reference, siren_is_valid
 
 KINDS = ("metropole", "commune", "partner")
+# Put in the context of the organisation writes made by a territory load (logic/action.py):
+# the reference fields (INSEE code, SIREN, population…) are written by the load only, and auth
+# functions or validators that guard them recognise the load by this key.
+TERRITORY_LOAD = "metropole_territory_load"
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
 # Ten times the largest French métropole: beyond it a figure is a typo or an attack (10³⁰ was accepted).
@@ -121,8 +125,6 @@ def may_write_reference(context) -> bool:
     calls (ignore_auth: the CLI's site user) and by sysadmins — the portal's operators, who
     may have to correct a value before the next release of the reference data; the next
     load brings the reference value back anyway."""
-    from .logic.action import TERRITORY_LOAD
-
     return bool(context.get(TERRITORY_LOAD) or context.get("ignore_auth")
                 or authz.is_sysadmin(context.get("user")))
 

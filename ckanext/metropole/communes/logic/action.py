@@ -15,12 +15,8 @@ from ckan.lib import search
 from ... import burst
 from ...writes import as_caller
 from .. import territory as t
+from ..validators import TERRITORY_LOAD
 from . import schema
-
-# Put in the context of the organisation writes made by a territory load: the reference
-# fields (INSEE code, SIREN, population…) are written by the load only, and auth functions
-# or validators that guard them recognise the load by this key.
-TERRITORY_LOAD = "metropole_territory_load"
 
 
 def _publication_stats() -> dict[str, dict]:
