@@ -116,6 +116,7 @@ def test_a_visitor_with_a_flash_message_gets_their_own_page(app, clock):
     assert "Message pour ce seul visiteur" not in visitor(app).get("/dataset/").get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("portal_language")
 def test_a_write_of_this_process_shows_at_once_another_after_the_window(app, clock, clermont):
     assert "Médiathèque" not in visitor(app).get("/dataset/").get_data(as_text=True)
     make_dataset(owner_org=clermont, title="Médiathèque", theme=["culture"])  # this process: hooks
@@ -147,3 +148,18 @@ def test_pages_are_kept_per_language_and_query(app, clock):
     assert cache_state(visitor(app).get("/dataset/?q=piscine")) == "miss"
     assert cache_state(visitor(app).get("/dataset/?q=eau")) == "miss"
     assert cache_state(visitor(app).get("/dataset/?q=piscine")) == "hit"
+
+
+def test_a_render_in_progress_delays_no_other_page(app, clock):
+    """Nothing is held while a page renders: another page is served at once (tests/test_cache.py
+    shows it for 200 keys, with a render really running)."""
+    visitor(app).get("/communes")
+    [communes] = list(pagecache._pages._entries)  # the key of /communes for an anonymous visitor
+    pagecache.clear()
+    _, flight = pagecache._pages.get_or_lead(communes)  # /communes is rendering, as long as this test wants
+    try:
+        assert cache_state(visitor(app).get("/dataset/")) == "miss"
+        assert cache_state(visitor(app).get("/dataset/")) == "hit"
+    finally:
+        pagecache._pages.finish(flight)
+    assert cache_state(visitor(app).get("/communes")) == "miss"

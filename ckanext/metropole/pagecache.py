@@ -16,34 +16,34 @@ the application instead, where it knows what a proxy cannot:
   the stored copy is replaced by a placeholder, and the placeholder by the visitor's token when
   served), so the language selector's form and any other form keep working, and no visitor
   ever sees another's token;
-- **writes**: a write in this process (the hooks that clear burst.py) makes every stored page
-  stale at once; another process's write shows within the window
-  (``ckanext.metropole.page_cache_seconds``, default 5 s; 0 switches the cache off).
+- **writes**: a write made through CKAN's actions (the hooks that clear burst.py) makes every
+  stored page stale at once in its process, within ``cache.CHECK_SECONDS`` in the others; any
+  other change shows within the window (``ckanext.metropole.page_cache_seconds``, default 5 s;
+  0 switches the cache off).
 
-Single-flight as in burst.py: the first request of a burst renders, the others of the same
-process wait for it (bounded wait, then they render themselves). Only 200 answers of the
-configured endpoints (``ckanext.metropole.page_cache_endpoints``) and read actions of the API
-(``ckanext.metropole.page_cache_actions``) are kept, bounded in count and bytes (least recently
-used first out), without their Set-Cookie headers.
+Single-flight as in burst.py (cache.py): the first request of a burst renders, the others of
+the same process asking for the same page wait for it (bounded wait, then they render
+themselves); nothing is held during a render, so no request waits behind another page's. Only
+200 answers of the configured endpoints (``ckanext.metropole.page_cache_endpoints``) and read
+actions of the API (``ckanext.metropole.page_cache_actions``) are kept, bounded in count and
+bytes (least recently used first out), without their Set-Cookie headers.
 """
 from __future__ import annotations
 
-import collections
-import threading
 import time
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
+import ckan.plugins.toolkit as tk
 import flask
 from flask_login import current_user
 
-import ckan.plugins.toolkit as tk
-
-from . import burst
+from . import cache
 
 SECONDS = "ckanext.metropole.page_cache_seconds"
 ENDPOINTS = "ckanext.metropole.page_cache_endpoints"
 ACTIONS = "ckanext.metropole.page_cache_actions"
 MAX_BYTES = 64 * 1024 * 1024  # per process, all pages together
+MAX_PAGES = 4096
 MAX_PAGE_BYTES = 4 * 1024 * 1024  # a bigger answer is never kept
 WAIT_SECONDS = 15  # a request waits at most this long for the burst's first one
 PLACEHOLDER = b"\x00metropole-csrf-token\x00"  # never in a real page: NUL is refused in input
@@ -53,12 +53,7 @@ NEUTRAL_SESSION_KEYS = frozenset({"_permanent", "_fresh", "_id"})
 DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 _clock: Callable[[], float] = time.monotonic  # tests move time forward through this
-_pages: collections.OrderedDict[Hashable, tuple] = collections.OrderedDict()
-_bytes = 0
-# Single-flight locks in a fixed set of stripes (a key's hash picks one): one lock per key
-# would grow without bound as visitors vary the query string.
-_stripes = [threading.Lock() for _ in range(64)]
-_guard = threading.Lock()
+_pages = cache.Cache(cache.WRITES, MAX_PAGES, MAX_BYTES, clock=lambda: _clock())
 
 
 def seconds() -> float:
@@ -88,15 +83,8 @@ def _key() -> Hashable | None:
             request.full_path, request.headers.get("Accept", ""))
 
 
-def _fresh(key: Hashable):
-    entry = _pages.get(key)
-    if entry and entry[1] == burst.generation() and entry[0] > _clock():
-        return entry
-    return None
-
-
 def _serve(entry) -> flask.Response:
-    _, _, status, headers, body = entry
+    status, headers, body = entry
     if PLACEHOLDER in body:
         from flask_wtf.csrf import generate_csrf  # the visitor's own token (in their session)
 
@@ -114,66 +102,54 @@ def before_request():
     key = _key()
     if key is None:
         return None
-    entry = _fresh(key)
-    if entry is not None:
+    entry, flight = _pages.get_or_lead(key, WAIT_SECONDS)
+    if entry is not cache.MISSING:
         return _serve(entry)
-    lock = _stripes[hash(key) % len(_stripes)]
-    if not lock.acquire(timeout=WAIT_SECONDS):
-        return None  # the burst's first request is stuck: render this one without the cache
-    entry = _fresh(key)
-    if entry is not None:
-        lock.release()
-        return _serve(entry)
-    flask.g.metropole_page_cache = (key, lock, burst.generation())
+    if flight is not None:  # None: the burst's first request is stuck, this one renders uncached
+        flask.g.metropole_page_cache = flight
     return None
 
 
 def after_request(response: flask.Response) -> flask.Response:
-    filling = flask.g.pop("metropole_page_cache", None)
-    if filling is None:
+    flight = flask.g.pop("metropole_page_cache", None)
+    if flight is None:
         return response
-    key, lock, generation = filling
+    entry = None
     try:
         if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
-            _store(key, generation, response)
+            entry = _entry(response)
     finally:
-        lock.release()
+        if entry is None:
+            _pages.finish(flight)
+        else:
+            _pages.finish(flight, entry, ttl=seconds(), size=len(entry[2]))
     response.headers["X-Metropole-Cache"] = "miss"
     return response
 
 
 def teardown_request(_exc=None):
     """A view that raised never reaches after_request: free the burst's other requests."""
-    filling = flask.g.pop("metropole_page_cache", None)
-    if filling is not None:
-        filling[1].release()
+    flight = flask.g.pop("metropole_page_cache", None)
+    if flight is not None:
+        _pages.finish(flight)
 
 
-def _store(key: Hashable, generation: int, response: flask.Response) -> None:
-    global _bytes
+def _entry(response: flask.Response) -> tuple | None:
+    """What is kept of a response: status, headers without cookies, body with the CSRF token
+    replaced by the placeholder; None for an answer too big to keep."""
     body = response.get_data()
     if len(body) > MAX_PAGE_BYTES:
-        return
+        return None
     token = flask.g.get(_csrf_field())  # what Flask-WTF rendered for this request, if anything
     if token:
         body = body.replace(token.encode(), PLACEHOLDER)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in DROPPED_HEADERS]
-    with _guard:
-        old = _pages.pop(key, None)
-        if old is not None:
-            _bytes -= len(old[4])
-        _pages[key] = (_clock() + seconds(), generation, response.status_code, headers, body)
-        _bytes += len(body)
-        while _bytes > MAX_BYTES and _pages:
-            _, dropped = _pages.popitem(last=False)
-            _bytes -= len(dropped[4])
+    return response.status_code, headers, body
 
 
 def clear() -> None:
-    global _bytes
-    with _guard:
-        _pages.clear()
-        _bytes = 0
+    """Forget the pages of this process (tests)."""
+    _pages.clear()
 
 
 def install(app):

@@ -2,16 +2,19 @@
 read through the communes capability's action ``metropole_territory_show``."""
 from __future__ import annotations
 
-import time
-
 import ckan.plugins.toolkit as tk
 
-_cache: dict = {}
-TTL = 60  # seconds; organisation writes in this process clear it at once
+from .. import cache
+
+# seconds; an organisation write clears it at once in its process, within
+# cache.CHECK_SECONDS in the others
+TTL = 60
+_cache = cache.Cache(cache.ORGANISATIONS, max_entries=1)
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    """An organisation write (tests: clean_db empties the database without the hooks)."""
+    cache.ORGANISATIONS.bump()
 
 
 def _territory() -> list[dict]:
@@ -24,12 +27,7 @@ def territory_communes() -> dict[str, str]:
 
     Read on every search (facet labels): cached briefly, since communes change only when a
     territory is loaded or an organisation edited."""
-    cached = _cache.get("communes")
-    if cached and time.monotonic() - cached[0] < TTL:
-        return cached[1]
-    value = fresh_territory_communes()
-    _cache["communes"] = (time.monotonic(), value)
-    return value
+    return _cache.cached("communes", fresh_territory_communes, TTL)
 
 
 def fresh_territory_communes() -> dict[str, str]:

@@ -2,9 +2,9 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from .. import burst, pagecache
+from .. import cache, pagecache
 from ..resources import config_dir, require_in_option, require_plugins
-from . import catalogue, communes_field, groups, indexing, quality, validators, vocabularies
+from . import catalogue, groups, indexing, quality, validators, vocabularies
 from .logic import action, auth
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
@@ -112,10 +112,10 @@ class DatasetPlugin(p.SingletonPlugin):
         return app
 
     # IOrganizationController (and IPackageController, whose hooks share these names): the
-    # commune names cached for facet labels, the organisations cached for indexing and the
-    # burst cache of the pages' figures are dropped on writes in this process: the figures on
-    # any write, the other two on an organisation's only (a harvest keeps them across its
-    # datasets).
+    # pages and their figures (burst.py, pagecache.py) are stale on any write, the commune names
+    # cached for facet labels and the organisations cached for indexing on an organisation's
+    # only (a harvest keeps them across its datasets): at once in this process, within
+    # cache.CHECK_SECONDS in the others (cache.py).
     def create(self, entity):
         _writes_seen(entity)
 
@@ -127,7 +127,4 @@ class DatasetPlugin(p.SingletonPlugin):
 
 
 def _writes_seen(entity) -> None:
-    burst.clear()
-    if not isinstance(entity, model.Package):
-        communes_field.clear_cache()
-        quality.clear_cache()
+    cache.written(organisation=not isinstance(entity, model.Package))

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from functools import lru_cache
 
 import ckan.plugins.toolkit as tk
 
+from .. import cache
 from . import dcat_input
 from . import vocabularies as v
 
@@ -139,12 +139,14 @@ def measure(dataset: dict, org: dict | None) -> dict:
     return {"score": total, "max": MAX_POINTS, "rating": _t(rating(total)), "dimensions": dimensions}
 
 
-ORG_TTL = 60  # seconds; organisation writes in this process clear it at once
-_indexed_orgs: dict = {}
+# seconds; an organisation write clears it at once in its process (a web worker where an
+# organisation is edited), within cache.CHECK_SECONDS in the others (a harvest consumer indexing)
+ORG_TTL = 60
+_indexed_orgs = cache.Cache(cache.ORGANISATIONS, max_entries=1024)
 
 
 def clear_cache() -> None:
-    _indexed_orgs.clear()
+    cache.ORGANISATIONS.bump()
 
 
 def _org(owner_org) -> dict | None:
@@ -160,12 +162,7 @@ def _indexed_org(owner_org) -> dict | None:
     """_org, cached briefly for indexing: a harvest or a rebuild indexes many datasets of one
     organisation, and organization_show (with its Solr count) cost as much as the rest of the
     index (bench/PROFILE.md)."""
-    cached = _indexed_orgs.get(owner_org)
-    if cached and time.monotonic() - cached[0] < ORG_TTL:
-        return cached[1]
-    org = _org(owner_org)
-    _indexed_orgs[owner_org] = (time.monotonic(), org)
-    return org
+    return _indexed_orgs.cached(owner_org, lambda: _org(owner_org), ORG_TTL)
 
 
 def index_fields(pkg_dict: dict) -> dict:
