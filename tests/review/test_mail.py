@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 
 import pytest
 
@@ -52,12 +53,29 @@ def test_mail_server_down_transition_still_happens(people, ckan_config, monkeypa
 
 @pytest.mark.usefixtures("with_request_context")
 def test_mail_server_that_never_answers_does_not_hold_the_transition(people, ckan_config, monkeypatch):
-    """A server that accepts the connection and says nothing (CKAN's mailer has no timeout)."""
+    """A server that accepts the connection and says nothing (CKAN's mailer has no timeout).
+    The timeout is the mail connection's own: while the mail waits, the process's default
+    timeout, which every other thread's new sockets take, is left as it was."""
     monkeypatch.setitem(ckan_config, "ckanext.metropole.review.smtp_timeout", 1)
+    process_default = socket.getdefaulttimeout()
+    seen, connections = [], []
+
+    def accept(silent):
+        connection, _ = silent.accept()  # the mail now waits for a greeting that never comes
+        connections.append(connection)
+        seen.append(socket.getdefaulttimeout())
+
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
-        silent.listen(8)  # connections wait in the backlog: connected, never greeted
+        silent.listen(8)
+        silent.settimeout(30)
+        acceptor = threading.Thread(target=accept, args=(silent,), daemon=True)
+        acceptor.start()
         monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{silent.getsockname()[1]}")
         result = as_user(people.agent, "metropole_review_submit", id=people.draft(name="dae")["id"])
+        acceptor.join(30)
+    for connection in connections:
+        connection.close()
     assert result["review_state"] == "submitted"
     assert "n'a pas pu être envoyé" in result["notification"]["error"]
+    assert seen == [process_default] and process_default != 1

@@ -1,39 +1,19 @@
-"""E-mails of the review through CKAN's mailer (``smtp.*`` options).
+"""E-mails of the review, sent as CKAN's mailer sends them (``smtp.*`` options) over a
+connection with a timeout (smtp.py).
 
 A mail that cannot be sent never undoes a transition: the failure is logged and returned
 to the caller, who shows it to the person acting.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import threading
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import mailer
 
-from . import policy
+from . import policy, smtp
 
 log = logging.getLogger(__name__)
-
-
-_timeout_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _smtp_timeout():
-    """CKAN's mailer opens its SMTP connection without a timeout: a server that accepts the
-    connection and never answers (or a firewall dropping it) would hold the request for ever,
-    after the transition. Its socket takes the default timeout, set only while we send."""
-    with _timeout_lock:
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(tk.config.get("ckanext.metropole.review.smtp_timeout"))
-        try:
-            yield
-        finally:
-            socket.setdefaulttimeout(previous)
 
 
 def _send(users: list[model.User], subject: str, body: str) -> dict:
@@ -42,8 +22,7 @@ def _send(users: list[model.User], subject: str, body: str) -> dict:
         if not user.email:
             continue
         try:
-            with _smtp_timeout():
-                mailer.mail_user(user, subject, body)
+            smtp.mail_user(user, subject, body)
             sent += 1
         except Exception as e:  # MailerException, or a mis-set smtp.* option: the transition stands
             log.error("review: mail to %s not sent: %s", user.name, e)
