@@ -56,47 +56,12 @@ def read_bytes(resource: dict) -> bytes:
     url = resource.get("url") or ""
     if not url.startswith(("http://", "https://")):
         raise validation.FileProblem("no_file")
-    client = _FileClient(max_bytes=limit)
     try:
-        return client.get(url).body
+        return Client(max_bytes=limit).get(url).body
     except HarvestError as e:
-        # decided on the size received, never on the error's text (it is in the portal's language)
-        if client.oversized:
+        # decided on the error's code, never on its text (it is in the portal's language)
+        if e.code == HarvestError.TOO_LARGE:
             raise validation.FileProblem(
                 "too_large", size=f"> {round(limit / 1e6)}", limit=round(limit / 1e6)
             ) from e
         raise validation.FileProblem("unreachable", detail=str(e)) from e
-
-
-class _FileClient(Client):
-    """The harvester's guarded HTTP client (public addresses only, bounded redirects and time),
-    which records whether a failure was the file's size: announced or received."""
-
-    oversized = False
-
-    def _read(self, response, url, deadline):
-        declared = response.headers.get("Content-Length")
-        measured = _Measured(response)
-        try:
-            return super()._read(measured, url, deadline)
-        except HarvestError:
-            self.oversized = measured.size > self.max_bytes or bool(
-                declared and declared.isdigit() and int(declared) > self.max_bytes
-            )
-            raise
-
-
-class _Measured:
-    """A response whose body is counted as it is read."""
-
-    def __init__(self, response):
-        self._response = response
-        self.size = 0
-
-    def __getattr__(self, name):
-        return getattr(self._response, name)
-
-    def iter_content(self, chunk_size=1):
-        for chunk in self._response.iter_content(chunk_size):
-            self.size += len(chunk)
-            yield chunk

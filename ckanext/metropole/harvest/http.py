@@ -139,14 +139,15 @@ class Client:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise HarvestError(N_("Response too large from {url}: {size} bytes announced, limit {limit}.",
-                                  url=url, size=int(declared), limit=self.max_bytes))
+                                  url=url, size=int(declared), limit=self.max_bytes),
+                              code=HarvestError.TOO_LARGE)
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=url,
-                                          limit=self.max_bytes))
+                                          limit=self.max_bytes), code=HarvestError.TOO_LARGE)
                 if time.monotonic() > deadline:
                     raise HarvestError(N_("Timed out reading the response of {url}.", url=url))
                 chunks.append(chunk)
@@ -183,7 +184,7 @@ class _StreamedBody:
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=self.url,
-                                  limit=self.max_bytes))
+                                  limit=self.max_bytes), code=HarvestError.TOO_LARGE)
         if not self.started and chunk.strip():
             self.started = True
             if not chunk.lstrip().startswith(b"["):
