@@ -3,6 +3,7 @@
 A benchmark that fails does not hide the others: they all run, then the failed ones are
 named and the exit status is non-zero.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -36,8 +37,11 @@ def main(argv: list[str]) -> int:
             module.main()
         except (Exception, SystemExit) as e:
             failed.append(name)
-            print(f"!! {name} FAILED: {e if isinstance(e, SystemExit) else traceback.format_exc()}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"!! {name} FAILED: {e if isinstance(e, SystemExit) else traceback.format_exc()}",
+                file=sys.stderr,
+                flush=True,
+            )
             continue
         print(f"({name} took {time.perf_counter() - started:.1f} s)", flush=True)
     if failed:

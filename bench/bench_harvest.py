@@ -3,6 +3,7 @@ ckanext-harvest's stock `ckan_harvester`, in the same run; then a re-harvest wit
 changed. Goals (issue 5): first import >= 2x stock throughput; re-harvest <= 5% of the first.
     python -m bench bench_harvest
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -33,33 +34,55 @@ def portal():
     from tests.harvest.portal_server import Portal
 
     server = Portal()
-    packages = [{
-        "id": f"pkg-{i:04d}", "name": f"jeu-{i:04d}", "title": f"Jeu de données {i}",
-        "notes": f"Description du jeu {i}.", "license_id": "odc-odbl" if i % 2 else "lov2",
-        "metadata_modified": "2024-03-01T10:00:00.000000", "metadata_created": "2024-01-01T10:00:00.000000",
-        "organization": {"name": "ville", "title": "Ville"}, "tags": [{"name": f"lot-{i % 20}"}],
-        "groups": [{"name": THEMES[i % 5].lower(), "title": THEMES[i % 5]}], "extras": [],
-        "resources": [{"url": f"http://127.0.0.1/{i}.csv", "name": "Données", "format": "CSV"}]}
-        for i in range(DATASETS)]
+    packages = [
+        {
+            "id": f"pkg-{i:04d}",
+            "name": f"jeu-{i:04d}",
+            "title": f"Jeu de données {i}",
+            "notes": f"Description du jeu {i}.",
+            "license_id": "odc-odbl" if i % 2 else "lov2",
+            "metadata_modified": "2024-03-01T10:00:00.000000",
+            "metadata_created": "2024-01-01T10:00:00.000000",
+            "organization": {"name": "ville", "title": "Ville"},
+            "tags": [{"name": f"lot-{i % 20}"}],
+            "groups": [{"name": THEMES[i % 5].lower(), "title": THEMES[i % 5]}],
+            "extras": [],
+            "resources": [{"url": f"http://127.0.0.1/{i}.csv", "name": "Données", "format": "CSV"}],
+        }
+        for i in range(DATASETS)
+    ]
     server.add("/api/3/action/status_show", json.dumps({"success": True, "result": {"ckan_version": "2.10"}}))
     for start in range(0, DATASETS, 100):  # both harvesters page by 100
-        body = json.dumps({"success": True, "result": {"count": DATASETS, "results": packages[start:start + 100]}})
+        body = json.dumps(
+            {"success": True, "result": {"count": DATASETS, "results": packages[start : start + 100]}}
+        )
         server.add("/api/3/action/package_search", body, query={"rows": 100, "start": start})
     # the stock harvester asks, on its second run, for what changed since the first (fq on
     # metadata_modified): as a real CKAN would, nothing has
-    server.add("/api/3/action/package_search", json.dumps({"success": True, "result": {"count": 0, "results": []}}),
-               query={"rows": 100, "start": 0, "fq": None})
+    server.add(
+        "/api/3/action/package_search",
+        json.dumps({"success": True, "result": {"count": 0, "results": []}}),
+        query={"rows": 100, "start": 0, "fq": None},
+    )
     return server
 
 
 def run_job(ckan, source_type, url, owner, config=""):
+    import ckanext.harvest.queue as q
     from ckanext.harvest import queue
     from ckanext.harvest.model import HarvestJob, HarvestObject
-    import ckanext.harvest.queue as q
 
     user = ckan.sysadmin()
-    source = ckan.action("harvest_source_create", user, url=url, name=f"bench-{source_type}",
-                         title="Portail de banc d'essai", source_type=source_type, owner_org=owner, config=config)
+    source = ckan.action(
+        "harvest_source_create",
+        user,
+        url=url,
+        name=f"bench-{source_type}",
+        title="Portail de banc d'essai",
+        source_type=source_type,
+        owner_org=owner,
+        config=config,
+    )
     timings = []
     for run in range(2):
         job = HarvestJob.get(ckan.action("harvest_job_create", user, source_id=source["id"], run=False)["id"])
@@ -86,20 +109,30 @@ def run_job(ckan, source_type, url, owner, config=""):
             profile.dump_stats(f"{os.environ['BENCH_PROFILE']}.{source_type}.prof")
             with open(f"{os.environ['BENCH_PROFILE']}.{source_type}.txt", "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
-        timings.append({"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
-                        "gather_seconds": gather_seconds, "objects": to_import, "messages": len(ids),
-                        "gather_peak_mb": gather_peak / 1e6})
+        timings.append(
+            {
+                "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu,
+                "gather_seconds": gather_seconds,
+                "objects": to_import,
+                "messages": len(ids),
+                "gather_peak_mb": gather_peak / 1e6,
+            }
+        )
     return timings
 
 
 def _to_import(job) -> int:
     """The job's objects gather left for the import (a harvester may send one fetch-queue
     message for several: ours, one per import batch)."""
-    from ckanext.harvest.model import HarvestObject
     import ckan.model as model
+    from ckanext.harvest.model import HarvestObject
 
-    return model.Session.query(HarvestObject).filter(HarvestObject.harvest_job_id == job.id,
-                                                     HarvestObject.report_status.is_(None)).count()
+    return (
+        model.Session.query(HarvestObject)
+        .filter(HarvestObject.harvest_job_id == job.id, HarvestObject.report_status.is_(None))
+        .count()
+    )
 
 
 def variant(plugins: str) -> dict:
@@ -110,6 +143,7 @@ def variant(plugins: str) -> dict:
         user = ckan.sysadmin()
         if "metropole_harvester" in plugins:
             from ckan.tests import helpers
+
             helpers.call_action("metropole_territory_load", epci="246300701")
             helpers.call_action("metropole_theme_groups_sync")
             runs = run_job(ckan, "intercommunal", server.url, "royat", '{"protocol": "ckan"}')
@@ -117,6 +151,7 @@ def variant(plugins: str) -> dict:
             ckan.action("organization_create", user, name="royat", title="Royat")
             runs = run_job(ckan, "ckan", server.url, "royat")
         import ckan.model as model
+
         count = model.Session.query(model.Package).filter_by(type="dataset", state="active").count()
     finally:
         server.stop()
@@ -135,8 +170,13 @@ def ods_export(count: int) -> Path:
     template = json.loads(fixture.read_text())["results"][0]
 
     def item(i):
-        meta = dict(template["metas"]["default"], title=f"Jeu de données {i}", theme=[THEMES[i % 5]],
-                    keyword=[f"lot-{i % 20}", "banc"], description=f"<p>Description du jeu <b>{i}</b>.</p>")
+        meta = dict(
+            template["metas"]["default"],
+            title=f"Jeu de données {i}",
+            theme=[THEMES[i % 5]],
+            keyword=[f"lot-{i % 20}", "banc"],
+            description=f"<p>Description du jeu <b>{i}</b>.</p>",
+        )
         return dict(template, dataset_id=f"jeu-{i:05d}", dataset_uid=f"da_{i:05d}", metas={"default": meta})
 
     with open(catalog / "exports/json", "w", encoding="utf-8") as out:
@@ -144,7 +184,9 @@ def ods_export(count: int) -> Path:
         for i in progress(range(count), "Opendatasoft export written"):
             out.write(("," if i else "") + json.dumps(item(i), ensure_ascii=False))
         out.write("]")
-    (catalog / "datasets").write_text(json.dumps({"total_count": count, "results": [item(i) for i in range(100)]}))
+    (catalog / "datasets").write_text(
+        json.dumps({"total_count": count, "results": [item(i) for i in range(100)]})
+    )
     return root
 
 
@@ -152,10 +194,10 @@ def big_gather(plugins: str) -> dict:
     """Gather of a BIG-dataset Opendatasoft source read through its catalogue export."""
     ckan = Ckan(plugins)
     ckan.reset()
-    from ckanext.harvest import queue
-    from ckanext.harvest.model import HarvestJob
     import ckanext.harvest.queue as q
     from ckan.tests import helpers
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestJob
 
     helpers.call_action("metropole_territory_load", epci="246300701")
     helpers.call_action("metropole_theme_groups_sync")
@@ -164,14 +206,24 @@ def big_gather(plugins: str) -> dict:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # a separate process serves it: its memory is not the gather's
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(1)
         user = ckan.sysadmin()
-        source = ckan.action("harvest_source_create", user, url=f"http://127.0.0.1:{port}", name="bench-ods",
-                             title="Grand portail Opendatasoft", source_type="intercommunal", owner_org="royat",
-                             config='{"protocol": "opendatasoft"}')
+        source = ckan.action(
+            "harvest_source_create",
+            user,
+            url=f"http://127.0.0.1:{port}",
+            name="bench-ods",
+            title="Grand portail Opendatasoft",
+            source_type="intercommunal",
+            owner_org="royat",
+            config='{"protocol": "opendatasoft"}',
+        )
         job = HarvestJob.get(ckan.action("harvest_job_create", user, source_id=source["id"], run=False)["id"])
         job.status = "Running"
         job.save()
@@ -201,30 +253,48 @@ def main() -> None:
     ours = min(ourss, key=lambda r: r["runs"][0]["seconds"])
     s1, s2 = stock["runs"]
     o1, o2 = ours["runs"]
-    print(f"{DATASETS} datasets from a local CKAN-shaped portal (HTTP on 127.0.0.1), gather+fetch+import, "
-          f"best of {REPEATS} run(s) per side")
+    print(
+        f"{DATASETS} datasets from a local CKAN-shaped portal (HTTP on 127.0.0.1), gather+fetch+import, "
+        f"best of {REPEATS} run(s) per side"
+    )
     print(f"{'':34}{'stock ckan_harvester':>22}{'metropole':>12}{'ratio':>8}   goal")
-    print(f"{'first import: datasets imported':34}{stock['datasets']:>22}{ours['datasets']:>12}{'':>8}   same")
-    print(f"{'first import: datasets / s':34}{DATASETS / s1['seconds']:>22.1f}{DATASETS / o1['seconds']:>12.1f}"
-          f"{s1['seconds'] / o1['seconds']:>7.2f}x   >= 2x")
+    print(
+        f"{'first import: datasets imported':34}{stock['datasets']:>22}{ours['datasets']:>12}{'':>8}   same"
+    )
+    print(
+        f"{'first import: datasets / s':34}{DATASETS / s1['seconds']:>22.1f}{DATASETS / o1['seconds']:>12.1f}"
+        f"{s1['seconds'] / o1['seconds']:>7.2f}x   >= 2x"
+    )
     print(f"{'first import: s':34}{s1['seconds']:>22.1f}{o1['seconds']:>12.1f}")
     print(f"{'  of which gather: s':34}{s1['gather_seconds']:>22.1f}{o1['gather_seconds']:>12.1f}")
-    print(f"{'  this process on a CPU: s':34}{s1['cpu_seconds']:>22.1f}{o1['cpu_seconds']:>12.1f}"
-          f"{'':>8}   (the rest: waiting for PostgreSQL, Solr)")
-    print(f"{'re-harvest, nothing changed: s':34}{s2['seconds']:>22.2f}{o2['seconds']:>12.2f}"
-          f"{'':>8}   <= 5% of first import (ours: {100 * o2['seconds'] / o1['seconds']:.1f}%)")
-    print(f"{'objects to import (first, re-run)':34}{s1['objects']:>15}, {s2['objects']:<5}"
-          f"{o1['objects']:>6}, {o2['objects']:<5}")
-    print(f"{'fetch-queue messages (first)':34}{s1['messages']:>22}{o1['messages']:>12}{'':>8}   "
-          f"(ours: one per import batch)")
+    print(
+        f"{'  this process on a CPU: s':34}{s1['cpu_seconds']:>22.1f}{o1['cpu_seconds']:>12.1f}"
+        f"{'':>8}   (the rest: waiting for PostgreSQL, Solr)"
+    )
+    print(
+        f"{'re-harvest, nothing changed: s':34}{s2['seconds']:>22.2f}{o2['seconds']:>12.2f}"
+        f"{'':>8}   <= 5% of first import (ours: {100 * o2['seconds'] / o1['seconds']:.1f}%)"
+    )
+    print(
+        f"{'objects to import (first, re-run)':34}{s1['objects']:>15}, {s2['objects']:<5}"
+        f"{o1['objects']:>6}, {o2['objects']:<5}"
+    )
+    print(
+        f"{'fetch-queue messages (first)':34}{s1['messages']:>22}{o1['messages']:>12}{'':>8}   "
+        f"(ours: one per import batch)"
+    )
     print(f"{'gather peak memory (MB)':34}{s1['gather_peak_mb']:>22.1f}{o1['gather_peak_mb']:>12.1f}")
     big = run_variant("bench.bench_harvest", full_plugins(), "big")
     verdict = "OK" if big["peak_mb"] <= BIG_GOAL_MB else "OVER GOAL"
-    print(f"\nOpendatasoft source of {BIG} datasets read through its catalogue export "
-          f"({big['export_mb']:.0f} MB of JSON, streamed), first gather (no stock harvester reads Opendatasoft)")
+    print(
+        f"\nOpendatasoft source of {BIG} datasets read through its catalogue export "
+        f"({big['export_mb']:.0f} MB of JSON, streamed), first gather (no stock harvester reads Opendatasoft)"
+    )
     print(f"{'objects gathered':34}{big['objects']:>12}")
     print(f"{'gather time (s)':34}{big['seconds']:>12.1f}")
-    print(f"{'gather peak memory (MB, tracemalloc)':34}{big['peak_mb']:>12.1f}   goal <= {BIG_GOAL_MB} MB: {verdict}")
+    print(
+        f"{'gather peak memory (MB, tracemalloc)':34}{big['peak_mb']:>12.1f}   goal <= {BIG_GOAL_MB} MB: {verdict}"
+    )
 
 
 if __name__ == "__main__":

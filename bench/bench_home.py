@@ -5,6 +5,7 @@ render, read from Solr's own metrics, with the MEL's 95 communes and with anothe
 21 added (116; removed afterwards). Goals (issue 6): p50/p95 <= 1.2x; constant count.
     python -m bench bench_home
 """
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,25 @@ def _port() -> int:
 def serve(plugins: str):
     port = _port()
     env = {**os.environ, "BENCH_PLUGINS": plugins}
-    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "-H", "127.0.0.1", "-p", str(port),
-                             "--threaded", "--disable-reloader"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--threaded",
+            "--disable-reloader",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(180):
         try:
@@ -69,8 +86,12 @@ def load(url: str) -> dict:
     for t in threads:
         t.join()
     ordered = sorted(samples)
-    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))],
-            "requests": len(ordered), "errors": len(errors)}
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))],
+        "requests": len(ordered),
+        "errors": len(errors),
+    }
 
 
 def solr_selects() -> int:
@@ -133,16 +154,20 @@ def main() -> None:
     finally:
         run_variant("bench.bench_home", full_plugins(), "remove")
     s, o = results["stock"], results["metropole"]
-    print(f"home page, {CLIENTS} concurrent clients for {SECONDS} s, {state['datasets']} datasets "
-          f"({portal.describe(state)}; CKAN's development server, threaded)")
+    print(
+        f"home page, {CLIENTS} concurrent clients for {SECONDS} s, {state['datasets']} datasets "
+        f"({portal.describe(state)}; CKAN's development server, threaded)"
+    )
     print(f"{'':18}{'stock CKAN':>12}{'metropole':>12}{'ratio':>8}   goal <= 1.20x")
     for key in ("p50", "p95"):
         print(f"{key + ' ms':18}{s[key]:>12.1f}{o[key]:>12.1f}{ratio(o[key], s[key]):>8}")
     print(f"{'requests (errors)':18}{s['requests']:>8} ({s['errors']}){o['requests']:>8} ({o['errors']})")
-    print(f"Solr /select requests per home render (Solr's own metrics), first render of a process: "
-          f"stock CKAN {results['solr_stock'][0]}; ours with {communes} communes "
-          f"{results['solr_metropole'][0]}, with {more} communes {results['solr_more']}; "
-          f"ours within the cache delay {results['solr_metropole'][1]}")
+    print(
+        f"Solr /select requests per home render (Solr's own metrics), first render of a process: "
+        f"stock CKAN {results['solr_stock'][0]}; ours with {communes} communes "
+        f"{results['solr_metropole'][0]}, with {more} communes {results['solr_more']}; "
+        f"ours within the cache delay {results['solr_metropole'][1]}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Stock pages of the same weight: /organization/ (every organisation with its data
 as /communes), /dataset/ (a faceted search page, as /participation's per-commune figures),
 stock's home page, and the same package_search call.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,6 +46,7 @@ TINY_SERVER = size({}, {"METROPOLE_WEB_WORKERS": "1", "METROPOLE_WEB_THREADS": "
 
 # ---------------------------------------------------------------- the servers
 
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,14 +60,24 @@ def _ini(label: str, plugins: str, port: int) -> Path:
     from ckanext.metropole.stack.server import sizing, sqlalchemy_options
 
     pool = sqlalchemy_options(sizing(environ={**os.environ, **TINY_SERVER}))
-    options = {**BENCH_OVERRIDES, **pool, "ckan.plugins": plugins,
-               "ckan.site_url": f"http://127.0.0.1:{port}", "ckanext.metropole.burst_cache_seconds": "5",
-               "ckanext.metropole.page_cache_seconds": "5",
-               "ckanext.metropole.home_cache_seconds": "5", "ckan.search.solr_commit": "false"}
+    options = {
+        **BENCH_OVERRIDES,
+        **pool,
+        "ckan.plugins": plugins,
+        "ckan.site_url": f"http://127.0.0.1:{port}",
+        "ckanext.metropole.burst_cache_seconds": "5",
+        "ckanext.metropole.page_cache_seconds": "5",
+        "ckanext.metropole.home_cache_seconds": "5",
+        "ckan.search.solr_commit": "false",
+    }
     STATE.mkdir(parents=True, exist_ok=True)
     path = STATE / f"load-{label}.ini"
-    path.write_text("[app:main]\nuse = config:" + str(ROOT / "test.ini") + "\n"
-                    + "".join(f"{k} = {v}\n" for k, v in options.items()))
+    path.write_text(
+        "[app:main]\nuse = config:"
+        + str(ROOT / "test.ini")
+        + "\n"
+        + "".join(f"{k} = {v}\n" for k, v in options.items())
+    )
     return path
 
 
@@ -74,10 +86,16 @@ def serve(label: str, plugins: str):
     log = STATE / f"load-{label}.log"
     env = {**os.environ, "CKAN_INI": str(_ini(label, plugins, port)), **TINY_SERVER}
     with open(log, "w") as out:
-        command = [str(Path(sys.executable).parent / "gunicorn"), "-c",
-                   "python:ckanext.metropole.stack.gunicorn_conf", "--bind", f"127.0.0.1:{port}"]
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "python:ckanext.metropole.stack.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         if proc.poll() is not None:
@@ -108,6 +126,7 @@ def stop(proc) -> None:
 
 # ---------------------------------------------------------------- the load
 
+
 def burst(url: str) -> dict:
     """CLIENTS threads released together, each asking REQUESTS_PER_CLIENT times (bounded by
     TIMEOUT): latencies of the answers in 2xx, errors (other statuses, timeouts, refusals)."""
@@ -135,8 +154,13 @@ def burst(url: str) -> dict:
         t.join(TIMEOUT * REQUESTS_PER_CLIENT + 180)
     total = len(samples) + len(errors)
     figures = percentiles(samples or [float("nan")])
-    return {"p50": figures["p50"], "p95": figures["p95"], "errors": len(errors), "total": total,
-            "hits": sum(hits)}
+    return {
+        "p50": figures["p50"],
+        "p95": figures["p95"],
+        "errors": len(errors),
+        "total": total,
+        "hits": sum(hits),
+    }
 
 
 def measure(label: str, plugins: str, paths: list[str]) -> list[dict]:
@@ -161,23 +185,31 @@ def main() -> None:
     ours = measure("ours", full_plugins(), [p[1] for p in PAGES])
     stock = measure("stock", STOCK_PLUGINS, [p[2] for p in PAGES])
     s = sizing(environ={**os.environ, **TINY_SERVER})
-    print(f"{CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests per page, {state['datasets']} "
-          f"datasets ({portal.describe(state)}), {state['organisations']} organisations; "
-          f"gunicorn {s['workers']} workers x {s['threads']} threads, "
-          f"pool {s['pool_size']}+{s['max_overflow']} per process; "
-          f"load average {before} before, {_load_average()} after ({os.cpu_count()} CPUs)")
-    print(f"{'page (stock page)':48}{'ours p50':>9}{'p95':>8}{'err%':>7}{'stock p50':>10}{'p95':>8}"
-          f"{'err%':>7}{'p95 ratio':>10}{'ours from cache':>16}   goal: 0 errors, p95 <= 5 s")
+    print(
+        f"{CLIENTS} concurrent clients x {REQUESTS_PER_CLIENT} requests per page, {state['datasets']} "
+        f"datasets ({portal.describe(state)}), {state['organisations']} organisations; "
+        f"gunicorn {s['workers']} workers x {s['threads']} threads, "
+        f"pool {s['pool_size']}+{s['max_overflow']} per process; "
+        f"load average {before} before, {_load_average()} after ({os.cpu_count()} CPUs)"
+    )
+    print(
+        f"{'page (stock page)':48}{'ours p50':>9}{'p95':>8}{'err%':>7}{'stock p50':>10}{'p95':>8}"
+        f"{'err%':>7}{'p95 ratio':>10}{'ours from cache':>16}   goal: 0 errors, p95 <= 5 s"
+    )
     for (name, _, stock_path), o, st in zip(PAGES, ours, stock, strict=True):
         verdict = "OK" if o["errors"] == 0 and o["p95"] <= 5 else "OVER GOAL"
         label = f"{name} ({stock_path.split('?')[0]})"
         timed = o["p95"] == o["p95"] and st["p95"] == st["p95"]  # (NaN: no request succeeded)
-        print(f"{label:48}{_s(o['p50']):>9}{_s(o['p95']):>8}{100 * o['errors'] / o['total']:>6.1f}%"
-              f"{_s(st['p50']):>10}{_s(st['p95']):>8}{100 * st['errors'] / st['total']:>6.1f}%"
-              f"{ratio(o['p95'], st['p95']) if timed else 'n/a':>10}"
-              f"{100 * o['hits'] / o['total']:>15.1f}%   {verdict}")
-    print("(stock CKAN renders every request; ours serves anonymous visitors from the page cache "
-          "of ckanext/metropole/pagecache.py, 5 s per process)")
+        print(
+            f"{label:48}{_s(o['p50']):>9}{_s(o['p95']):>8}{100 * o['errors'] / o['total']:>6.1f}%"
+            f"{_s(st['p50']):>10}{_s(st['p95']):>8}{100 * st['errors'] / st['total']:>6.1f}%"
+            f"{ratio(o['p95'], st['p95']) if timed else 'n/a':>10}"
+            f"{100 * o['hits'] / o['total']:>15.1f}%   {verdict}"
+        )
+    print(
+        "(stock CKAN renders every request; ours serves anonymous visitors from the page cache "
+        "of ckanext/metropole/pagecache.py, 5 s per process)"
+    )
 
 
 def _s(seconds: float) -> str:

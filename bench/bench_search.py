@@ -5,6 +5,7 @@ variants query the same database and Solr core in the same run. Goal (issue 4): 
 <= 1.1x.
     python -m bench bench_search
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,10 @@ def main() -> None:
     stock = run_variant("bench.bench_search", STOCK_PLUGINS)
     ours_again = run_variant("bench.bench_search", full_plugins())
     stock_again = run_variant("bench.bench_search", STOCK_PLUGINS)  # each side: best of two runs
-    print(f"{ours['datasets']} datasets ({portal.describe(filled)}), "
-          f"{QUERIES} package_search calls with 6 facets")
+    print(
+        f"{ours['datasets']} datasets ({portal.describe(filled)}), "
+        f"{QUERIES} package_search calls with 6 facets"
+    )
     print(f"{'':22}{'stock CKAN':>12}{'metropole':>12}{'ratio':>8}   goal <= 1.10x")
     for key in ("p50", "p95"):
         s = min(stock["search_ms"][key], stock_again["search_ms"][key])

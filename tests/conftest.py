@@ -1,5 +1,6 @@
 """Shared test helpers. CKAN's own fixtures (clean_db, clean_index, with_plugins,
 ckan_config, ...) come from its pytest plugin, enabled by ``--ckan-ini=test.ini``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,14 @@ def stack_script():
         import os
 
         full_env = {**os.environ, **(env or {})}
-        return subprocess.run(["bash", str(STACK), *args], env=full_env, capture_output=True,
-                              text=True, timeout=timeout, cwd=ROOT)
+        return subprocess.run(
+            ["bash", str(STACK), *args],
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+        )
 
     return run
 
@@ -66,7 +73,6 @@ def clean_db(reset_db, migrate_db_for, with_plugins):
     CKAN's own, so the plugins' migrations are applied again after it.
     """
     import ckan.model as model
-
     import sqlalchemy as sa
 
     engine = model.meta.engine
@@ -135,8 +141,11 @@ def free_port() -> int:
 
 def ini_text_with(url: str, **options: str) -> str:
     """test.ini's text served at ``url``, with extra ``[app:main]`` options."""
-    text = (ROOT / "test.ini").read_text().replace("ckan.site_url = http://127.0.0.1:5000",
-                                                   f"ckan.site_url = {url}")
+    text = (
+        (ROOT / "test.ini")
+        .read_text()
+        .replace("ckan.site_url = http://127.0.0.1:5000", f"ckan.site_url = {url}")
+    )
     # The same file store as the test process (%(here)s would be the temporary folder of the
     # ini): jobs and servers read what the tests stored.
     text = text.replace("%(here)s/.cache/storage-test", str(ROOT / ".cache" / "storage-test"))
@@ -154,9 +163,13 @@ def ckan_server(ini: Path, url: str, log_path: Path, ckan: tuple[str, ...] = (),
     port = url.rsplit(":", 1)[1]
     log = open(log_path, "w")
     ckan = ckan or (str(ROOT / ".venv" / "bin" / "ckan"),)
-    proc = subprocess.Popen([*ckan, "-c", str(ini), "run", "-H", "127.0.0.1",
-                             "-p", port, "--disable-reloader", "--threaded"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **popen)
+    proc = subprocess.Popen(
+        [*ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", port, "--disable-reloader", "--threaded"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        **popen,
+    )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -180,8 +193,9 @@ def ckan_server(ini: Path, url: str, log_path: Path, ckan: tuple[str, ...] = (),
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists() or not AXE.exists(),
-                                   reason="make test installs chromium and axe-core")
+needs_browser = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or not AXE.exists(), reason="make test installs chromium and axe-core"
+)
 
 
 @pytest.fixture
@@ -191,9 +205,19 @@ def browser():
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -203,5 +227,8 @@ def serious_axe_violations(page) -> list:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

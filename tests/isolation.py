@@ -11,6 +11,7 @@ every process a test starts (``ckan run``, ``ckan jobs worker``, the CLI) inheri
 scripts/stack.sh prepares the same names: ``python tests/isolation.py SLOT WORKER`` prints
 them as shell assignments.
 """
+
 from __future__ import annotations
 
 import os

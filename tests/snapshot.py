@@ -14,13 +14,15 @@ A snapshot is only taken and used when it is exact:
 - the key holds CKAN's configuration (a ``ckan_config`` mark or a plugin list builds its own
   snapshot) and whether the clock is frozen (freezegun).
 """
+
 from __future__ import annotations
 
 import copy
 import datetime
 import hashlib
 import io
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 _UNCACHEABLE = object()
@@ -35,13 +37,13 @@ _VOLATILE_OPTIONS = {"ckan.storage_path", "ckan.search.solr_allowed_query_parser
 
 def _tables(connection) -> list[str]:
     """CKAN's tables and the plugins' (one metadata), parents before children."""
+    import ckan.model as model
     import sqlalchemy as sa
 
-    import ckan.model as model
-
     present = set(sa.inspect(connection).get_table_names())
-    return [t.name for t in model.meta.metadata.sorted_tables
-            if t.name in present and t.name != "alembic_version"]
+    return [
+        t.name for t in model.meta.metadata.sorted_tables if t.name in present and t.name != "alembic_version"
+    ]
 
 
 def _counts() -> dict[str, int]:

@@ -1,6 +1,7 @@
 """The burst cache of the pages' figures (ckanext/metropole/burst.py): one computation per
 burst, a change visible once the window has passed (a moved clock, no timing), writes of
 this process visible at once, and nothing of a signed-in user reaching anonymous visitors."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,6 @@ import threading
 
 import pysolr
 import pytest
-
 from ckan.lib import search
 from ckan.tests import factories, helpers
 
@@ -131,7 +131,9 @@ class TestPagesFigures:
         make_dataset(owner_org=clermont, title="Délibérations", theme=["administration"])
         assert _royat(helpers.call_action("metropole_participation_show"))["datasets"] == 2
         admin = factories.Sysadmin()
-        helpers.call_action("organization_patch", {"user": admin["name"]}, id="royat", title="Royat-les-Bains")
+        helpers.call_action(
+            "organization_patch", {"user": admin["name"]}, id="royat", title="Royat-les-Bains"
+        )
         assert _royat(helpers.call_action("metropole_participation_show"))["title"] == "Royat-les-Bains"
 
     def test_a_signed_in_users_page_never_reaches_anonymous_visitors(self, app, clermont, clock):

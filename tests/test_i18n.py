@@ -1,5 +1,6 @@
 """One message catalogue: our templates and validators say nothing outside it, the French
 catalogue translates every message extracted from them, and the English UI shows English."""
+
 from __future__ import annotations
 
 import ast
@@ -15,9 +16,12 @@ PACKAGE = ROOT / "ckanext" / "metropole"
 PO = PACKAGE / "i18n" / "fr" / "LC_MESSAGES" / "ckanext-metropole.po"
 TEMPLATES = sorted(PACKAGE.glob("*/templates/**/*.html"))
 # Python modules whose messages users read beside a field or in an API answer
-VALIDATORS = [PACKAGE / "communes" / "validators.py", PACKAGE / "dataset" / "validators.py",
-              PACKAGE / "communes" / "territory.py",
-              *sorted(PACKAGE.glob("*/logic/*.py"))]
+VALIDATORS = [
+    PACKAGE / "communes" / "validators.py",
+    PACKAGE / "dataset" / "validators.py",
+    PACKAGE / "communes" / "territory.py",
+    *sorted(PACKAGE.glob("*/logic/*.py")),
+]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 # Words that are the same in both languages or are not prose
 NEUTRAL = {"SIREN", "INSEE", "CSV", "GeoJSON", "DCAT", "RSS"}
@@ -47,7 +51,8 @@ def _is_gettext(node) -> bool:
         return _is_gettext(node.left)
     return isinstance(node, ast.Call) and (
         (isinstance(node.func, ast.Name) and node.func.id == "_")
-        or (isinstance(node.func, ast.Attribute) and node.func.attr == "_"))
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "_")
+    )
 
 
 @pytest.mark.parametrize("path", VALIDATORS, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -57,21 +62,29 @@ def test_validator_messages_go_through_the_catalogue(path):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if name in ("Invalid", "append", "TerritoryError", "ObjectNotFound", "NotAuthorized") \
-                and isinstance(node.args[0], (ast.Constant, ast.JoinedStr)) and not _is_gettext(node.args[0]):
+        if (
+            name in ("Invalid", "append", "TerritoryError", "ObjectNotFound", "NotAuthorized")
+            and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))
+            and not _is_gettext(node.args[0])
+        ):
             literal.append(f"line {node.lineno}")
         if name == "ValidationError" and isinstance(node.args[0], ast.Dict):
             for value in node.args[0].values:
-                if isinstance(value, ast.List) and any(isinstance(e, (ast.Constant, ast.JoinedStr)) for e in value.elts):
+                if isinstance(value, ast.List) and any(
+                    isinstance(e, (ast.Constant, ast.JoinedStr)) for e in value.elts
+                ):
                     literal.append(f"line {node.lineno}")
     assert literal == []
 
 
 SCHEMAS = sorted((PACKAGE / "schemas").glob("*.yaml"))
 # Words that only French prose uses (function words, our domain's nouns), French typography
-FRENCH = re.compile(r"\b(?:le|la|les|des|du|de|et|ou|un|une|au|aux|pour|avec|dans|sur|par|qui|que|ce|cette|"
-                    r"ces|est|sont|données|jeu|jeux|nom|titre|adresse|fichier|lien|courriel|thèmes?|"
-                    r"mots|laissez|ex)\b|\b[dlj]'|\s[:;?!](?:\s|$)|«", re.I)
+FRENCH = re.compile(
+    r"\b(?:le|la|les|des|du|de|et|ou|un|une|au|aux|pour|avec|dans|sur|par|qui|que|ce|cette|"
+    r"ces|est|sont|données|jeu|jeux|nom|titre|adresse|fichier|lien|courriel|thèmes?|"
+    r"mots|laissez|ex)\b|\b[dlj]'|\s[:;?!](?:\s|$)|«",
+    re.I,
+)
 # Accented words an English msgid may keep: French institutions and schema names
 PROPER = {"métropole", "métropoles", "géodae", "délibérations", "défibrillateurs", "décret"}
 
@@ -102,22 +115,28 @@ def test_schema_texts_are_english_msgids_with_a_french_translation(path):
 def test_french_detector_catches_french_literals():
     assert _looks_french("Fréquence de mise à jour") and _looks_french("Ex. : CSV, GeoJSON")
     assert _looks_french("Nom") and _looks_french("Type d'organisation")
-    assert not _looks_french("Update frequency") and not _looks_french("Datasets of a métropole and its communes")
+    assert not _looks_french("Update frequency") and not _looks_french(
+        "Datasets of a métropole and its communes"
+    )
 
 
 def _translated() -> set[str]:
     """Msgids with a French translation: ours, and CKAN's French catalogue, which CKAN merges
     with ours at run time (templates that override CKAN's or ckanext-harvest's pages reuse
     their msgids)."""
-    import ckan
     from pathlib import Path
+
+    import ckan
 
     translated = set()
     ckan_po = Path(ckan.__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "ckan.po"
     for path in (PO, ckan_po):
         with path.open("rb") as f:
-            translated |= {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f)
-                           if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+            translated |= {
+                (m.id if isinstance(m.id, str) else m.id[0])
+                for m in read_po(f)
+                if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+            }
     return translated
 
 
@@ -126,8 +145,21 @@ def test_french_catalogue_translates_every_extracted_message(tmp_path):
     message has its French translation."""
     pot = tmp_path / "messages.pot"
     files = [str(p.relative_to(ROOT)) for p in (*TEMPLATES, *VALIDATORS)]
-    subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "-q", "extract", "-F", str(ROOT / "babel.cfg"),
-                    "-o", str(pot), *files], check=True, cwd=ROOT, timeout=120)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "pybabel"),
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-o",
+            str(pot),
+            *files,
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     with pot.open("rb") as f:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
     assert len(extracted) > 40
@@ -191,16 +223,29 @@ def french_literals(source: str) -> list[str]:
     tree = ast.parse(source)
     skip = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body \
-                and isinstance(node.body[0], ast.Expr):
+        if (
+            isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        ):
             skip.add(id(node.body[0].value))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in MARKERS:
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in MARKERS
+        ):
             skip.update(id(n) for n in ast.walk(node))
-        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+        if isinstance(node, ast.Assign) and all(
+            isinstance(t, ast.Name) and t.id.isupper() for t in node.targets
+        ):
             skip.update(id(n) for n in ast.walk(node.value))
-    return [f"line {node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
-            and _looks_french(node.value)]
+    return [
+        f"line {node.lineno}: {node.value[:60]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skip
+        and _looks_french(node.value)
+    ]
 
 
 def test_french_literal_detector_catches_harvest_messages():
@@ -219,8 +264,21 @@ def test_harvest_messages_are_msgids_not_french_literals(path):
 def _extracted(tmp_path, paths) -> set[str]:
     pot = tmp_path / "extracted.pot"
     files = [str(p.relative_to(ROOT)) for p in paths]
-    subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "-q", "extract", "-F", str(ROOT / "babel.cfg"),
-                    "-o", str(pot), *files], check=True, cwd=ROOT, timeout=120)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "pybabel"),
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-o",
+            str(pot),
+            *files,
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
@@ -243,12 +301,18 @@ def test_cli_help_and_output_are_msgids_not_french_literals(path):
     source = path.read_text(encoding="utf-8")
     assert french_literals(source) == []
     # _ is the translation function there: a throwaway variable named _ would shadow it
-    assert [n.lineno for n in ast.walk(ast.parse(source))
-            if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)] == []
+    assert [
+        n.lineno
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+    ] == []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) or "group" in ast.unparse(d)
-                                                     for d in node.decorator_list):
-            assert ast.get_docstring(node) is None, f"{node.name}: click would show this docstring untranslated"
+        if isinstance(node, ast.FunctionDef) and any(
+            "command" in ast.unparse(d) or "group" in ast.unparse(d) for d in node.decorator_list
+        ):
+            assert ast.get_docstring(node) is None, (
+                f"{node.name}: click would show this docstring untranslated"
+            )
 
 
 def test_cli_msgids_are_english_and_translated(tmp_path):
@@ -296,7 +360,10 @@ def test_cli_help_is_in_the_portal_language(cli, ckan_config, monkeypatch):
         metropole_cli.get_commands()
         assert "Commands of the métropole portal." in _help(cli, through_ckan=True)
         common = _help(cli, "common", "validate")
-        assert "Every resource, even those already validated." in common and "Toutes les ressources" not in common
+        assert (
+            "Every resource, even those already validated." in common
+            and "Toutes les ressources" not in common
+        )
         assert "SIREN of the EPCI" in _help(cli, "territory", "load")
         assert "Load the previews' demonstration data" in _help(cli, "previews")
         assert len(english) == len(CLI_MODULES)
@@ -308,9 +375,17 @@ def test_cli_help_is_in_the_portal_language(cli, ckan_config, monkeypatch):
 
 
 # Vocabularies as data (config/): their labels are English msgids, shown translated
-CONFIG_TEXTS = [ROOT / "config" / name for name in
-                ("themes.yaml", "frequencies.yaml", "table_schemas.yaml", "review_criteria.yaml", "mqa.yaml",
-                 "common_datasets.yaml")]
+CONFIG_TEXTS = [
+    ROOT / "config" / name
+    for name in (
+        "themes.yaml",
+        "frequencies.yaml",
+        "table_schemas.yaml",
+        "review_criteria.yaml",
+        "mqa.yaml",
+        "common_datasets.yaml",
+    )
+]
 
 
 @pytest.mark.parametrize("path", CONFIG_TEXTS, ids=lambda p: p.name)
@@ -325,8 +400,14 @@ def test_make_i18n_extracts_the_config_labels(tmp_path):
     """babel.cfg names each data file whose labels are shown: a file left out would never
     reach the catalogue."""
     extracted = _extracted(tmp_path, CONFIG_TEXTS)
-    assert {"Economy", "Monthly", "Public toilets (portal schema)", "At least one theme", "Findability",
-            "Polling stations"} <= extracted
+    assert {
+        "Economy",
+        "Monthly",
+        "Public toilets (portal schema)",
+        "At least one theme",
+        "Findability",
+        "Polling stations",
+    } <= extracted
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
@@ -340,7 +421,9 @@ def test_english_pages_show_the_vocabularies_in_english(app):
     helpers.call_action("metropole_territory_load", epci="246300701")
     helpers.call_action("metropole_theme_groups_sync")
     org = helpers.call_action("organization_show", id="royat")["id"]
-    dataset = make_dataset(owner_org=org, title="Marché hebdomadaire", theme=["economie"], frequency="MONTHLY")
+    dataset = make_dataset(
+        owner_org=org, title="Marché hebdomadaire", theme=["economie"], frequency="MONTHLY"
+    )
     english_home = app.get("/en/").body
     assert "Economy" in english_home and "Économie" not in english_home
     french_home = app.get("/").body
@@ -357,5 +440,7 @@ def test_english_pages_show_the_vocabularies_in_english(app):
     form = app.get("/en/dataset/new", headers=headers).body
     assert "Economy" in form and "Every two weeks" in form and "Économie" not in form
     english = app.get("/en/jeux-communs").body
-    assert "Automated external defibrillators (AED)" in english and "Défibrillateurs automatisés" not in english
+    assert (
+        "Automated external defibrillators (AED)" in english and "Défibrillateurs automatisés" not in english
+    )
     assert "Défibrillateurs automatisés externes (DAE)" in app.get("/jeux-communs").body

@@ -2,15 +2,15 @@
 one rendering serves a burst of anonymous visitors, each with their own CSRF token; a signed-in
 user, a visitor with a flash message and an API call with a token are never served (nor stored);
 a write of this process shows at once, another's once the window has passed (a moved clock)."""
+
 from __future__ import annotations
 
 import re
 
-import pytest
-from itsdangerous import URLSafeTimedSerializer
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
+from itsdangerous import URLSafeTimedSerializer
 
 from ckanext.metropole import pagecache
 
@@ -55,9 +55,19 @@ def cache_state(response) -> str | None:
 pytestmark = [pytest.mark.ckan_config(pagecache.SECONDS, "5"), pytest.mark.usefixtures("clermont")]
 
 
-@pytest.mark.parametrize("path", ["/", "/communes", "/participation", "/dataset/", "/dataset/piscine",
-                                  "/organization/royat", "/catalog.ttl",
-                                  "/api/3/action/package_search?q=piscine"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/communes",
+        "/participation",
+        "/dataset/",
+        "/dataset/piscine",
+        "/organization/royat",
+        "/catalog.ttl",
+        "/api/3/action/package_search?q=piscine",
+    ],
+)
 def test_one_rendering_serves_the_next_anonymous_visitors(app, clock, path):
     first = visitor(app).get(path)
     second = visitor(app).get(path)
@@ -86,8 +96,9 @@ def test_each_visitor_gets_a_token_of_their_own_session(app, clock):
     name, cookie = served.headers["Set-Cookie"].split(";")[0].split("=", 1)  # the reader's session
     assert name == flask_app.config["SESSION_COOKIE_NAME"]
     session = flask_app.session_interface.get_signing_serializer(flask_app).loads(cookie)
-    signer = URLSafeTimedSerializer(flask_app.config["WTF_CSRF_SECRET_KEY"] or flask_app.secret_key,
-                                    salt="wtf-csrf-token")
+    signer = URLSafeTimedSerializer(
+        flask_app.config["WTF_CSRF_SECRET_KEY"] or flask_app.secret_key, salt="wtf-csrf-token"
+    )
     assert signer.loads(reader_token) == session["_csrf_token"] != signer.loads(filler_token)
 
 
@@ -109,8 +120,9 @@ def test_a_visitor_with_a_flash_message_gets_their_own_page(app, clock):
     flashed = app.test_client(use_cookies=False)  # its Cookie header as given
     flask_app = app.flask_app  # a session cookie as Flask signs it, holding a pending message
     cookie = flask_app.session_interface.get_signing_serializer(flask_app).dumps(
-        {"_flashes": [("alert-info", "Message pour ce seul visiteur")]})
-    page = flashed.get("/dataset/", headers={"Cookie": f'{flask_app.config["SESSION_COOKIE_NAME"]}={cookie}'})
+        {"_flashes": [("alert-info", "Message pour ce seul visiteur")]}
+    )
+    page = flashed.get("/dataset/", headers={"Cookie": f"{flask_app.config['SESSION_COOKIE_NAME']}={cookie}"})
     assert cache_state(page) is None
     assert "Message pour ce seul visiteur" in page.get_data(as_text=True)
     assert "Message pour ce seul visiteur" not in visitor(app).get("/dataset/").get_data(as_text=True)

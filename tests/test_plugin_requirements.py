@@ -1,5 +1,6 @@
 """Each plugin names the plugins it builds on (``required_plugins``): CKAN refuses to start
 with one line saying which is missing, not a traceback; with only those, it starts and works."""
+
 from __future__ import annotations
 
 import re
@@ -29,25 +30,35 @@ def test_missing_plugin_is_named_without_traceback(tmp_path):
     ini = tmp_path / "partial.ini"
     ini.write_text(PLUGINS_OPTION.sub("ckan.plugins = " + " ".join(kept) + "\n", text))
     assert "metropole_theme" in kept and "metropole_dataset" not in kept
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "config", "validate"],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "config", "validate"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     # the first plugin (in ckan.plugins' order) that needs it says so
-    assert re.search(r"^metropole_\w+ needs the plugin metropole_dataset: add metropole_dataset to "
-                     r"ckan\.plugins$", output, re.M), output
+    assert re.search(
+        r"^metropole_\w+ needs the plugin metropole_dataset: add metropole_dataset to "
+        r"ckan\.plugins$",
+        output,
+        re.M,
+    ), output
     assert "Traceback" not in output
 
 
 # ------------------------------------------------------------- each plugin with what it names
+
 
 def _plugin_class(name: str):
     (entry_point,) = entry_points(group="ckan.plugins", name=name)
     return entry_point.load()
 
 
-BUNDLE = sorted(ep.name for ep in entry_points(group="ckan.plugins")
-                if ep.value.startswith("ckanext.metropole."))
+BUNDLE = sorted(
+    ep.name for ep in entry_points(group="ckan.plugins") if ep.value.startswith("ckanext.metropole.")
+)
 
 
 def with_requirements(name: str) -> list[str]:
@@ -89,8 +100,11 @@ def _partner() -> str:
 def _dataset(app):
     # the scheming schema validates with every validator it names (metropole_review_field,
     # metropole_safe_url…); the DCAT document comes from the chained ckanext-dcat action
-    dataset = make_dataset(owner_org=_partner(), title="Arrêtés de voirie",
-                           resources=[{"url": "https://example.org/arretes.csv", "format": "CSV"}])
+    dataset = make_dataset(
+        owner_org=_partner(),
+        title="Arrêtés de voirie",
+        resources=[{"url": "https://example.org/arretes.csv", "format": "CSV"}],
+    )
     assert "review_state" not in dataset
     document = call_action("dcat_dataset_show", {"user": ""}, id=dataset["id"], format="ttl")
     assert "Arrêtés de voirie" in document
@@ -99,10 +113,15 @@ def _dataset(app):
 def _harvester(app):
     from ckan.tests import factories
 
-    source = call_action("harvest_source_create", {"user": factories.Sysadmin()["name"]},
-                         name=f"source-{uuid.uuid4().hex[:8]}", title="Portail de Royat",
-                         url="https://data.royat.example.org", source_type="intercommunal",
-                         owner_org=_partner())
+    source = call_action(
+        "harvest_source_create",
+        {"user": factories.Sysadmin()["name"]},
+        name=f"source-{uuid.uuid4().hex[:8]}",
+        title="Portail de Royat",
+        url="https://data.royat.example.org",
+        source_type="intercommunal",
+        owner_org=_partner(),
+    )
     shown = call_action("harvest_source_show", {"ignore_auth": True}, id=source["id"])
     assert shown["source_type"] == "intercommunal"
 
@@ -118,8 +137,11 @@ def _common(app):
 
 def _previews(app):
     page = {"url": "https://example.org/page", "format": "HTML"}
-    views = call_action("package_create_default_resource_views", {"ignore_auth": True},
-                        package={"id": "none", "resources": [page]})
+    views = call_action(
+        "package_create_default_resource_views",
+        {"ignore_auth": True},
+        package={"id": "none", "resources": [page]},
+    )
     assert views == []
 
 
@@ -127,13 +149,26 @@ def _table_view(app, view_type: str, expected: str):
     from ckan.tests import factories
 
     dataset = factories.Dataset(owner_org=factories.Organization()["id"])  # (CKAN's schema here)
-    resource = factories.Resource(package_id=dataset["id"], url="https://example.org/parkings.csv",
-                                  format="CSV")
-    call_action("datastore_create", {"ignore_auth": True}, resource_id=resource["id"], force=True, records=[
-        {"nom": "Jaude", "places": 600, "lat": 45.7772, "lon": 3.0813},
-        {"nom": "Delille", "places": 450, "lat": 45.7801, "lon": 3.0952}])
-    view = call_action("resource_view_create", {"ignore_auth": True}, resource_id=resource["id"],
-                       view_type=view_type, title=view_type)
+    resource = factories.Resource(
+        package_id=dataset["id"], url="https://example.org/parkings.csv", format="CSV"
+    )
+    call_action(
+        "datastore_create",
+        {"ignore_auth": True},
+        resource_id=resource["id"],
+        force=True,
+        records=[
+            {"nom": "Jaude", "places": 600, "lat": 45.7772, "lon": 3.0813},
+            {"nom": "Delille", "places": 450, "lat": 45.7801, "lon": 3.0952},
+        ],
+    )
+    view = call_action(
+        "resource_view_create",
+        {"ignore_auth": True},
+        resource_id=resource["id"],
+        view_type=view_type,
+        title=view_type,
+    )
     page = app.get(f"/dataset/{resource['package_id']}/resource/{resource['id']}/view/{view['id']}")
     assert page.status_code == 200 and expected in page.body
 
@@ -180,9 +215,13 @@ PROBES = {
 }
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.ckan_config("ckan.plugins", " ".join(with_requirements(name))))
-    for name in BUNDLE])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.ckan_config("ckan.plugins", " ".join(with_requirements(name))))
+        for name in BUNDLE
+    ],
+)
 @pytest.mark.usefixtures("with_plugins", "with_request_context")
 def test_each_plugin_starts_and_works_with_only_what_it_names(name, app):
     import ckan.plugins as p

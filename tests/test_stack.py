@@ -1,20 +1,26 @@
 """The stack works end to end: plugins load, Solr really indexes, Redis runs jobs."""
+
 from __future__ import annotations
 
 import uuid
 
-import pytest
-import requests
-import rq
-
 import ckan.lib.jobs as jobs
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
-from .conftest import make_dataset
+import pytest
+import requests
+import rq
 from ckan.tests import factories, helpers
 
-OUR_PLUGINS = ["metropole_communes", "metropole_dataset", "metropole_harvester", "metropole_theme",
-               "metropole_review"]
+from .conftest import make_dataset
+
+OUR_PLUGINS = [
+    "metropole_communes",
+    "metropole_dataset",
+    "metropole_harvester",
+    "metropole_theme",
+    "metropole_review",
+]
 REQUIRED = OUR_PLUGINS + ["scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"]
 
 
@@ -29,10 +35,15 @@ def test_all_plugins_load_and_status_show_lists_them():
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 def test_organisation_and_dataset_are_found_by_package_search():
-    org = factories.Organization(name="clermont-ferrand", title="Clermont-Ferrand", kind="commune",
-                                 insee_code="63113")
-    dataset = make_dataset(owner_org=org["id"], name="bornes-fontaines",
-                                title="Bornes fontaines de la ville", notes="Eau potable")
+    org = factories.Organization(
+        name="clermont-ferrand", title="Clermont-Ferrand", kind="commune", insee_code="63113"
+    )
+    dataset = make_dataset(
+        owner_org=org["id"],
+        name="bornes-fontaines",
+        title="Bornes fontaines de la ville",
+        notes="Eau potable",
+    )
     make_dataset(owner_org=org["id"], name="parkings", title="Parkings publics")
 
     result = helpers.call_action("package_search", q="fontaines", fq="organization:clermont-ferrand")
@@ -41,9 +52,11 @@ def test_organisation_and_dataset_are_found_by_package_search():
     assert helpers.call_action("package_search", q="*:*")["count"] == 2
 
     # Straight from Solr over HTTP: the document is in the test core, not only in the db.
-    solr = requests.get(tk.config["solr_url"] + "/select",
-                        params={"q": "name:bornes-fontaines", "wt": "json", "fl": "id,organization"},
-                        timeout=10).json()
+    solr = requests.get(
+        tk.config["solr_url"] + "/select",
+        params={"q": "name:bornes-fontaines", "wt": "json", "fl": "id,organization"},
+        timeout=10,
+    ).json()
     assert solr["response"]["numFound"] == 1
     assert solr["response"]["docs"][0]["organization"] == "clermont-ferrand"
 

@@ -1,4 +1,5 @@
 """``ckan metropole …``: one command group shared by the bundle's capabilities."""
+
 import click
 
 from .messages import translate as _
@@ -23,8 +24,8 @@ def get_commands():
     from .common.cli import common
     from .communes.cli import territory
     from .dataset.cli import themes
-    from .previews.cli import previews
     from .demo.cli import demo
+    from .previews.cli import previews
 
     metropole.add_command(territory)
     metropole.add_command(themes)

@@ -1,6 +1,7 @@
 """One reading of "a list" for every capability: scheming stores list fields as JSON text,
 the API and the forms send lists, comma-separated text or one value, harvested portals send
 lists, JSON text or one string."""
+
 from __future__ import annotations
 
 import json

@@ -19,16 +19,16 @@ messages (an error inside "Harvest interrupted: {error}"), nested in the payload
 request (the harvest consumer, ``ckan harvester run-test``, CLI commands and their ``--help``),
 messages are translated into the portal's language, ``ckan.locale_default``.
 """
+
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from pathlib import Path
 
+import ckan.plugins.toolkit as tk
 import flask
 from babel.support import NullTranslations, Translations
-
-import ckan.plugins.toolkit as tk
 
 MARK = "metropole_i18n"
 I18N_DIR = Path(__file__).resolve().parent / "i18n"

@@ -28,6 +28,7 @@ themselves); nothing is held during a render, so no request waits behind another
 actions of the API (``ckanext.metropole.page_cache_actions``) are kept, bounded in count and
 bytes (least recently used first out), without their Set-Cookie headers.
 """
+
 from __future__ import annotations
 
 import time
@@ -79,8 +80,12 @@ def _key() -> Hashable | None:
         return None
     if set(flask.session.keys()) - NEUTRAL_SESSION_KEYS - {_csrf_field()}:
         return None  # a flash message, a came_from, a plugin's state: this visitor's own page
-    return (request.environ.get("CKAN_LANG"), request.environ.get("CKAN_LANG_IS_DEFAULT"),
-            request.full_path, request.headers.get("Accept", ""))
+    return (
+        request.environ.get("CKAN_LANG"),
+        request.environ.get("CKAN_LANG_IS_DEFAULT"),
+        request.full_path,
+        request.headers.get("Accept", ""),
+    )
 
 
 def _serve(entry) -> flask.Response:

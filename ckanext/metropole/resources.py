@@ -4,6 +4,7 @@
 the package (``ckanext/metropole/schemas``, ``ckanext/metropole/config``, symbolic links
 in a checkout), so one path works for a wheel install and an editable checkout.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,7 @@ def require_in_option(config, key: str, value: str, plugin: str, needs: str | No
     (scheming reads its schemas in its own update_config, earlier than ours)."""
     if value not in p.toolkit.aslist(config.get(key)):
         also = f" (and enable {needs})" if needs else ""
-        raise CkanConfigurationException(f"{plugin}: set {key} = {value} in the CKAN configuration"
-                                         f"{also}")
+        raise CkanConfigurationException(f"{plugin}: set {key} = {value} in the CKAN configuration{also}")
 
 
 def require_plugins(plugin) -> None:
@@ -40,7 +40,8 @@ def require_plugins(plugin) -> None:
     if missing:
         raise CkanConfigurationException(
             f"{plugin.name} needs the plugin{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
-            f"add {' '.join(missing)} to ckan.plugins")
+            f"add {' '.join(missing)} to ckan.plugins"
+        )
 
 
 def only_loaded(functions: dict, owners: dict[str, str]) -> dict:
@@ -48,6 +49,7 @@ def only_loaded(functions: dict, owners: dict[str, str]) -> dict:
     a plugin that is not loaded: ``owners`` maps a name prefix to the plugin defining those
     names. CKAN refuses to start on a chain whose base is absent ("not found for chained
     action"); a plugin that only hardens another's functions does not need it."""
+
     def base_loaded(name: str) -> bool:
         owner = next((plugin for prefix, plugin in owners.items() if name.startswith(prefix)), None)
         return owner is None or p.plugin_loaded(owner)

@@ -1,5 +1,6 @@
 """The context of the writes an action makes on behalf of its caller (shared by the
 capabilities' logic/)."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -14,5 +15,9 @@ def as_caller(context: dict, **marks) -> dict:
     user = context.get("user")
     if context.get("ignore_auth"):
         user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    return {"user": user, "auth_user_obj": None if context.get("ignore_auth") else context.get("auth_user_obj"),
-            "ignore_auth": bool(context.get("ignore_auth")), **marks}
+    return {
+        "user": user,
+        "auth_user_obj": None if context.get("ignore_auth") else context.get("auth_user_obj"),
+        "ignore_auth": bool(context.get("ignore_auth")),
+        **marks,
+    }

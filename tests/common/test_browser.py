@@ -1,9 +1,9 @@
 """In a real browser: a commune agent uploads a file for a common dataset through the French
 web form and reads its validation report; the matrix page passes an axe-core audit."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 
@@ -16,16 +16,23 @@ from .conftest import CODES, METRO
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="make test installs chromium and axe-core")
 
-BAD = ("id;nom;insee;adresse;acces_pmr;gratuit;horaires;latitude;longitude\n"
-       "63113-0001;Place de Jaude;63113;Place de Jaude;oui;true;;45.7772;3.0819\n"
-       "63113-0002;Jardin Lecoq;63113;;false;true;;45.7720;3.0900\n")
+BAD = (
+    "id;nom;insee;adresse;acces_pmr;gratuit;horaires;latitude;longitude\n"
+    "63113-0001;Place de Jaude;63113;Place de Jaude;oui;true;;45.7772;3.0819\n"
+    "63113-0002;Jardin Lecoq;63113;;false;true;;45.7720;3.0900\n"
+)
 
 
 @pytest.fixture
 def commune_agent(clean_db, clean_index, clean_queues, with_plugins, with_test_worker):
-    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(list(CODES), name=METRO, title="Clermont Auvergne Métropole", siren="246300701")))
+    apply_plan(
+        {"ignore_auth": True, "user": ""},
+        t.plan(t.from_codes(list(CODES), name=METRO, title="Clermont Auvergne Métropole", siren="246300701")),
+    )
     agent = factories.User(name="agent-clermont", password=PASSWORD, email="agent@clermont.fr")
-    helpers.call_action("organization_member_create", id="clermont-ferrand", username=agent["name"], role="editor")
+    helpers.call_action(
+        "organization_member_create", id="clermont-ferrand", username=agent["name"], role="editor"
+    )
     return agent
 
 
@@ -33,11 +40,14 @@ def _axe(page):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
-def test_agent_uploads_through_the_form_and_reads_the_report(server, browser, commune_agent, tmp_path):  # noqa: F811
+def test_agent_uploads_through_the_form_and_reads_the_report(server, browser, commune_agent, tmp_path):
     page = logged_in(browser, server, "agent-clermont")
 
     page.goto(server + "/dataset/new")
@@ -71,7 +81,10 @@ def test_agent_uploads_through_the_form_and_reads_the_report(server, browser, co
     assert "Publié avec des erreurs" in report.inner_text()
     row = report.locator("tbody tr").first
     assert [c.inner_text() for c in row.locator("td").all()] == [
-        "2", "acces_pmr", "« oui » n'est pas un(e) booléen (true ou false) valide"]
+        "2",
+        "acces_pmr",
+        "« oui » n'est pas un(e) booléen (true ou false) valide",
+    ]
     page.screenshot(path=str(ARTIFACTS / "common-02-validation-report.png"), full_page=True)
     assert _axe(page) == []
 

@@ -1,4 +1,5 @@
 """The common datasets as data: each names a shipped schema that frictionless accepts."""
+
 import json
 
 import pytest
@@ -36,17 +37,23 @@ def test_shipped_schema_declares_the_version_of_the_manifest():
         assert declared.split(".")[:2] == common.version.lstrip("v").split(".")[:2], common.id
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("atlasante/schema-dae", "defibrillateurs"),
-    ("https://schema.data.gouv.fr/schemas/atlasante/schema-dae/1.0.7/schema.json", "defibrillateurs"),
-    ("https://schema.data.gouv.fr/etalab/schema-stationnement/latest.html", "stationnement"),
-    ("https://github.com/etalab/schema-lieux-covoiturage/raw/v0.2.0/schema.json", "lieux-covoiturage"),
-    ("https://portail.example/jeux-communs/schemas/metropole/bureaux-de-vote/schema.json", "bureaux-de-vote"),
-    ("SCDL/EQUIPEMENTS", "equipements"),
-    ("scdl/deliberations", None),
-    ("https://example.org/schema.json", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("atlasante/schema-dae", "defibrillateurs"),
+        ("https://schema.data.gouv.fr/schemas/atlasante/schema-dae/1.0.7/schema.json", "defibrillateurs"),
+        ("https://schema.data.gouv.fr/etalab/schema-stationnement/latest.html", "stationnement"),
+        ("https://github.com/etalab/schema-lieux-covoiturage/raw/v0.2.0/schema.json", "lieux-covoiturage"),
+        (
+            "https://portail.example/jeux-communs/schemas/metropole/bureaux-de-vote/schema.json",
+            "bureaux-de-vote",
+        ),
+        ("SCDL/EQUIPEMENTS", "equipements"),
+        ("scdl/deliberations", None),
+        ("https://example.org/schema.json", None),
+        ("", None),
+    ],
+)
 def test_conforms_to_in_any_published_form_names_its_common_dataset(value, expected):
     common = catalogue.resolve(value)
     assert (common.id if common else None) == expected

@@ -1,5 +1,6 @@
 """The consolidated dataset's notes are content: written in the portal's language
 (``ckan.locale_default``), whatever the language of the request that rebuilt them."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,13 @@ import pytest
 from ckanext.metropole.common.consolidation import STATUS_TEXT
 from ckanext.metropole.messages import N_, content
 
-LEFT_OUT = N_("- {commune} ({insee}): “{file}”, {why}", commune="Aubière", insee="63014", file="bornes.csv",
-              why=STATUS_TEXT["invalid"])
+LEFT_OUT = N_(
+    "- {commune} ({insee}): “{file}”, {why}",
+    commune="Aubière",
+    insee="63014",
+    file="bornes.csv",
+    why=STATUS_TEXT["invalid"],
+)
 
 
 @pytest.mark.ckan_config("ckan.locale_default", "fr")

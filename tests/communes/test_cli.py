@@ -1,8 +1,8 @@
 """``ckan metropole territory load|show`` as an operator runs it."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
@@ -35,25 +35,40 @@ class TestTerritoryCli:
     def test_list_file_with_name_title_siren(self, cli, tmp_path):
         path = tmp_path / "lyon.csv"
         path.write_text("nom;insee\nLyon;69123\nVilleurbanne;69266\n", encoding="utf-8")
-        result = _run(cli, "load", "--communes", str(path), "--name", "metropole-de-lyon",
-                      "--title", "Métropole de Lyon", "--siren", "200046977")
+        result = _run(
+            cli,
+            "load",
+            "--communes",
+            str(path),
+            "--name",
+            "metropole-de-lyon",
+            "--title",
+            "Métropole de Lyon",
+            "--siren",
+            "200046977",
+        )
         assert result.exit_code == 0, result.output
         assert "créées : 3" in result.output
         assert helpers.call_action("organization_show", id="metropole-de-lyon")["siren"] == "200046977"
 
-    @pytest.mark.parametrize("args,message", [
-        (["--epci", "999999999"], "SIREN inconnu : 999999999"),
-        ([], "soit --epci SIREN, soit --communes FICHIER"),
-        (["--epci", CLERMONT, "--siren", "200046977"], "--siren ne sert qu'avec --communes"),
-    ])
+    @pytest.mark.parametrize(
+        "args,message",
+        [
+            (["--epci", "999999999"], "SIREN inconnu : 999999999"),
+            ([], "soit --epci SIREN, soit --communes FICHIER"),
+            (["--epci", CLERMONT, "--siren", "200046977"], "--siren ne sert qu'avec --communes"),
+        ],
+    )
     def test_bad_arguments_exit_non_zero_and_create_nothing(self, cli, args, message):
         result = _run(cli, "load", *args)
         assert result.exit_code != 0
         assert message in result.output
         assert helpers.call_action("organization_list") == []
 
-    @pytest.mark.parametrize("content,message", [("", "est vide"), ("69123\n691\n", "« 691 » (ligne 2)"),
-                                                 ("69123\n99999\n", "99999")])
+    @pytest.mark.parametrize(
+        "content,message",
+        [("", "est vide"), ("69123\n691\n", "« 691 » (ligne 2)"), ("69123\n99999\n", "99999")],
+    )
     def test_bad_files_exit_non_zero_and_create_nothing(self, cli, tmp_path, content, message):
         path = tmp_path / "codes.txt"
         path.write_text(content)

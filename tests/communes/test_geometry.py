@@ -1,5 +1,6 @@
 """Commune contours and bounding boxes: the shipped data, the public action, the datasets'
 default extent, and the maps of the home and commune pages."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,9 @@ import re
 from html import unescape
 
 import pytest
+from ckan.tests import helpers
 from shapely import wkt
 from shapely.geometry import Point, box, mapping, shape
-
-from ckan.tests import helpers
 
 from ckanext.metropole.communes import geometry
 from ckanext.metropole.communes import territory as t
@@ -32,7 +32,12 @@ def test_every_commune_of_the_reference_data_has_a_valid_contour_inside_its_box(
         outline = wkt.loads(contour)
         assert outline.is_valid and not outline.is_empty
         minx, miny, maxx, maxy = outline.bounds
-        assert bbox[0] - 1e-3 <= minx and maxx <= bbox[2] + 1e-3 and bbox[1] - 1e-3 <= miny and maxy <= bbox[3] + 1e-3
+        assert (
+            bbox[0] - 1e-3 <= minx
+            and maxx <= bbox[2] + 1e-3
+            and bbox[1] - 1e-3 <= miny
+            and maxy <= bbox[3] + 1e-3
+        )
     assert wkt.loads(data["63113"][1]).buffer(0.002).contains(CLERMONT_TOWN_HALL)
     assert not wkt.loads(data["63113"][1]).contains(AUBIERE_CENTRE)
 
@@ -42,25 +47,33 @@ def test_extent_is_the_bounding_box_of_the_communes_as_shapely_writes_it():
     codes = sorted(data)
     for chosen in (["63113"], ["63113", "63014"], codes[:40], codes[::97], codes):
         boxes = [data[c][0] for c in chosen]
-        expected = mapping(box(min(b[0] for b in boxes), min(b[1] for b in boxes),
-                               max(b[2] for b in boxes), max(b[3] for b in boxes)))
+        expected = mapping(
+            box(
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+        )
         assert geometry.extent(chosen + ["00000"]) == json.loads(json.dumps(expected))
     assert geometry.extent(["00000"]) is None and geometry.extent([]) is None
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 def test_action_is_public_and_refuses_bad_input_in_french():
-    result = helpers.call_action("metropole_commune_geometry_show", context={"user": ""},
-                                 codes="63113,00000")
+    result = helpers.call_action("metropole_commune_geometry_show", context={"user": ""}, codes="63113,00000")
     assert set(result["communes"]) == {"63113"}
     assert result["communes"]["63113"]["bbox"].startswith("POLYGON((3.0533 45.756,")
     assert shape(result["extent"]).contains(CLERMONT_TOWN_HALL)
     assert result["communes"]["63113"]["geom"].startswith(("POLYGON", "MULTIPOLYGON"))
     # boxes alone (the datasets' extent and the DCAT catalogue need no contour)
-    boxes_only = helpers.call_action("metropole_commune_geometry_show", context={"user": ""}, codes="63113",
-                                     contours="false")
-    assert boxes_only == {"communes": {"63113": {"bbox": result["communes"]["63113"]["bbox"]}},
-                          "extent": json.loads(json.dumps(boxes_only["extent"]))}
+    boxes_only = helpers.call_action(
+        "metropole_commune_geometry_show", context={"user": ""}, codes="63113", contours="false"
+    )
+    assert boxes_only == {
+        "communes": {"63113": {"bbox": result["communes"]["63113"]["bbox"]}},
+        "extent": json.loads(json.dumps(boxes_only["extent"])),
+    }
     for bad in ([1, 2], ["63113"] * 501, {"a": 1}):
         with pytest.raises(Exception) as error:
             helpers.call_action("metropole_commune_geometry_show", codes=bad)

@@ -1,4 +1,5 @@
 """The shipped reference data and the script that regenerates it."""
+
 from __future__ import annotations
 
 import gzip
@@ -28,15 +29,26 @@ def test_reference_has_every_metropole_with_valid_sirens(ref):
     assert ref.commune("2A004").name == "Ajaccio"
 
 
-@pytest.mark.parametrize("value,valid", [("216301135", True), ("246300701", True), ("200046977", True),
-                                         ("216301136", False), ("21630113", False), ("2163011350", False),
-                                         ("21630113A", False), ("", False)])
+@pytest.mark.parametrize(
+    "value,valid",
+    [
+        ("216301135", True),
+        ("246300701", True),
+        ("200046977", True),
+        ("216301136", False),
+        ("21630113", False),
+        ("2163011350", False),
+        ("21630113A", False),
+        ("", False),
+    ],
+)
 def test_siren_luhn_key(value, valid):
     assert siren_is_valid(value) is valid
 
 
-@pytest.mark.parametrize("population,expected", [(None, False), (0, False), (3499, False), (3500, True),
-                                                 (150000, True)])
+@pytest.mark.parametrize(
+    "population,expected", [(None, False), (0, False), (3499, False), (3500, True), (150000, True)]
+)
 def test_open_data_obligation_threshold(population, expected):
     assert obliged(population) is expected
 
@@ -49,16 +61,45 @@ def test_attribution_ships_with_the_data():
 def test_regeneration_script_builds_the_compact_format(tmp_path):
     data = tmp_path / "package" / "data"
     data.mkdir(parents=True)
-    (data / "communes.json").write_text(json.dumps([
-        {"code": "63113", "nom": "Clermont-Ferrand", "type": "commune-actuelle", "siren": "216301135",
-         "codesPostaux": ["63000", "63100"], "population": 146351, "departement": "63", "region": "84"},
-        {"code": "99001", "nom": "Ancienne", "type": "commune-deleguee", "chefLieu": "63113"},
-        {"code": "13201", "nom": "Marseille 1er", "type": "arrondissement-municipal", "commune": "13055"},
-    ]))
-    (data / "epci.json").write_text(json.dumps([
-        {"code": "246300701", "nom": "Clermont Auvergne Métropole", "type": "METRO", "populationTotale": 1,
-         "membres": [{"code": "63113", "siren": "216301135", "nom": "Clermont-Ferrand"}]}]))
-    spec = importlib.util.spec_from_file_location("build_reference_data", ROOT / "scripts" / "build_reference_data.py")
+    (data / "communes.json").write_text(
+        json.dumps(
+            [
+                {
+                    "code": "63113",
+                    "nom": "Clermont-Ferrand",
+                    "type": "commune-actuelle",
+                    "siren": "216301135",
+                    "codesPostaux": ["63000", "63100"],
+                    "population": 146351,
+                    "departement": "63",
+                    "region": "84",
+                },
+                {"code": "99001", "nom": "Ancienne", "type": "commune-deleguee", "chefLieu": "63113"},
+                {
+                    "code": "13201",
+                    "nom": "Marseille 1er",
+                    "type": "arrondissement-municipal",
+                    "commune": "13055",
+                },
+            ]
+        )
+    )
+    (data / "epci.json").write_text(
+        json.dumps(
+            [
+                {
+                    "code": "246300701",
+                    "nom": "Clermont Auvergne Métropole",
+                    "type": "METRO",
+                    "populationTotale": 1,
+                    "membres": [{"code": "63113", "siren": "216301135", "nom": "Clermont-Ferrand"}],
+                }
+            ]
+        )
+    )
+    spec = importlib.util.spec_from_file_location(
+        "build_reference_data", ROOT / "scripts" / "build_reference_data.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     built = Reference(json.loads(json.dumps(module.build(tmp_path / "package", "0.0.0"))))

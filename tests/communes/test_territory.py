@@ -1,14 +1,14 @@
 """Loading a territory: idempotent, matched by INSEE code, all-or-nothing on conflicts."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
-from ..conftest import make_dataset
+import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 
+from ..conftest import make_dataset
 from .conftest import CLERMONT
 
 # Three communes of the Métropole de Lyon (not an EPCI): Lyon, Villeurbanne, Vénissieux
@@ -24,8 +24,10 @@ def french_request(test_request_context):
 
 
 def _orgs():
-    return {o["name"]: o for o in helpers.call_action("organization_list", all_fields=True,
-                                                       include_extras=True, limit=1000)}
+    return {
+        o["name"]: o
+        for o in helpers.call_action("organization_list", all_fields=True, include_extras=True, limit=1000)
+    }
 
 
 def _communes(metropole):
@@ -48,8 +50,12 @@ class TestLoadEpci:
         assert len(names) == 21
         for code in ref.epci(CLERMONT).members:
             commune = ref.commune(code)
-            org = model.Session.query(model.Group).join(model.GroupExtra).filter(
-                model.GroupExtra.key == "insee_code", model.GroupExtra.value == code).one()
+            org = (
+                model.Session.query(model.Group)
+                .join(model.GroupExtra)
+                .filter(model.GroupExtra.key == "insee_code", model.GroupExtra.value == code)
+                .one()
+            )
             shown = _show(org.name)
             assert shown["title"] == commune.name
             assert shown["siren"] == commune.siren
@@ -76,11 +82,22 @@ class TestLoadEpci:
         load_territory(t.from_epci(CLERMONT))
         sysadmin = factories.Sysadmin()
         agent = factories.User()
-        helpers.call_action("organization_member_create", context={"user": sysadmin["name"]},
-                            id="aubiere", username=agent["name"], role="editor")
-        helpers.call_action("organization_patch", context={"user": sysadmin["name"]}, id="aubiere",
-                            population=12, title="Aubière (ancien nom)", description="Notre commune",
-                            postal_codes=["63170", "63171"])
+        helpers.call_action(
+            "organization_member_create",
+            context={"user": sysadmin["name"]},
+            id="aubiere",
+            username=agent["name"],
+            role="editor",
+        )
+        helpers.call_action(
+            "organization_patch",
+            context={"user": sysadmin["name"]},
+            id="aubiere",
+            population=12,
+            title="Aubière (ancien nom)",
+            description="Notre commune",
+            postal_codes=["63170", "63171"],
+        )
         _, summary = load_territory(t.from_epci(CLERMONT))
         assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 21)
         aubiere = _show("aubiere")
@@ -95,8 +112,9 @@ class TestLoadEpci:
         load_territory(t.from_epci(CLERMONT))
         dataset = make_dataset(owner_org=_show("durtol")["id"])
         codes = [c for c in t.from_epci(CLERMONT).communes if c.insee != "63141"]
-        terr = t.from_codes([c.insee for c in codes], "clermont-auvergne-metropole",
-                            "Clermont Auvergne Métropole", CLERMONT)
+        terr = t.from_codes(
+            [c.insee for c in codes], "clermont-auvergne-metropole", "Clermont Auvergne Métropole", CLERMONT
+        )
         the_plan, summary = load_territory(terr)
         assert summary.reported == 1
         assert "Durtol (63141) n'est plus membre du territoire" in the_plan.reported[0]
@@ -119,7 +137,9 @@ class TestLoadList:
         assert metro["siren"] == "200046977"
         assert metro["population"] == sum(ref.commune(c).population for c in LYON_CODES)
         assert sorted(o["insee_code"] for o in _communes("metropole-de-lyon")) == sorted(LYON_CODES)
-        _, again = load_territory(t.from_codes(LYON_CODES, "metropole-de-lyon", "Métropole de Lyon", "200046977"))
+        _, again = load_territory(
+            t.from_codes(LYON_CODES, "metropole-de-lyon", "Métropole de Lyon", "200046977")
+        )
         assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
 
     @pytest.mark.usefixtures("french_request")
@@ -129,7 +149,10 @@ class TestLoadList:
         terr = t.from_codes(["69123", "63113"], "metropole-de-lyon", "Métropole de Lyon")
         with pytest.raises(t.TerritoryError) as e:
             t.plan(terr)
-        assert "Clermont-Ferrand (63113) appartient déjà au territoire « clermont-auvergne-metropole »" in str(e.value)
+        assert (
+            "Clermont-Ferrand (63113) appartient déjà au territoire « clermont-auvergne-metropole »"
+            in str(e.value)
+        )
         assert len(_orgs()) == count  # nothing created, not even Lyon
 
     @pytest.mark.usefixtures("french_request")
@@ -171,21 +194,29 @@ class TestReadCodes:
         path.write_text("# Métropole de Lyon\n69123\n\n69266  # Villeurbanne\n2a004\n")
         assert t.read_codes(path) == ["69123", "69266", "2A004"]
 
-    @pytest.mark.parametrize("content", ["nom,insee\nLyon,69123\nVilleurbanne,69266\n",
-                                         "Nom;INSEE;pop\nLyon;69123;1\nVilleurbanne;69266;2\n",
-                                         "\ufeffinsee\n69123\n69266\n"])
+    @pytest.mark.parametrize(
+        "content",
+        [
+            "nom,insee\nLyon,69123\nVilleurbanne,69266\n",
+            "Nom;INSEE;pop\nLyon;69123;1\nVilleurbanne;69266;2\n",
+            "\ufeffinsee\n69123\n69266\n",
+        ],
+    )
     def test_csv_with_insee_column(self, tmp_path, content):
         path = tmp_path / "codes.csv"
         path.write_text(content, encoding="utf-8")
         assert t.read_codes(path) == ["69123", "69266"]
 
-    @pytest.mark.parametrize("content,message", [
-        ("", "est vide"),
-        ("\n  \n", "est vide"),
-        ("nom,code\nLyon,69123\n", "pas de colonne « insee »"),
-        ("69123\n1001\n", "« 1001 » (ligne 2)"),
-        ("insee\n", "Aucun code INSEE"),
-    ])
+    @pytest.mark.parametrize(
+        "content,message",
+        [
+            ("", "est vide"),
+            ("\n  \n", "est vide"),
+            ("nom,code\nLyon,69123\n", "pas de colonne « insee »"),
+            ("69123\n1001\n", "« 1001 » (ligne 2)"),
+            ("insee\n", "Aucun code INSEE"),
+        ],
+    )
     def test_bad_files_name_the_offending_value(self, tmp_path, content, message):
         path = tmp_path / "codes.csv"
         path.write_text(content)

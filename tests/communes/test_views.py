@@ -1,18 +1,17 @@
 """/communes and the commune page: identity, counts and last publication from one search."""
+
 from __future__ import annotations
 
 import re
 from html import unescape
 
 import pytest
-
 from ckan.lib import search
-from ..conftest import make_dataset
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
-from ckanext.metropole.communes import views
 
+from ..conftest import make_dataset
 from .conftest import CLERMONT
 
 
@@ -72,17 +71,23 @@ class TestCommunePages:
         org_id = helpers.call_action("organization_show", id="royat")["id"]
         make_dataset(owner_org=org_id)
         latest = make_dataset(owner_org=org_id)
-        royat = next(c for c in helpers.call_action("metropole_territory_show", include_datasets=True)[0]["communes"] if c["name"] == "royat")
+        royat = next(
+            c
+            for c in helpers.call_action("metropole_territory_show", include_datasets=True)[0]["communes"]
+            if c["name"] == "royat"
+        )
         assert royat["datasets"] == 2
         assert royat["last_modified"][:19] == latest["metadata_modified"][:19]
 
     def test_commune_page_shows_identity_above_datasets(self, app):
-        make_dataset(owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],
-                          title="Bornes fontaines")
+        make_dataset(
+            owner_org=helpers.call_action("organization_show", id="clermont-ferrand")["id"],
+            title="Bornes fontaines",
+        )
         html = app.get("/organization/clermont-ferrand").body
         identity = html.index("metropole-identity")
         assert identity < html.index("Bornes fontaines")
-        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[identity:html.index("Bornes fontaines")]))
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[identity : html.index("Bornes fontaines")]))
         assert "Code INSEE 63113" in text
         assert "SIREN 216301135" in text
         assert "146 351 habitants" in text.replace("\u202f", " ")
@@ -98,8 +103,15 @@ class TestOrganisationForm:
     def test_form_is_french_and_has_no_obligation_input(self, app):
         sysadmin = factories.SysadminWithToken()
         html = unescape(app.get("/organization/new", headers={"Authorization": sysadmin["token"]}).body)
-        for label in ("Type d'organisation", "Code INSEE", "SIREN", "Population", "Codes postaux",
-                      "Membre de", "Courriel de contact"):
+        for label in (
+            "Type d'organisation",
+            "Code INSEE",
+            "SIREN",
+            "Population",
+            "Codes postaux",
+            "Membre de",
+            "Courriel de contact",
+        ):
             assert label in html
         assert 'name="open_data_obligation"' not in html
 
@@ -107,9 +119,18 @@ class TestOrganisationForm:
         sysadmin = factories.SysadminWithToken()
         headers = {"Authorization": sysadmin["token"]}
         form = app.get("/organization/new", headers=headers).body
-        response = app.post("/organization/new", headers=headers, data={
-            "_csrf_token": _csrf(form), "title": "Commune inventée", "name": "commune-inventee",
-            "kind": "commune", "insee_code": "99999", "save": ""})
+        response = app.post(
+            "/organization/new",
+            headers=headers,
+            data={
+                "_csrf_token": _csrf(form),
+                "title": "Commune inventée",
+                "name": "commune-inventee",
+                "kind": "commune",
+                "insee_code": "99999",
+                "save": "",
+            },
+        )
         body = unescape(response.body)
         assert response.status_code == 200
         assert "aucune commune du référentiel" in body

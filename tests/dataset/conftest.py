@@ -1,12 +1,7 @@
 from __future__ import annotations
 
-
 import pytest
-
 from ckan.tests import factories, helpers
-
-from ckanext.metropole.communes import territory as t
-from ckanext.metropole.dataset import groups
 
 from ..conftest import load_territory
 
@@ -28,6 +23,7 @@ def sysadmin():
 def create(sysadmin):
     def _create(**data):
         return helpers.call_action("package_create", context={"user": sysadmin["name"]}, **data)
+
     return _create
 
 
@@ -46,9 +42,15 @@ def full_dataset(**overrides):
         "temporal_end": "2024-12-31",
         "contact": [{"name": "Service SIG", "email": "sig@ville-clermont.fr"}],
         "url": "https://clermont-ferrand.fr/defibrillateurs",
-        "resources": [{"url": "http://example.org/dae.csv", "name": "Liste des DAE", "format": "csv",
-                       "conforms_to": "atlasante/schema-dae"},
-                      {"url": "http://example.org/dae.geojson", "format": "application/geo+json"}],
+        "resources": [
+            {
+                "url": "http://example.org/dae.csv",
+                "name": "Liste des DAE",
+                "format": "csv",
+                "conforms_to": "atlasante/schema-dae",
+            },
+            {"url": "http://example.org/dae.geojson", "format": "application/geo+json"},
+        ],
     }
     data.update(overrides)
     return data

@@ -1,4 +1,5 @@
 """The Hydra paging of the DCAT catalogue (ours: ckanext-dcat's builder is private to it)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,9 +14,18 @@ PROFILES = ["euro_dcat_ap_3", "metropole_dcat_ap"]
 def test_page_addresses_keep_the_filters_encoded_whoever_asked():
     request = {"page": "2", "q": "title:parc auto", "profiles": PROFILES, "format": "ttl", "fq": None}
     paging = hydra_paging({"count": 5, "results": [{}, {}]}, request)
-    base = "https://data.example.org/catalog.ttl?profiles=euro_dcat_ap_3%2Cmetropole_dcat_ap&q=title%3Aparc+auto"
-    assert paging == {"count": 5, "items_per_page": 2, "current": base + "&page=2", "first": base + "&page=1",
-                      "last": base + "&page=3", "previous": base + "&page=1", "next": base + "&page=3"}
+    base = (
+        "https://data.example.org/catalog.ttl?profiles=euro_dcat_ap_3%2Cmetropole_dcat_ap&q=title%3Aparc+auto"
+    )
+    assert paging == {
+        "count": 5,
+        "items_per_page": 2,
+        "current": base + "&page=2",
+        "first": base + "&page=1",
+        "last": base + "&page=3",
+        "previous": base + "&page=1",
+        "next": base + "&page=3",
+    }
 
 
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")

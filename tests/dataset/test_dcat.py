@@ -1,11 +1,11 @@
 """DCAT-AP output through ckanext-dcat, with our French profile; parsed with rdflib."""
+
 from __future__ import annotations
 
 import pytest
+from ckanext.dcat.profiles.base import DCAT, DCT, FOAF
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
-
-from ckanext.dcat.profiles.base import DCAT, DCT, FOAF
 
 from .conftest import full_dataset
 
@@ -28,8 +28,12 @@ def test_dataset_carries_the_french_triples(app, create, ext, fmt):
     (ref,) = g.subjects(RDF.type, DCAT.Dataset)
 
     assert set(g.objects(ref, DCAT.theme)) == {URIRef(EU + "data-theme/HEAL"), URIRef(EU + "data-theme/REGI")}
-    assert {Literal("Santé", lang="fr"), Literal("Équipements", lang="fr")} <= set(g.objects(ref, DCAT.keyword))
-    assert set(g.objects(ref, DCT.license)) == {URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")}
+    assert {Literal("Santé", lang="fr"), Literal("Équipements", lang="fr")} <= set(
+        g.objects(ref, DCAT.keyword)
+    )
+    assert set(g.objects(ref, DCT.license)) == {
+        URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
+    }
     assert set(g.objects(ref, DCT.accrualPeriodicity)) == {URIRef(EU + "frequency/MONTHLY")}
 
     (publisher,) = g.objects(ref, DCT.publisher)
@@ -39,7 +43,9 @@ def test_dataset_carries_the_french_triples(app, create, ext, fmt):
     assert g.value(publisher, DCT.identifier) == Literal("216301135")
     assert g.value(publisher, DCT.type) == URIRef("http://purl.org/adms/publishertype/LocalAuthority")
 
-    places = {str(g.value(p, DCT.identifier)): str(g.value(p, SKOS.prefLabel)) for p in g.objects(ref, DCT.spatial)}
+    places = {
+        str(g.value(p, DCT.identifier)): str(g.value(p, SKOS.prefLabel)) for p in g.objects(ref, DCT.spatial)
+    }
     assert places == {"63113": "Clermont-Ferrand", "63014": "Aubière"}
 
     distributions = list(g.objects(ref, DCAT.distribution))
@@ -47,12 +53,18 @@ def test_dataset_carries_the_french_triples(app, create, ext, fmt):
     conforms = {o for d in distributions for o in g.objects(d, DCT.conformsTo)}
     assert conforms == {URIRef("https://schema.data.gouv.fr/schemas/atlasante/schema-dae/latest/schema.json")}
     for distribution in distributions:
-        assert g.value(distribution, DCT.license) == URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
+        assert g.value(distribution, DCT.license) == URIRef(
+            "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
+        )
 
 
 def test_odbl_and_url_conformity(app, create):
-    dataset = create(**full_dataset(license_id="odc-odbl", resources=[
-        {"url": "http://example.org/x.csv", "conforms_to": "https://example.org/schema.json"}]))
+    dataset = create(
+        **full_dataset(
+            license_id="odc-odbl",
+            resources=[{"url": "http://example.org/x.csv", "conforms_to": "https://example.org/schema.json"}],
+        )
+    )
     g = _graph(app, f"/dataset/{dataset['name']}.ttl", "turtle")
     (ref,) = g.subjects(RDF.type, DCAT.Dataset)
     assert g.value(ref, DCT.license) == URIRef("https://opendatacommons.org/licenses/odbl/1-0/")

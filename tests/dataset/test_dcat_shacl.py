@@ -1,6 +1,7 @@
 """The official DCAT-AP 3.0.1 SHACL shapes (SEMICeu; shacl/SOURCES.md), run with pyshacl on
 every page of the catalogue and every dataset document, in the three serialisations, for a
 catalogue holding the awkward cases (catalogue_cases.py)."""
+
 from __future__ import annotations
 
 import re
@@ -8,13 +9,12 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import ckan.plugins.toolkit as tk
 import pytest
+from ckan.tests import helpers
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
-
-import ckan.plugins.toolkit as tk
-from ckan.tests import helpers
 
 from . import catalogue_cases as cases
 
@@ -42,14 +42,17 @@ def shapes() -> Graph:
 
 
 def violations(data: Graph) -> list[str]:
-    conforms, report, _ = validate(data, shacl_graph=shapes(), inference="none", advanced=False,
-                                   allow_warnings=True)
+    conforms, report, _ = validate(
+        data, shacl_graph=shapes(), inference="none", advanced=False, allow_warnings=True
+    )
     found = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         if report.value(result, SH.resultSeverity) != SH.Violation:
             continue
-        found.append(f"{report.value(result, SH.resultPath)} on {report.value(result, SH.focusNode)}: "
-                     f"{report.value(result, SH.resultMessage)} [{report.value(result, SH.value)}]")
+        found.append(
+            f"{report.value(result, SH.resultPath)} on {report.value(result, SH.focusNode)}: "
+            f"{report.value(result, SH.resultMessage)} [{report.value(result, SH.value)}]"
+        )
     return found
 
 
@@ -60,8 +63,11 @@ def _catalogue_pages(app, ext, fmt) -> Graph:
         page = Graph().parse(data=cases.get(app, url).body, format=fmt)
         whole += page
         seen += 1
-        nxt = [o for s in page.subjects(RDF.type, URIRef(HYDRA + "PagedCollection"))
-               for o in page.objects(s, URIRef(HYDRA + "next"))]
+        nxt = [
+            o
+            for s in page.subjects(RDF.type, URIRef(HYDRA + "PagedCollection"))
+            for o in page.objects(s, URIRef(HYDRA + "next"))
+        ]
         url = str(nxt[0]).replace("http://127.0.0.1:5000", "") if nxt else None
     assert seen >= 2, "the catalogue should span several pages"
     return whole
@@ -78,16 +84,24 @@ def test_catalogue_and_datasets_meet_dcat_ap_3(app, create):
             datasets += Graph().parse(data=cases.get(app, f"/dataset/{name}.{ext}").body, format=fmt)
         found += [f"{ext}: {v}" for v in violations(datasets)]
     summary = Counter(v.split(" on ")[0] + " | " + v.split(": ", 2)[2][:80] for v in found)
-    assert not found, f"{len(found)} violations:\n" + "\n".join(f"{n} × {k}" for k, n in summary.most_common())
+    assert not found, f"{len(found)} violations:\n" + "\n".join(
+        f"{n} × {k}" for k, n in summary.most_common()
+    )
     # what a resource states in a usable form is published, the rest left out
     free = Graph().parse(data=cases.get(app, "/dataset/aubiere-champs-libres.ttl").body, format="turtle")
-    spdx, planned = "http://spdx.org/rdf/terms#", "http://publications.europa.eu/resource/authority/planned-availability/"
+    spdx, planned = (
+        "http://spdx.org/rdf/terms#",
+        "http://publications.europa.eu/resource/authority/planned-availability/",
+    )
     assert sorted(int(o) for o in free.objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize"))) == [2048]
-    assert sorted((str(free.value(c, URIRef(spdx + "algorithm"))), str(free.value(c, URIRef(spdx + "checksumValue"))))
-                  for c in free.subjects(RDF.type, URIRef(spdx + "Checksum"))) == [
-        (spdx + "checksumAlgorithm_sha1", "c0ffee"), (spdx + "checksumAlgorithm_sha256", "ab" * 32)]
+    assert sorted(
+        (str(free.value(c, URIRef(spdx + "algorithm"))), str(free.value(c, URIRef(spdx + "checksumValue"))))
+        for c in free.subjects(RDF.type, URIRef(spdx + "Checksum"))
+    ) == [(spdx + "checksumAlgorithm_sha1", "c0ffee"), (spdx + "checksumAlgorithm_sha256", "ab" * 32)]
     assert sorted(str(o) for o in free.objects(None, URIRef("http://data.europa.eu/r5r/availability"))) == [
-        planned + "STABLE", planned + "TEMPORARY"]
+        planned + "STABLE",
+        planned + "TEMPORARY",
+    ]
     assert "Tous droits" not in free.serialize(format="turtle")
 
 
@@ -98,7 +112,10 @@ def test_range_shapes_catch_untyped_objects():
     from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS
 
     data = Graph()
-    dataset, theme = URIRef("http://example.org/d"), URIRef("http://publications.europa.eu/resource/authority/data-theme/GOVE")
+    dataset, theme = (
+        URIRef("http://example.org/d"),
+        URIRef("http://publications.europa.eu/resource/authority/data-theme/GOVE"),
+    )
     publisher = URIRef("http://example.org/org")
     frequency = URIRef("http://publications.europa.eu/resource/authority/frequency/ANNUAL")
     data.add((dataset, RDF.type, DCAT.Dataset))
@@ -117,8 +134,18 @@ def test_range_shapes_catch_untyped_objects():
     assert violations(data) == []
 
 
-@pytest.mark.parametrize("query", ["page=abc", "page=0", "page=-1", "page=1.5", "page=999999999",
-                                   "modified_since=pas-une-date", "modified_since=2023-13-45"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=0",
+        "page=-1",
+        "page=1.5",
+        "page=999999999",
+        "modified_since=pas-une-date",
+        "modified_since=2023-13-45",
+    ],
+)
 def test_catalogue_odd_paging_is_refused_in_french_never_500(app, query):
     """A refused parameter answers ckanext-dcat's 409 (CKAN's code for a validation error)
     with our French message; never a 500."""
@@ -128,8 +155,10 @@ def test_catalogue_odd_paging_is_refused_in_french_never_500(app, query):
         assert re.search(r"Le numéro de page doit|Date invalide", response.body), response.body[:300]
 
 
-@pytest.mark.parametrize("query", ["page=99", "page=", "modified_since=", "page=1&page=2",
-                                   "modified_since=2023-05-04T10:00:00%2B02:00"])
+@pytest.mark.parametrize(
+    "query",
+    ["page=99", "page=", "modified_since=", "page=1&page=2", "modified_since=2023-05-04T10:00:00%2B02:00"],
+)
 def test_catalogue_empty_or_far_pages_answer(app, query):
     for ext, fmt in FORMATS:
         response = app.get(f"/catalog.{ext}?{query}")
@@ -149,7 +178,9 @@ def test_catalogue_without_metropole_organisation_is_published_by_the_portal(app
     publisher: the portal answers for its catalogue."""
     from rdflib.namespace import DCTERMS, FOAF
 
-    helpers.call_action("organization_delete", context={"user": sysadmin["name"]}, id="clermont-auvergne-metropole")
+    helpers.call_action(
+        "organization_delete", context={"user": sysadmin["name"]}, id="clermont-auvergne-metropole"
+    )
     for ext, fmt in FORMATS:
         graph = Graph().parse(data=cases.get(app, f"/catalog.{ext}").body, format=fmt)
         assert violations(graph) == [], ext

@@ -1,11 +1,11 @@
 """data.gouv.fr reads the catalogue whole: its harvester's behaviour (udata_reader.py, written
 from udata's code) walking /catalog.<ext> page by page."""
+
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
-
 from ckan.tests import helpers
 
 from . import catalogue_cases as cases
@@ -31,15 +31,21 @@ def test_every_dataset_is_read_whole_with_its_licence(app, create):
         job = _read_all(app, ext)
         assert job.pages >= 2
         # charset on every page: without it udata decodes text/turtle as Latin-1
-        assert all("charset=utf-8" in ct.replace(" ", "").lower() for ct in job.content_types), job.content_types
+        assert all("charset=utf-8" in ct.replace(" ", "").lower() for ct in job.content_types), (
+            job.content_types
+        )
         assert [(i.identifier, i.status, i.error) for i in job.items if i.status != "done"] == []
         read = job.by_identifier()
         # harvested from data.gouv.fr: not offered back to it
         assert ids["gerzat-deliberations"] not in read
         assert set(read) == {ids[n] for n in names + hidden if n != "gerzat-deliberations"}
         licences = {n: read[ids[n]].license for n in names if ids[n] in read}
-        assert licences == {"defibrillateurs-clermont": "lov2", "aubiere-arbres-remarquables": "odc-odbl",
-                            "cournon-d-auvergne-liens-casses": "other-open", "metropole-budget": "notspecified"}
+        assert licences == {
+            "defibrillateurs-clermont": "lov2",
+            "aubiere-arbres-remarquables": "odc-odbl",
+            "cournon-d-auvergne-liens-casses": "other-open",
+            "metropole-budget": "notspecified",
+        }
         assert read[ids["defibrillateurs-clermont"]].title == "Défibrillateurs automatisés externes"
         # the dataset with broken links is kept; none of its broken links is published
         assert read[ids["cournon-d-auvergne-liens-casses"]].resource_urls == []
@@ -58,7 +64,9 @@ def test_every_dataset_is_read_whole_with_its_licence(app, create):
 
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
 def test_paging_does_not_move_while_the_catalogue_changes(app, create, sysadmin):
-    names = [create(**full_dataset(name=f"jeu-{i}", title=f"Jeu {i}", resources=[]))["name"] for i in range(5)]
+    names = [
+        create(**full_dataset(name=f"jeu-{i}", title=f"Jeu {i}", resources=[]))["name"] for i in range(5)
+    ]
     ids = {helpers.call_action("package_show", id=n)["id"] for n in names}
     walker = udata.walk(app, "/catalog.ttl")
     job = next(walker)
@@ -77,9 +85,15 @@ def test_paging_does_not_move_while_the_catalogue_changes(app, create, sysadmin)
 
 def test_one_bad_url_never_takes_a_page_down(app, create):
     """#15 item 10: a resource or landing page that is not a valid IRI, in one dataset."""
-    good = create(**full_dataset(name="jeu-sain", resources=[{"url": "https://example.org/a.csv", "format": "CSV"}]))
-    bad = create(**full_dataset(name="jeu-casse", resources=[{"url": "https://example.org/b.csv", "format": "CSV"}]))
-    cases._force(bad["name"], resource_urls=["http://exa mple.org/\"><x>\n"], landing_page="javascript:alert(1)")
+    good = create(
+        **full_dataset(name="jeu-sain", resources=[{"url": "https://example.org/a.csv", "format": "CSV"}])
+    )
+    bad = create(
+        **full_dataset(name="jeu-casse", resources=[{"url": "https://example.org/b.csv", "format": "CSV"}])
+    )
+    cases._force(
+        bad["name"], resource_urls=['http://exa mple.org/"><x>\n'], landing_page="javascript:alert(1)"
+    )
     for ext in ("ttl", "rdf", "jsonld"):
         for url in (f"/catalog.{ext}", f"/dataset/{bad['name']}.{ext}", f"/dataset/{good['name']}.{ext}"):
             assert app.get(url).status_code == 200, url

@@ -1,12 +1,10 @@
 """The 13 themes as CKAN groups, in step with each dataset's theme."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.cli.cli import ckan
 from ckan.tests import factories, helpers
-
-from ckanext.metropole.dataset import groups
 
 from .conftest import full_dataset
 
@@ -22,16 +20,21 @@ def test_thirteen_theme_groups_with_french_titles():
     titles = {g["name"]: g["title"] for g in listed}
     assert len(titles) == 13
     assert titles["tourisme-patrimoine"] == "Tourisme et patrimoine"
-    assert helpers.call_action("metropole_theme_groups_sync") == {"created": 0, "updated": 0, "unchanged": 13,
-                                                                   "datasets_regrouped": 0}
+    assert helpers.call_action("metropole_theme_groups_sync") == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 13,
+        "datasets_regrouped": 0,
+    }
 
 
 def test_groups_follow_the_theme_field(create, sysadmin):
     other = factories.Group(name="coups-de-coeur")
     dataset = create(**full_dataset(groups=[{"name": other["name"]}]))
     assert _groups(dataset["name"]) == ["coups-de-coeur", "equipements", "sante"]
-    helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=dataset["id"],
-                        theme=["transports"])
+    helpers.call_action(
+        "package_patch", context={"user": sysadmin["name"]}, id=dataset["id"], theme=["transports"]
+    )
     assert _groups(dataset["name"]) == ["coups-de-coeur", "transports"]
     found = helpers.call_action("package_search", fq="groups:transports")
     assert [r["name"] for r in found["results"]] == [dataset["name"]]
@@ -43,8 +46,9 @@ def test_commune_editor_gets_theme_groups_without_rights_on_them(territory):
 
     editor = factories.User()
     helpers.call_action("organization_member_create", id="royat", username=editor["name"], role="editor")
-    dataset = tk.get_action("package_create")({"user": editor["name"]},
-                                               full_dataset(owner_org="royat", communes=[]))
+    dataset = tk.get_action("package_create")(
+        {"user": editor["name"]}, full_dataset(owner_org="royat", communes=[])
+    )
     assert _groups(dataset["name"]) == ["equipements", "sante"]
 
 
@@ -59,8 +63,9 @@ def test_sync_command_repairs_memberships(cli, create):
     import ckan.model as model
 
     dataset = create(**full_dataset())
-    for member in model.Session.query(model.Member).filter(model.Member.table_id == dataset["id"],
-                                                            model.Member.capacity == "public"):
+    for member in model.Session.query(model.Member).filter(
+        model.Member.table_id == dataset["id"], model.Member.capacity == "public"
+    ):
         member.state = "deleted"
     model.repo.commit()
     assert _groups(dataset["name"]) == []

@@ -1,12 +1,12 @@
 """Metadata quality: data.europa.eu's MQA indicators and weights, per dataset, per commune on
 /participation, through metropole_quality_show, on the dataset page."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
 from ckanext.metropole.dataset import quality
 
@@ -14,8 +14,13 @@ from . import catalogue_cases as cases
 from .conftest import full_dataset
 
 # data.europa.eu MQA methodology: points per dimension (405 in all)
-DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
-              "contextuality": 20}
+DIMENSIONS = {
+    "findability": 100,
+    "accessibility": 100,
+    "interoperability": 110,
+    "reusability": 75,
+    "contextuality": 20,
+}
 
 
 def _points(result) -> dict:
@@ -26,12 +31,25 @@ def test_weights_are_the_mqa_methodology():
     dims = {d["id"]: sum(i["weight"] for i in d["indicators"]) for d in quality.methodology()["dimensions"]}
     assert dims == DIMENSIONS and sum(dims.values()) == 405
     weights = {i["id"]: i["weight"] for d in quality.methodology()["dimensions"] for i in d["indicators"]}
-    assert (weights["keywords"], weights["categories"], weights["spatial"], weights["temporal"]) == (30, 30, 20, 20)
+    assert (weights["keywords"], weights["categories"], weights["spatial"], weights["temporal"]) == (
+        30,
+        30,
+        20,
+        20,
+    )
     assert (weights["access_url"], weights["download_url"], weights["download_url_valid"]) == (50, 20, 30)
     assert (weights["dcat_ap"], weights["machine_readable"], weights["non_proprietary"]) == (30, 20, 20)
     assert (weights["contact_point"], weights["access_rights_vocabulary"], weights["rights"]) == (20, 5, 5)
     assert [quality.rating(s) for s in (405, 351, 350, 221, 220, 121, 120, 0)] == [
-        "Excellent", "Excellent", "Good", "Good", "Sufficient", "Sufficient", "Bad", "Bad"]
+        "Excellent",
+        "Excellent",
+        "Good",
+        "Good",
+        "Sufficient",
+        "Sufficient",
+        "Bad",
+        "Bad",
+    ]
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
@@ -75,13 +93,18 @@ class TestQuality:
     def test_commune_average_on_participation_and_dataset_page(self, app, create):
         scores = []
         for i, resources in enumerate(([{"url": "https://example.org/a.csv", "format": "CSV"}], [])):
-            dataset = create(**full_dataset(name=f"aubiere-{i}", owner_org="aubiere", communes=["63014"],
-                                            resources=resources))
+            dataset = create(
+                **full_dataset(
+                    name=f"aubiere-{i}", owner_org="aubiere", communes=["63014"], resources=resources
+                )
+            )
             scores.append(helpers.call_action("metropole_quality_show", id=dataset["id"])["score"])
         assert scores[0] > scores[1]
         by_org = helpers.call_action("metropole_quality_show", organizations=True)["organizations"]
         assert by_org["aubiere"] == {"datasets": 2, "average": round(sum(scores) / 2)}
-        assert helpers.call_action("metropole_quality_show", organization="aubiere")["average"] == round(sum(scores) / 2)
+        assert helpers.call_action("metropole_quality_show", organization="aubiere")["average"] == round(
+            sum(scores) / 2
+        )
 
         html = app.get("/participation").body
         row = re.search(r'<a href="/organization/aubiere">.*?</tr>', html, re.S).group(0)
@@ -95,13 +118,26 @@ class TestQuality:
 
     def test_commune_page_and_api_say_what_to_fix_first(self, app, create):
         create(**full_dataset(name="aubiere-complet", owner_org="aubiere", communes=["63014"]))
-        create(**full_dataset(name="aubiere-sans-ressource", owner_org="aubiere", communes=["63014"],
-                              resources=[], temporal_start="", temporal_end=""))
+        create(
+            **full_dataset(
+                name="aubiere-sans-ressource",
+                owner_org="aubiere",
+                communes=["63014"],
+                resources=[],
+                temporal_start="",
+                temporal_end="",
+            )
+        )
         # a private dataset is not the public's business: not counted
-        create(**full_dataset(name="aubiere-prive", owner_org="aubiere", communes=["63014"], private=True,
-                              resources=[]))
-        scores = [helpers.call_action("metropole_quality_show", id=n)["score"]
-                  for n in ("aubiere-complet", "aubiere-sans-ressource")]
+        create(
+            **full_dataset(
+                name="aubiere-prive", owner_org="aubiere", communes=["63014"], private=True, resources=[]
+            )
+        )
+        scores = [
+            helpers.call_action("metropole_quality_show", id=n)["score"]
+            for n in ("aubiere-complet", "aubiere-sans-ressource")
+        ]
 
         result = app.get("/api/3/action/metropole_quality_show?organization=aubiere").json["result"]
         assert (result["datasets"], result["max"], result["average"]) == (2, 405, round(sum(scores) / 2))
@@ -119,20 +155,28 @@ class TestQuality:
         assert len(to_fix) == 5 and not {"rights", "access_rights"} & {i["id"] for i in to_fix}
 
         page = app.get("/organization/aubiere").body
-        section = re.search(r'<section class="module-content metropole-org-quality".*?</section>', page, re.S).group(0)
+        section = re.search(
+            r'<section class="module-content metropole-org-quality".*?</section>', page, re.S
+        ).group(0)
         assert "Qualité des métadonnées des jeux de données de la commune" in section
         assert f'metropole-org-quality-average">{result["average"]} / 405<' in section
         assert "Moyenne de 2 jeux de données publics" in section
         assert "Ce qu'il faut corriger d'abord" in section and "Adresse d&#39;accès valide" in section
         assert "Corrigez les liens des ressources" in section
-        french_rating = {"Excellent": "Excellent", "Good": "Bon", "Sufficient": "Suffisant", "Bad": "Insuffisant"}
+        french_rating = {
+            "Excellent": "Excellent",
+            "Good": "Bon",
+            "Sufficient": "Suffisant",
+            "Bad": "Insuffisant",
+        }
         rating = quality.rating(result["average"])  # an English msgid of config/mqa.yaml
-        assert f'{result["average"]} / 405</strong> — {french_rating[rating]}' in section
+        assert f"{result['average']} / 405</strong> — {french_rating[rating]}" in section
         # an English page: the rating, dimensions and hints in English
         english = app.get("/en/organization/aubiere").body
-        section = re.search(r'<section class="module-content metropole-org-quality".*?</section>', english,
-                            re.S).group(0)
-        assert f'{result["average"]} / 405</strong> — {rating}' in section
+        section = re.search(
+            r'<section class="module-content metropole-org-quality".*?</section>', english, re.S
+        ).group(0)
+        assert f"{result['average']} / 405</strong> — {rating}" in section
         assert "Valid access URL" in section and "Fix the resource links" in section
         assert "Adresse d" not in section and "Corrigez" not in section
 

@@ -1,9 +1,9 @@
 """The dataset schema through the Action API: round trip, defaults, French errors."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 
 from .conftest import full_dataset
@@ -26,40 +26,63 @@ def test_full_dataset_round_trips(create):
     assert (csv["format"], csv["conforms_to"]) == ("CSV", "atlasante/schema-dae")
     assert geojson["format"] == "GeoJSON"
     # and a patch keeps everything else
-    patched = helpers.call_action("package_patch", context={"user": factories.Sysadmin()["name"]},
-                                  id=created["id"], frequency="ANNUAL")
+    patched = helpers.call_action(
+        "package_patch", context={"user": factories.Sysadmin()["name"]}, id=created["id"], frequency="ANNUAL"
+    )
     assert patched["frequency"] == "ANNUAL" and patched["communes"] == ["63113", "63014"]
 
 
 def test_communes_default_to_the_owner(create):
     commune = create(**full_dataset(name="commune-seule", communes=[]))
     assert commune["communes"] == ["63113"]
-    metro = create(**full_dataset(name="toute-la-metropole", owner_org="clermont-auvergne-metropole", communes=None))
+    metro = create(
+        **full_dataset(name="toute-la-metropole", owner_org="clermont-auvergne-metropole", communes=None)
+    )
     assert len(metro["communes"]) == 21 and "63345" in metro["communes"]
 
 
 def test_licences_are_the_decree_ones_first_with_french_titles():
     licenses = helpers.call_action("license_list")
     assert [lic["id"] for lic in licenses][:2] == ["lov2", "odc-odbl"]
-    assert {lic["id"] for lic in licenses} == {"lov2", "odc-odbl", "fr-lo", "cc-by", "cc-by-sa", "cc-zero",
-                                                "odc-by", "odc-pddl", "other-open", "notspecified"}
+    assert {lic["id"] for lic in licenses} == {
+        "lov2",
+        "odc-odbl",
+        "fr-lo",
+        "cc-by",
+        "cc-by-sa",
+        "cc-zero",
+        "odc-by",
+        "odc-pddl",
+        "other-open",
+        "notspecified",
+    }
     assert next(l for l in licenses if l["id"] == "notspecified")["title"] == "Licence non spécifiée"
 
 
-@pytest.mark.parametrize("overrides,field,message", [
-    ({"theme": ["sport"]}, "theme", "Choix inattendu : « sport »"),
-    ({"theme": []}, "theme", "Choisissez-en au moins un"),
-    ({"license_id": "cc-by-nc"}, "license_id", "Licence inconnue : « cc-by-nc »"),
-    ({"license_id": ""}, "license_id", "Choisissez une licence"),
-    ({"frequency": "SOMETIMES"}, "frequency", "Fréquence inconnue : « SOMETIMES »"),
-    ({"communes": ["75056"]}, "communes", "hors du territoire du portail : 75056"),
-    ({"temporal_start": "2024-01-01", "temporal_end": "2020-01-01"}, "temporal_end", "précède son début"),
-    ({"temporal_start": "32/13/2020"}, "temporal_start", "n'est pas une date"),
-    ({"contact": [{"name": "SIG", "email": "pas-un-courriel"}]}, "contact", "pas-un-courriel n'est pas au bon format"),
-    ({"notes": "x" * 5_000_000}, "notes", "trop longue"),
-    ({"resources": [{"url": "http://example.org/a.csv", "conforms_to": "n'importe quoi"}]}, "resources",
-     "ni un schéma"),
-])
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"theme": ["sport"]}, "theme", "Choix inattendu : « sport »"),
+        ({"theme": []}, "theme", "Choisissez-en au moins un"),
+        ({"license_id": "cc-by-nc"}, "license_id", "Licence inconnue : « cc-by-nc »"),
+        ({"license_id": ""}, "license_id", "Choisissez une licence"),
+        ({"frequency": "SOMETIMES"}, "frequency", "Fréquence inconnue : « SOMETIMES »"),
+        ({"communes": ["75056"]}, "communes", "hors du territoire du portail : 75056"),
+        ({"temporal_start": "2024-01-01", "temporal_end": "2020-01-01"}, "temporal_end", "précède son début"),
+        ({"temporal_start": "32/13/2020"}, "temporal_start", "n'est pas une date"),
+        (
+            {"contact": [{"name": "SIG", "email": "pas-un-courriel"}]},
+            "contact",
+            "pas-un-courriel n'est pas au bon format",
+        ),
+        ({"notes": "x" * 5_000_000}, "notes", "trop longue"),
+        (
+            {"resources": [{"url": "http://example.org/a.csv", "conforms_to": "n'importe quoi"}]},
+            "resources",
+            "ni un schéma",
+        ),
+    ],
+)
 @pytest.mark.usefixtures("with_request_context")  # messages from the catalogue, in the portal's language
 def test_bad_input_is_a_french_error_on_the_field_and_nothing_saved(create, overrides, field, message):
     with pytest.raises(tk.ValidationError) as e:
@@ -71,8 +94,12 @@ def test_bad_input_is_a_french_error_on_the_field_and_nothing_saved(create, over
 
 def test_api_answers_409_never_500_for_a_5_mb_description(app):
     user = factories.SysadminWithToken()
-    response = app.post("/api/3/action/package_create", json=full_dataset(notes="é" * 5_000_000),
-                        headers={"Authorization": user["token"]}, status=409)
+    response = app.post(
+        "/api/3/action/package_create",
+        json=full_dataset(notes="é" * 5_000_000),
+        headers={"Authorization": user["token"]},
+        status=409,
+    )
     assert "trop longue" in response.json["error"]["notes"][0]
     assert helpers.call_action("package_list") == []
 

@@ -1,10 +1,10 @@
 """French-aware search and French facets, on a small corpus of our own."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from ckan.tests import helpers
 
 from .conftest import full_dataset
@@ -12,7 +12,13 @@ from .conftest import full_dataset
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
 
 CORPUS = [
-    ("dae", "Défibrillateurs automatisés externes", "Emplacements des appareils", ["sante"], "clermont-ferrand"),
+    (
+        "dae",
+        "Défibrillateurs automatisés externes",
+        "Emplacements des appareils",
+        ["sante"],
+        "clermont-ferrand",
+    ),
     ("ecoles", "Écoles maternelles", "Liste des établissements publics", ["education"], "aubiere"),
     ("eau", "Qualité de l'eau", "Analyses du réseau de distribution", ["environnement"], "clermont-ferrand"),
     ("piscine", "Piscine municipale", "Horaires et tarifs", ["sports"], "royat"),
@@ -25,8 +31,18 @@ CORPUS = [
 @pytest.fixture
 def corpus(clean_index, territory, create):
     for name, title, notes, themes, org in CORPUS:
-        create(**full_dataset(name=name, title=title, notes=notes, theme=themes, owner_org=org,
-                              communes=[], resources=[], tag_string=""))
+        create(
+            **full_dataset(
+                name=name,
+                title=title,
+                notes=notes,
+                theme=themes,
+                owner_org=org,
+                communes=[],
+                resources=[],
+                tag_string="",
+            )
+        )
 
 
 def _names(**params):
@@ -35,17 +51,20 @@ def _names(**params):
 
 @pytest.mark.usefixtures("corpus")
 class TestFrenchSearch:
-    @pytest.mark.parametrize("query,expected", [
-        ("defibrillateur", ["dae"]),
-        ("ecoles", ["ecoles"]),
-        ("école", ["ecoles"]),
-        ("l'eau", ["eau"]),
-        ("piscines", ["piscine"]),
-        ("bureau", ["vote"]),
-        ("culturel", ["assos"]),
-        ("municipal", ["marches", "piscine"]),
-        ("Qualite de l’eau", ["eau"]),
-    ])
+    @pytest.mark.parametrize(
+        "query,expected",
+        [
+            ("defibrillateur", ["dae"]),
+            ("ecoles", ["ecoles"]),
+            ("école", ["ecoles"]),
+            ("l'eau", ["eau"]),
+            ("piscines", ["piscine"]),
+            ("bureau", ["vote"]),
+            ("culturel", ["assos"]),
+            ("municipal", ["marches", "piscine"]),
+            ("Qualite de l’eau", ["eau"]),
+        ],
+    )
     def test_french_query_finds_its_dataset(self, query, expected):
         assert _names(q=query) == expected
 
@@ -56,8 +75,14 @@ class TestFrenchSearch:
 @pytest.mark.usefixtures("corpus")
 class TestFacets:
     def test_six_facets_with_french_labels(self):
-        result = helpers.call_action("package_search", **{"facet.field": json.dumps(
-            ["theme", "communes", "organization", "license_id", "res_format", "tags"])})
+        result = helpers.call_action(
+            "package_search",
+            **{
+                "facet.field": json.dumps(
+                    ["theme", "communes", "organization", "license_id", "res_format", "tags"]
+                )
+            },
+        )
         facets = result["search_facets"]
         themes = {i["name"]: i["display_name"] for i in facets["theme"]["items"]}
         assert themes["citoyennete"] == "Citoyenneté"

@@ -19,6 +19,7 @@ opendatateam/udata (commit 25b5a2ddd43798da1d7594823e5e9c10ddba34a1, 2026-08-21)
   spatial coverage only from ``dct:spatial`` nodes carrying a WKT or GeoJSON literal
   (Polygon/MultiPolygon); ``dct:issued``/``dct:modified`` kept as the source's dates.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -53,8 +54,11 @@ def udata_accepts_url(url: str) -> bool:
     url = url.strip()
     if re.search(r"\s", url):
         return False
-    match = re.match(r"^(?:([a-z0-9.\-]*):)?//(?:[^@/\s]+@)?([^/?#:\s]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?([/?#].*)?$",
-                     url, re.IGNORECASE)
+    match = re.match(
+        r"^(?:([a-z0-9.\-]*):)?//(?:[^@/\s]+@)?([^/?#:\s]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?([/?#].*)?$",
+        url,
+        re.IGNORECASE,
+    )
     if not match:
         return False
     scheme, host = (match.group(1) or "").lower(), match.group(2).lower()
@@ -64,7 +68,9 @@ def udata_accepts_url(url: str) -> bool:
         return False
     try:
         address = ipaddress.ip_address(host.strip("[]"))
-        return not (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast)
+        return not (
+            address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+        )
     except ValueError:
         pass
     labels = host.split(".")
@@ -162,11 +168,12 @@ def read_page(job: Job, graph: Graph) -> None:
         rights = [_unwrap(graph, o) for o in graph.objects(node, DCT.rights)]
         for distribution in graph.objects(node, URIRef(DCAT + "distribution")):
             url = graph.value(distribution, URIRef(DCAT + "downloadURL")) or graph.value(
-                distribution, URIRef(DCAT + "accessURL"))
+                distribution, URIRef(DCAT + "accessURL")
+            )
             if url is None:
                 continue
             if not udata_accepts_url(str(url)):
-                item.status, item.error = "failed", f"Invalid URL \"{url}\""
+                item.status, item.error = "failed", f'Invalid URL "{url}"'
                 break
             item.resource_urls.append(str(url))
             licences_of_distribution = [_unwrap(graph, o) for o in graph.objects(distribution, DCT.license)]

@@ -1,22 +1,20 @@
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import helpers
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob
 from ckanext.harvest.tests.lib import run_harvest_job
 
-from ckanext.metropole.communes import territory as t
 from ckanext.metropole.harvest.pipeline import job_warnings
+from ckanext.metropole.harvest.protocols import ckan as ckan_adapter
+from ckanext.metropole.harvest.protocols import opendatasoft, udata
 from ckanext.metropole.messages import display
-from ckanext.metropole.harvest.protocols import ckan as ckan_adapter, opendatasoft, udata
-
-from .portal_server import Portal
 
 from ..conftest import load_territory
+from .portal_server import Portal
 
 ODS = "/api/explore/v2.1/catalog/datasets"
 
@@ -48,7 +46,9 @@ def serve_ods(portal, prefix="datasets", pages=3, fault_page=None, fault=None, s
         kwargs = {}
         if fault_page == i:
             kwargs = {"fault": fault, "status": status}
-        portal.add(ODS, fixture=f"opendatasoft/{prefix}_{i * 2}.json", query={"limit": 2, "offset": i * 2}, **kwargs)
+        portal.add(
+            ODS, fixture=f"opendatasoft/{prefix}_{i * 2}.json", query={"limit": 2, "offset": i * 2}, **kwargs
+        )
 
 
 def serve_edited(portal):
@@ -65,9 +65,17 @@ def make_source(territory):
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
 
     def create(url, owner="aubiere", config="", name=None):
-        return helpers.call_action("harvest_source_create", context={"user": sysadmin["name"]},
-                                   url=url, name=name or f"source-{owner}", title=f"Portail de {owner}",
-                                   source_type="intercommunal", owner_org=owner, config=config)
+        return helpers.call_action(
+            "harvest_source_create",
+            context={"user": sysadmin["name"]},
+            url=url,
+            name=name or f"source-{owner}",
+            title=f"Portail de {owner}",
+            source_type="intercommunal",
+            owner_org=owner,
+            config=config,
+        )
+
     return create
 
 
@@ -77,25 +85,34 @@ def harvest():
 
     def run(source):
         sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
-        job_dict = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
-                                       source_id=source["id"], run=False)
+        job_dict = helpers.call_action(
+            "harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"], run=False
+        )
         job = HarvestJob.get(job_dict["id"])
         run_harvest_job(job, queue.get_harvester("intercommunal"))
         shown = helpers.call_action("harvest_job_show", id=job.id)
         # as the operator reads them (outside a request: the portal's language, French)
         errors = [display(e.message) for e in job.gather_errors]
         object_errors = [display(e.message) for o in job.objects for e in o.errors]
-        return {"stats": shown["stats"], "gather_errors": errors, "object_errors": object_errors, "job": job,
-                "warnings": job_warnings(job.id)}
+        return {
+            "stats": shown["stats"],
+            "gather_errors": errors,
+            "object_errors": object_errors,
+            "job": job,
+            "warnings": job_warnings(job.id),
+        }
 
     return run
 
 
 def harvested(owner="aubiere", state="active"):
     org = model.Group.get(owner)
-    return sorted(p.name for p in model.Session.query(model.Package)
-                  .filter(model.Package.owner_org == org.id, model.Package.state == state,
-                          model.Package.type == "dataset"))
+    return sorted(
+        p.name
+        for p in model.Session.query(model.Package).filter(
+            model.Package.owner_org == org.id, model.Package.state == state, model.Package.type == "dataset"
+        )
+    )
 
 
 def package(name):
@@ -108,8 +125,9 @@ def assert_landed(app, source, result, owner, titles, refused=0):
     the job counts only refused datasets as errors."""
     assert result["stats"]["errored"] == refused, result
     org = model.Group.get(owner)
-    found = tk.get_action("package_search")({"ignore_auth": True}, {
-        "fq": f'harvest_source_id:"{source["id"]}"', "rows": 100})
+    found = tk.get_action("package_search")(
+        {"ignore_auth": True}, {"fq": f'harvest_source_id:"{source["id"]}"', "rows": 100}
+    )
     assert sorted(d["title"] for d in found["results"]) == sorted(titles)
     assert all(d["owner_org"] == org.id and d["name"] in harvested(owner) for d in found["results"])
     insee = org.extras.get("insee_code")

@@ -4,6 +4,7 @@ Routes map a path (and optionally query parameters) to a fixture file or a body;
 (status codes, slow answers, truncated or oversized bodies, redirect loops) are injected
 per route. ``{root}`` in fixture files becomes the server's base URL.
 """
+
 from __future__ import annotations
 
 import threading
@@ -100,8 +101,17 @@ class Portal:
                 return route
         return None
 
-    def add(self, path, body=b"", *, fixture=None, query=None, status=200, content_type="application/json",
-            fault=None):
+    def add(
+        self,
+        path,
+        body=b"",
+        *,
+        fixture=None,
+        query=None,
+        status=200,
+        content_type="application/json",
+        fault=None,
+    ):
         if fixture:
             body = (FIXTURES / fixture).read_bytes()
         if isinstance(body, str):

@@ -2,16 +2,16 @@
 batch; its consumer imports the batch in one transaction, its objects claimed with SELECT … FOR
 UPDATE SKIP LOCKED; the objects of a batch are reported as if each had been imported alone, and
 an object another consumer holds is never taken."""
+
 from __future__ import annotations
 
 import json
 
+import ckan.lib.plugins as lib_plugins
+import ckan.model as model
 import pysolr
 import pytest
 import sqlalchemy as sa
-
-import ckan.lib.plugins as lib_plugins
-import ckan.model as model
 from ckan.tests import helpers
 from ckanext.activity.model import Activity
 from ckanext.harvest import queue
@@ -24,8 +24,11 @@ def _gathered_job(portal, make_source):
     serve_ods(portal)
     source = make_source(portal.url, owner="royat")
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
-    job = HarvestJob.get(helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
-                                             source_id=source["id"], run=False)["id"])
+    job = HarvestJob.get(
+        helpers.call_action(
+            "harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"], run=False
+        )["id"]
+    )
     job.status = "Running"
     job.save()
     harvester = queue.get_harvester("intercommunal")
@@ -39,8 +42,11 @@ def _job_objects(job) -> dict:
 
 
 def _batch_of(obj_id: str):
-    return model.Session.query(HarvestObjectExtra.value).filter_by(harvest_object_id=obj_id,
-                                                                   key="metropole_import_batch").scalar()
+    return (
+        model.Session.query(HarvestObjectExtra.value)
+        .filter_by(harvest_object_id=obj_id, key="metropole_import_batch")
+        .scalar()
+    )
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "2")
@@ -103,8 +109,10 @@ def test_an_object_sent_again_before_its_batch_is_imported_once(portal, make_sou
     # and sent once more after its batch: reported from its row, not imported again
     activities = model.Session.query(Activity).filter(Activity.object_id == objects[alone].package_id).count()
     queue.fetch_and_import_stages(harvester, HarvestObject.get(alone))
-    assert model.Session.query(Activity).filter(Activity.object_id == objects[alone].package_id).count() \
+    assert (
+        model.Session.query(Activity).filter(Activity.object_id == objects[alone].package_id).count()
         == activities
+    )
 
 
 class SentDocuments(list):
@@ -123,9 +131,15 @@ def test_a_reimport_imports_every_current_object_batched_or_not(portal, make_sou
     assert len(titles) == 5
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
     for name in names:  # edited on the portal by hand since
-        helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=name, title="Modifié à la main")
-    assert helpers.call_action("harvest_objects_import", context={"user": sysadmin["name"]},
-                               source_id=job.source_id) == 5
+        helpers.call_action(
+            "package_patch", context={"user": sysadmin["name"]}, id=name, title="Modifié à la main"
+        )
+    assert (
+        helpers.call_action(
+            "harvest_objects_import", context={"user": sysadmin["name"]}, source_id=job.source_id
+        )
+        == 5
+    )
     model.Session.expire_all()
     assert {name: model.Package.get(name).title for name in names} == titles
 
@@ -148,8 +162,9 @@ def solr_updates(monkeypatch):
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
-def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, small_pages, solr_updates,
-                                                          monkeypatch):
+def test_a_batch_indexes_each_new_dataset_once_and_fully(
+    portal, make_source, small_pages, solr_updates, monkeypatch
+):
     harvester, job, ids = _gathered_job(portal, make_source)
     del solr_updates[:], solr_updates.requests[:]
     validated = []
@@ -170,7 +185,9 @@ def test_a_batch_indexes_each_new_dataset_once_and_fully(portal, make_source, sm
     shows = [name for action, name in validated if action == "package_show"]
     assert sorted(shows) == sorted(names)
     # what the index holds is whole: resources, harvest fields, our fields
-    found = helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=10)["results"]
+    found = helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=10)[
+        "results"
+    ]
     assert len(found) == 5
     for indexed in found:  # the index holds what the database holds
         shown = helpers.call_action("package_show", id=indexed["id"])
@@ -199,31 +216,50 @@ def test_a_batch_solr_refuses_is_not_kept(portal, make_source, small_pages, monk
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
     assert tried == [5, 1, 1, 1, 1, 1]  # the batch, then each alone
     assert harvested("royat") == []
-    assert model.Session.query(Activity).filter(Activity.activity_type == "new package",
-                                                Activity.object_id != job.source_id).count() == 0
+    assert (
+        model.Session.query(Activity)
+        .filter(Activity.activity_type == "new package", Activity.object_id != job.source_id)
+        .count()
+        == 0
+    )
     objects = _job_objects(job)
-    assert sorted((o.state, o.report_status, o.current) for o in objects.values()) == [("ERROR", "errored", False)] * 5
+    assert (
+        sorted((o.state, o.report_status, o.current) for o in objects.values())
+        == [("ERROR", "errored", False)] * 5
+    )
     for obj in objects.values():
         assert [e.stage for e in obj.errors] == ["Import"]
         assert "Solr is full" in obj.errors[0].message
     monkeypatch.setattr(pysolr.Solr, "add", real)
-    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 0
+    assert (
+        helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 0
+    )
     helpers.call_action("harvest_jobs_run", context={"ignore_auth": True}, source_id=job.source_id)
-    assert helpers.call_action("harvest_job_show", context={"ignore_auth": True}, id=job.id)["status"] == "Finished"
+    assert (
+        helpers.call_action("harvest_job_show", context={"ignore_auth": True}, id=job.id)["status"]
+        == "Finished"
+    )
     # the next harvest, Solr back
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
-    again = HarvestJob.get(helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
-                                               source_id=job.source_id, run=False)["id"])
+    again = HarvestJob.get(
+        helpers.call_action(
+            "harvest_job_create", context={"user": sysadmin["name"]}, source_id=job.source_id, run=False
+        )["id"]
+    )
     again.status = "Running"
     again.save()
     for obj_id in queue.gather_stage(harvester, again):
         queue.fetch_and_import_stages(harvester, HarvestObject.get(obj_id))
     assert len(harvested("royat")) == 5
-    assert helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 5
+    assert (
+        helpers.call_action("package_search", fq=f'harvest_source_id:"{job.source_id}"', rows=0)["count"] == 5
+    )
 
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
-def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(portal, make_source, small_pages, monkeypatch):
+def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(
+    portal, make_source, small_pages, monkeypatch
+):
     """The activity stream's snapshot of a new dataset (package_show) skips the Solr lookup of a
     dataset the batch's open transaction wrote (it cannot be indexed yet), and shares its
     dictization with the indexer: the snapshot and the index hold what they would without."""
@@ -244,8 +280,9 @@ def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(portal, make_sou
         assert activity.activity_type == "new package"
         stored = activity.data["package"]
         # the snapshot is package_show's reading of the database, as without the shared reads
-        assert stored == json.loads(json.dumps(helpers.call_action("package_show", context={"use_cache": False},
-                                                                   id=pkg.id)))
+        assert stored == json.loads(
+            json.dumps(helpers.call_action("package_show", context={"use_cache": False}, id=pkg.id))
+        )
         # and the index holds what CKAN's own re-indexing of the committed dataset writes
         indexed = search.show(pkg.id)
         search.rebuild(pkg.id)
@@ -289,8 +326,10 @@ def test_a_batch_looks_its_writer_up_once_not_per_dataset(portal, make_source, s
         assert pkg.creator_user_id == model.User.get(site_user["name"]).id
         assert pkg.owner_org == model.Group.get("royat").id
     # replaced while the batch imported only (harvest/patches.py): CKAN's own again
-    assert all(getattr(cls, name).__func__.__module__.startswith("ckan.model.")
-               for cls, name in ((model.User, "get"), (model.User, "by_name"), (model.Group, "get")))
+    assert all(
+        getattr(cls, name).__func__.__module__.startswith("ckan.model.")
+        for cls, name in ((model.User, "get"), (model.User, "by_name"), (model.Group, "get"))
+    )
 
 
 def test_lookups_are_shared_inside_a_batch_only(user_selects):
@@ -337,8 +376,9 @@ def test_a_failure_in_one_dataset_costs_that_dataset_only(portal, make_source, s
     monkeypatch.setattr(importing, "_save", failing)
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))
     objects = {o.guid: o for o in _job_objects(job).values()}
-    assert sorted((o.guid == unlucky, o.report_status) for o in objects.values()) == \
-        [(False, "added")] * 4 + [(True, "errored")]
+    assert sorted((o.guid == unlucky, o.report_status) for o in objects.values()) == [
+        (False, "added")
+    ] * 4 + [(True, "errored")]
     assert len(harvested("royat")) == 4
     message = objects[unlucky].errors[0].message
     assert "RuntimeError" in message and "disque plein" in message

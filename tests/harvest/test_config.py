@@ -1,24 +1,27 @@
 """Source configuration: validated on the source form, in French."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import helpers
 
 from ckanext.metropole.harvest import sourceconfig
 
 
-@pytest.mark.parametrize("text,message", [
-    ("{pas du json", "n'est pas du JSON valide"),
-    ("[1, 2]", "doit être un objet JSON"),
-    ('{"protocole": "ckan"}', "Clé inconnue : protocole"),
-    ('{"protocol": "ftp"}', "« ftp » inconnu"),
-    ('{"theme_mapping": {"Voirie": "routes"}}', "« routes » (pour « Voirie ») n'est pas un thème"),
-    ('{"default_license": "wtfpl"}', "« wtfpl » n'est pas une licence"),
-    ('{"max_withdrawal_ratio": 2}', "entre 0 et 1"),
-    ('{"publisher": ""}', "texte non vide"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("{pas du json", "n'est pas du JSON valide"),
+        ("[1, 2]", "doit être un objet JSON"),
+        ('{"protocole": "ckan"}', "Clé inconnue : protocole"),
+        ('{"protocol": "ftp"}', "« ftp » inconnu"),
+        ('{"theme_mapping": {"Voirie": "routes"}}', "« routes » (pour « Voirie ») n'est pas un thème"),
+        ('{"default_license": "wtfpl"}', "« wtfpl » n'est pas une licence"),
+        ('{"max_withdrawal_ratio": 2}', "entre 0 et 1"),
+        ('{"publisher": ""}', "texte non vide"),
+    ],
+)
 def test_bad_config_is_refused_with_french_message(text, message):
     with pytest.raises(ValueError) as e:
         sourceconfig.parse(text)
@@ -26,9 +29,11 @@ def test_bad_config_is_refused_with_french_message(text, message):
 
 
 def test_good_config():
-    config = sourceconfig.parse('{"protocol": "opendatasoft", "publisher": "Ville de Roubaix", '
-                                '"theme_mapping": {"Voirie": "transports"}, "default_license": "lov2", '
-                                '"max_withdrawal_ratio": 0.2}')
+    config = sourceconfig.parse(
+        '{"protocol": "opendatasoft", "publisher": "Ville de Roubaix", '
+        '"theme_mapping": {"Voirie": "transports"}, "default_license": "lov2", '
+        '"max_withdrawal_ratio": 0.2}'
+    )
     assert config.theme_mapping == {"voirie": "transports"}
     assert config.max_withdrawal_ratio == 0.2
 

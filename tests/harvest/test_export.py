@@ -2,13 +2,13 @@
 its catalogue export, /api/explore/v2.1/catalog/exports/json: a JSON array of the dataset
 objects that /catalog/datasets pages carry (fixtures/opendatasoft, see its origin there),
 parsed as it arrives. Also: what the import writes is searchable at the end of the job."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 
 from ckanext.metropole.harvest.protocols import opendatasoft
 
@@ -16,8 +16,13 @@ from .conftest import harvested, serve_ods
 from .portal_server import FIXTURES as FIXTURES_DIR
 
 EXPORT = "/api/explore/v2.1/catalog/exports/json"
-ALL = ["aubiere-budget-primitif-2024", "aubiere-defibrillateurs-roubaix", "aubiere-ecoles-maternelles",
-       "aubiere-parkings-mel", "aubiere-qualite-de-l-eau"]
+ALL = [
+    "aubiere-budget-primitif-2024",
+    "aubiere-defibrillateurs-roubaix",
+    "aubiere-ecoles-maternelles",
+    "aubiere-parkings-mel",
+    "aubiere-qualite-de-l-eau",
+]
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
@@ -38,8 +43,7 @@ def big_portal(portal, monkeypatch):
 
 
 def search(owner="aubiere"):
-    return tk.get_action("package_search")({"ignore_auth": True},
-                                           {"fq": f"organization:{owner}", "rows": 50})
+    return tk.get_action("package_search")({"ignore_auth": True}, {"fq": f"organization:{owner}", "rows": 50})
 
 
 def test_export_is_read_whole_and_every_dataset_searchable_at_the_end(big_portal, make_source, harvest):
@@ -54,18 +58,24 @@ def test_export_is_read_whole_and_every_dataset_searchable_at_the_end(big_portal
     found = search()
     assert sorted(p["name"] for p in found["results"]) == ALL
     # indexed once the harvest object points at it: ckanext-harvest's source field is there
-    by_source = tk.get_action("package_search")({"ignore_auth": True},
-                                                {"fq": f'harvest_source_id:"{source["id"]}"', "rows": 0})
+    by_source = tk.get_action("package_search")(
+        {"ignore_auth": True}, {"fq": f'harvest_source_id:"{source["id"]}"', "rows": 0}
+    )
     assert by_source["count"] == 5
 
 
-@pytest.mark.parametrize("body, fault, expected", [
-    (None, "truncated", "tronqu"),
-    ('{"error_code": "ODSQLError", "message": "Invalid"}', None, "liste JSON était attendue"),
-    ("[1, 2]", None, "Export du catalogue Opendatasoft invalide"),
-    ("", None, "Réponse JSON invalide"),
-])
-def test_a_broken_export_stops_the_run_and_creates_nothing(big_portal, make_source, harvest, body, fault, expected):
+@pytest.mark.parametrize(
+    "body, fault, expected",
+    [
+        (None, "truncated", "tronqu"),
+        ('{"error_code": "ODSQLError", "message": "Invalid"}', None, "liste JSON était attendue"),
+        ("[1, 2]", None, "Export du catalogue Opendatasoft invalide"),
+        ("", None, "Réponse JSON invalide"),
+    ],
+)
+def test_a_broken_export_stops_the_run_and_creates_nothing(
+    big_portal, make_source, harvest, body, fault, expected
+):
     big_portal.add(EXPORT, export_body() if body is None else body, fault=fault)
     result = harvest(make_source(big_portal.url))
     assert len(result["gather_errors"]) == 1

@@ -1,6 +1,7 @@
 """The harvester's errors and warnings are stored as English msgids with their parameters and
 read in the reader's language: French on the portal's pages (its default language) and in the
 API, English on /en/ pages; a text stored before (French prose) reads as it was."""
+
 from __future__ import annotations
 
 import ckan.model as model
@@ -15,14 +16,18 @@ LEGACY = "Moissonnage interrompu : ancien message enregistré en français."
 
 
 def test_a_message_is_stored_as_its_msgid_and_read_in_the_portal_language():
-    message = N_("Harvest interrupted, nothing was changed or withdrawn: {error}",
-                 error=N_("HTTP error {status} querying {url}.", status=404, url="http://x.test/a"))
+    message = N_(
+        "Harvest interrupted, nothing was changed or withdrawn: {error}",
+        error=N_("HTTP error {status} querying {url}.", status=404, url="http://x.test/a"),
+    )
     text = stored(message)
     assert "Harvest interrupted" in text and "Moissonnage" not in text
     assert loads(text) == message
     # outside a request: the portal's default language (test.ini: fr)
-    assert display(text) == ("Moissonnage interrompu, rien n'a été modifié ni retiré : "
-                             "Erreur HTTP 404 en interrogeant http://x.test/a.")
+    assert display(text) == (
+        "Moissonnage interrompu, rien n'a été modifié ni retiré : "
+        "Erreur HTTP 404 en interrogeant http://x.test/a."
+    )
     assert display(LEGACY) == LEGACY and display('{"metropole_i18n": broken') == '{"metropole_i18n": broken'
     assert translate("") == "" and translate("Datasets read", "fr") == "Jeux lus"
     assert translate("Datasets read", "en") == "Datasets read"
@@ -31,9 +36,15 @@ def test_a_message_is_stored_as_its_msgid_and_read_in_the_portal_language():
 def test_job_page_and_api_read_the_messages_in_the_reader_language(portal, make_source, harvest, app):
     # a dataset refused (its address is taken), one landed with a warning (no licence)
     org = helpers.call_action("organization_show", id="royat")
-    helpers.call_action("package_create", context={"user": factories.Sysadmin()["name"]},
-                        name="royat-fantoir-vanves", title="Voies (saisie manuelle)", owner_org=org["id"],
-                        theme=["urbanisme"], license_id="lov2")
+    helpers.call_action(
+        "package_create",
+        context={"user": factories.Sysadmin()["name"]},
+        name="royat-fantoir-vanves",
+        title="Voies (saisie manuelle)",
+        owner_org=org["id"],
+        theme=["urbanisme"],
+        license_id="lov2",
+    )
     _ods(portal, total=2)
     source = make_source(portal.url, owner="royat")
     job = harvest(source)["job"]
@@ -50,7 +61,11 @@ def test_job_page_and_api_read_the_messages_in_the_reader_language(portal, make_
     english = app.get(f"/en/harvest/{source['name']}/job/{job.id}", headers=headers).body
     assert "is already taken by a dataset that does not come from this source" in english
     assert "no licence given by the source" in english
-    assert "est déjà prise" not in english and "aucune licence" not in english and "metropole_i18n" not in english
+    assert (
+        "est déjà prise" not in english
+        and "aucune licence" not in english
+        and "metropole_i18n" not in english
+    )
     assert LEGACY in english  # old texts as they were
 
     report = app.get(f"/api/3/action/harvest_job_report?id={job.id}", headers=headers).json["result"]
@@ -68,8 +83,10 @@ def test_job_page_and_api_read_the_messages_in_the_reader_language(portal, make_
 def test_a_gather_error_reads_in_english_on_english_pages(portal, make_source, harvest, app):
     source = make_source(portal.url + "/nothing-here", owner="royat", config='{"protocol": "opendatasoft"}')
     result = harvest(source)
-    assert any(e.startswith("Moissonnage interrompu, rien n'a été modifié ni retiré : Erreur HTTP 404")
-               for e in result["gather_errors"])
+    assert any(
+        e.startswith("Moissonnage interrompu, rien n'a été modifié ni retiré : Erreur HTTP 404")
+        for e in result["gather_errors"]
+    )
     headers = {"Authorization": factories.SysadminWithToken()["token"]}
     english = app.get(f"/en/harvest/{source['name']}/job/{result['job'].id}", headers=headers).body
     assert "Harvest interrupted, nothing was changed or withdrawn: HTTP error 404 querying" in english

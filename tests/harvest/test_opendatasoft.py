@@ -1,16 +1,21 @@
 """Harvesting an Opendatasoft portal end to end: mapping, incremental runs, safe withdrawal."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
+import pytest
 
 from .conftest import ODS, harvested, package, serve_edited, serve_ods
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
-ALL = ["aubiere-budget-primitif-2024", "aubiere-defibrillateurs-roubaix", "aubiere-ecoles-maternelles",
-       "aubiere-parkings-mel", "aubiere-qualite-de-l-eau"]
+ALL = [
+    "aubiere-budget-primitif-2024",
+    "aubiere-defibrillateurs-roubaix",
+    "aubiere-ecoles-maternelles",
+    "aubiere-parkings-mel",
+    "aubiere-qualite-de-l-eau",
+]
 
 
 @pytest.fixture
@@ -96,13 +101,16 @@ def test_publisher_keeps_one_publisher_of_a_shared_portal(portal, make_source, h
     assert len(harvested()) == 4
 
 
-@pytest.mark.parametrize("fault_page,fault,status,message", [
-    (2, None, 500, "Erreur HTTP 500"),
-    (1, "slow", 200, "Délai dépassé"),
-    (1, "truncated", 200, "tronqu"),
-    (1, "redirect-loop", 200, "Trop de redirections"),
-    (1, "oversized", 200, "trop volumineuse"),
-])
+@pytest.mark.parametrize(
+    "fault_page,fault,status,message",
+    [
+        (2, None, 500, "Erreur HTTP 500"),
+        (1, "slow", 200, "Délai dépassé"),
+        (1, "truncated", 200, "tronqu"),
+        (1, "redirect-loop", 200, "Trop de redirections"),
+        (1, "oversized", 200, "trop volumineuse"),
+    ],
+)
 @pytest.mark.ckan_config("ckanext.metropole.harvest.timeout", "1")
 @pytest.mark.ckan_config("ckanext.metropole.harvest.max_response_bytes", "1000000")
 def test_faults_are_reported_and_lose_nothing(portal, source, harvest, fault_page, fault, status, message):

@@ -3,10 +3,10 @@
 The harvest plugin indexes harvest_source_id / harvest_object_id / harvest_source_title only if
 the harvest object is current and carries the package id when the dataset is indexed.
 """
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import helpers
 
 from .conftest import assert_landed, harvested, package, serve_edited, serve_ods

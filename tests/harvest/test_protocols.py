@@ -1,4 +1,5 @@
 """CKAN/DKAN, udata and DCAT sources, detected from the portal's root URL."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,13 @@ def test_ckan_source(portal, make_source, harvest, app):
     result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
     assert harvested("royat") == ["royat-arbres", "royat-bornes-verre", "royat-deliberations-2024"]
-    assert_landed(app, source, result, "royat",
-                  ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"])
+    assert_landed(
+        app,
+        source,
+        result,
+        "royat",
+        ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"],
+    )
     bornes = package("royat-bornes-verre")
     assert bornes["license_id"] == "odc-odbl" and bornes["theme"] == ["environnement"]
     assert bornes["communes"] == ["63308"]
@@ -64,15 +70,21 @@ def test_udata_source(portal, make_source, harvest, app):
     result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
     names = harvested("aulnat")
-    assert names == ["aulnat-menus-de-la-cantine", "aulnat-prenoms-des-nouveau-nes",
-                     "aulnat-subventions-aux-associations"]
+    assert names == [
+        "aulnat-menus-de-la-cantine",
+        "aulnat-prenoms-des-nouveau-nes",
+        "aulnat-subventions-aux-associations",
+    ]
     assert_landed(app, source, result, "aulnat", [package(n)["title"] for n in names])
     prenoms = package("aulnat-prenoms-des-nouveau-nes")
     assert prenoms["title"] == "Prénoms des nouveau-nés"
     assert prenoms["resources"][0]["conforms_to"] == "scdl/prenoms"
     assert (prenoms["temporal_start"], prenoms["temporal_end"]) == ("2015-01-01", "2023-12-31")
     assert prenoms["frequency"] == "ANNUAL" and prenoms["license_id"] == "lov2"
-    assert (prenoms["issued"], prenoms["modified"]) == ("2022-05-03", "2024-02-10")  # created_at, last_modified
+    assert (prenoms["issued"], prenoms["modified"]) == (
+        "2022-05-03",
+        "2024-02-10",
+    )  # created_at, last_modified
     assert harvest(source)["stats"]["not modified"] == 3
 
 
@@ -97,7 +109,10 @@ def test_dcat_source_with_hydra_pages(portal, make_source, harvest, app):
     piscine = next(package(n) for n in harvested("cebazat") if "piscine" in n)
     assert piscine["frequency"] == "DAILY" and piscine["license_id"] == "lov2"
     assert piscine["theme"] == ["sports"]
-    assert (piscine["issued"], piscine["modified"]) == ("2018-04-02", "2024-01-15")  # dct:issued, dct:modified
+    assert (piscine["issued"], piscine["modified"]) == (
+        "2018-04-02",
+        "2024-01-15",
+    )  # dct:issued, dct:modified
     velos = next(package(n) for n in harvested("cebazat") if "velos" in n)
     assert velos["resources"][0]["conforms_to"].endswith("schema-stationnement/latest/schema.json")
     assert velos["theme"] == ["transports"]
@@ -131,8 +146,12 @@ def test_ckan_unknown_organisation_says_so(portal, make_source, harvest):
     serve_ckan(portal)
     empty = json.loads((FIXTURES / "ckan/search_0.json").read_text())
     empty["result"].update(count=0, results=[])
-    portal.add(SEARCH, json.dumps(empty), query={"rows": 2, "start": 0, "fq": 'organization:"ville-de-royat"'})
+    portal.add(
+        SEARCH, json.dumps(empty), query={"rows": 2, "start": 0, "fq": 'organization:"ville-de-royat"'}
+    )
     result = harvest(make_source(portal.url, owner="royat", config='{"organization": "ville-de-royat"}'))
-    assert any("Aucun jeu de l'organisation « ville-de-royat » sur ce portail CKAN" in e
-               for e in result["gather_errors"]), result["gather_errors"]
+    assert any(
+        "Aucun jeu de l'organisation « ville-de-royat » sur ce portail CKAN" in e
+        for e in result["gather_errors"]
+    ), result["gather_errors"]
     assert harvested("royat") == []

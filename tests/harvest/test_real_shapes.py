@@ -5,12 +5,12 @@ from Word (9), compound themes (5), short listings (6), notes are warnings (10),
 (2), bad secondary fields (7), URL-shaped identifiers (11), JSON-LD remote contexts (3), the
 older udata API (8).
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.harvest.protocols import dcat
@@ -60,8 +60,9 @@ def test_opendatasoft_templates_nulls_html_and_warnings(portal, make_source, har
     assert csv["conforms_to"].endswith("schema-irve-statique/latest/schema.json")
 
     sysadmin = factories.SysadminWithToken()
-    page = app.get(f"/harvest/{source['name']}/job/{result['job'].id}",
-                   headers={"Authorization": sysadmin["token"]}).body
+    page = app.get(
+        f"/harvest/{source['name']}/job/{result['job'].id}", headers={"Authorization": sysadmin["token"]}
+    ).body
     assert "Avertissements" in page and "aucune licence indiquée" in page
 
 
@@ -70,8 +71,16 @@ def test_only_a_refused_dataset_counts_as_a_job_error(portal, make_source, harve
     error); the other lands with its notes (warnings, not errors)."""
     org = helpers.call_action("organization_show", id="royat")
     sysadmin = factories.Sysadmin()
-    helpers.call_action("package_create", context={"user": sysadmin["name"]}, name="royat-fantoir-vanves", title="Voies (saisie manuelle)",
-                        owner_org=org["id"], theme=["urbanisme"], license_id="lov2", notes="Saisi à la main.")
+    helpers.call_action(
+        "package_create",
+        context={"user": sysadmin["name"]},
+        name="royat-fantoir-vanves",
+        title="Voies (saisie manuelle)",
+        owner_org=org["id"],
+        theme=["urbanisme"],
+        license_id="lov2",
+        notes="Saisi à la main.",
+    )
     _ods(portal, total=2)
     source = make_source(portal.url, owner="royat")
     result = harvest(source)
@@ -102,7 +111,9 @@ def test_short_opendatasoft_listing_withdraws_nothing(portal, make_source, harve
     assert any(message in w for w in shown["warnings"]) and shown["gather_error_summary"] == []
     report = helpers.call_action("harvest_job_report", context={"user": sysadmin["name"]}, id=job_id)
     assert any(message in w for w in report["warnings"]) and report["gather_errors"] == []
-    page = app.get(f"/harvest/{source['name']}/job/{job_id}", headers={"Authorization": sysadmin["token"]}).body
+    page = app.get(
+        f"/harvest/{source['name']}/job/{job_id}", headers={"Authorization": sysadmin["token"]}
+    ).body
     warnings = page.split("Avertissements", 1)[1]
     assert message in warnings
 
@@ -117,8 +128,11 @@ def test_dcat_export_themes_urls_names_and_short_listing(portal, make_source, ha
     assert any("annonce 2561 jeux de données, 3 lus" in w for w in result["warnings"])
     names = harvested("durtol")
     # short, readable and stable names from URL-shaped identifiers
-    assert [n.rsplit("-", 1)[0] for n in names] == ["durtol-arbres-remarquables", "durtol-etat-civil-naissances",
-                                                    "durtol-lignes-de-bus"]
+    assert [n.rsplit("-", 1)[0] for n in names] == [
+        "durtol-arbres-remarquables",
+        "durtol-etat-civil-naissances",
+        "durtol-lignes-de-bus",
+    ]
     assert all(len(n) < 45 for n in names)
     arbres, naissances, bus = (package(n) for n in names)
     assert arbres["theme"] == ["environnement"]  # EU data-theme URI
@@ -155,7 +169,9 @@ def test_dcat_ap_jsonld_with_semiceu_context_lands_without_network(portal, make_
     assert result["stats"]["added"] == 2
     assert_landed(app, source, result, "lempdes", ["Aires de jeux", "Toilettes publiques"])
     jeux = package(next(n for n in harvested("lempdes") if "aires-de-jeux" in n))
-    assert jeux["title"] == "Aires de jeux" and jeux["theme"] == ["culture"]  # keyword "loisirs" before EU EDUC
+    assert jeux["title"] == "Aires de jeux" and jeux["theme"] == [
+        "culture"
+    ]  # keyword "loisirs" before EU EDUC
     assert (jeux["issued"], jeux["modified"]) == ("2021-06-15", "2024-02-01")
     assert jeux["frequency"] == "ANNUAL" and jeux["license_id"] == "lov2"
     assert jeux["resources"][0]["url"].endswith("/files/aires-de-jeux.csv")
@@ -185,14 +201,19 @@ def test_unknown_remote_context_goes_through_the_guarded_client(portal, make_sou
 METADATA_URL = "http://169.254.169.254/latest/context.jsonld"
 
 
-@pytest.mark.parametrize("context", [
-    # JSON-LD 1.1 (W3C Recommendation, "Imported Contexts" and "Scoped Contexts"): a remote
-    # context imported into a local one, or scoping one term
-    ["https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
-     {"@import": METADATA_URL}],
-    ["https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
-     {"keyword": {"@id": "http://www.w3.org/ns/dcat#keyword", "@context": METADATA_URL}}],
-], ids=["import", "scoped"])
+@pytest.mark.parametrize(
+    "context",
+    [
+        # JSON-LD 1.1 (W3C Recommendation, "Imported Contexts" and "Scoped Contexts"): a remote
+        # context imported into a local one, or scoping one term
+        ["https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld", {"@import": METADATA_URL}],
+        [
+            "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
+            {"keyword": {"@id": "http://www.w3.org/ns/dcat#keyword", "@context": METADATA_URL}},
+        ],
+    ],
+    ids=["import", "scoped"],
+)
 def test_nested_remote_contexts_go_through_the_guarded_client(portal, make_source, harvest, context):
     data = json.loads((FIXTURES / "dcat/dcat_us_arcgis.json").read_text())
     data["@context"] = context
@@ -210,16 +231,19 @@ def test_older_udata_api_bare_list(portal, make_source, harvest):
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
 
 
-@pytest.mark.parametrize("labels,expected", [
-    (["Mobilité et transports"], ["transports"]),
-    (["Environnement et climat"], ["environnement"]),
-    (["etat-civil"], ["citoyennete"]),
-    (["dechet"], ["environnement"]),
-    (["Sports & loisirs"], ["sports", "culture"]),
-    # French plurals in -aux: "sociaux" is "social", "hôpitaux" "hôpital" ("réseaux" "réseau")
-    (["Services sociaux"], ["citoyennete"]),
-    (["Hôpital"], ["sante"]),
-])
+@pytest.mark.parametrize(
+    "labels,expected",
+    [
+        (["Mobilité et transports"], ["transports"]),
+        (["Environnement et climat"], ["environnement"]),
+        (["etat-civil"], ["citoyennete"]),
+        (["dechet"], ["environnement"]),
+        (["Sports & loisirs"], ["sports", "culture"]),
+        # French plurals in -aux: "sociaux" is "social", "hôpitaux" "hôpital" ("réseaux" "réseau")
+        (["Services sociaux"], ["citoyennete"]),
+        (["Hôpital"], ["sante"]),
+    ],
+)
 def test_compound_and_slug_themes(labels, expected):
     from ckanext.metropole.harvest.mapping import map_themes
     from ckanext.metropole.harvest.sourceconfig import SourceConfig
@@ -241,8 +265,11 @@ def _dkan(portal, name, **changes):
 # Drupal's "medium" date format (D, m/d/Y - H:i) as DKAN 7 writes metadata_created: in English,
 # translated and reordered d/m/Y by a French site, and without its weekday, where day and
 # month cannot be told apart (10/12/2019: 10 December or 12 October?)
-DKAN_CREATED = {"arbres": "Mon, 12/09/2019 - 14:05", "bornes-verre": "lun, 09/12/2019 - 14:05",
-                "deliberations-2024": "10/12/2019 - 09:23"}
+DKAN_CREATED = {
+    "arbres": "Mon, 12/09/2019 - 14:05",
+    "bornes-verre": "lun, 09/12/2019 - 14:05",
+    "deliberations-2024": "10/12/2019 - 09:23",
+}
 
 
 def serve_dkan7(portal):
@@ -252,19 +279,33 @@ def serve_dkan7(portal):
     portal.add("/api/3/action/package_list", fixture="ckan/dkan_package_list.json")
     group = [{"name": "group/ville-de-royat", "title": "Ville de Royat"}]
     for name in ("bornes-verre", "deliberations-2024", "arbres"):
-        _dkan(portal, name, organization=None, groups=group, license_id=None,
-              license_title="http://www.data.gouv.fr/Licence-Ouverte-Open-Licence",
-              metadata_modified="mar, 10/12/2019 - 09:23", metadata_created=DKAN_CREATED[name],
-              tags=[{"name": "ENVIRONNEMENT", "display_name": "ENVIRONNEMENT"}])
+        _dkan(
+            portal,
+            name,
+            organization=None,
+            groups=group,
+            license_id=None,
+            license_title="http://www.data.gouv.fr/Licence-Ouverte-Open-Licence",
+            metadata_modified="mar, 10/12/2019 - 09:23",
+            metadata_created=DKAN_CREATED[name],
+            tags=[{"name": "ENVIRONNEMENT", "display_name": "ENVIRONNEMENT"}],
+        )
 
 
 def test_dkan7_groups_licence_url_capital_tags_and_dates(portal, make_source, harvest, app):
     serve_dkan7(portal)
-    source = make_source(portal.url, owner="royat", config='{"protocol": "ckan", "organization": "ville-de-royat"}')
+    source = make_source(
+        portal.url, owner="royat", config='{"protocol": "ckan", "organization": "ville-de-royat"}'
+    )
     result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 3
-    assert_landed(app, source, result, "royat",
-                  ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"])
+    assert_landed(
+        app,
+        source,
+        result,
+        "royat",
+        ["Arbres d'alignement", "Bornes à verre", "Délibérations du conseil municipal"],
+    )
     arbres = package("royat-arbres")
     assert arbres["license_id"] == "fr-lo"
     assert [t["name"] for t in arbres["tags"]] == ["environnement"]
@@ -274,14 +315,20 @@ def test_dkan7_groups_licence_url_capital_tags_and_dates(portal, make_source, ha
     # an ambiguous date is dropped with a French warning; the dataset lands
     delib = package("royat-deliberations-2024")
     assert delib["issued"] == "" and delib["modified"] == "2019-12-10"
-    assert any("Délibérations" in w and "10/12/2019 - 09:23" in w and "ambiguë" in w for w in result["warnings"])
+    assert any(
+        "Délibérations" in w and "10/12/2019 - 09:23" in w and "ambiguë" in w for w in result["warnings"]
+    )
 
 
 def test_dkan7_unknown_organization_says_so(portal, make_source, harvest):
     serve_dkan7(portal)
-    result = harvest(make_source(portal.url, owner="royat", config='{"protocol": "ckan", "organization": "autre"}'))
-    assert any("Aucun jeu de l'organisation « autre »" in e and "ville-de-royat" in e
-               for e in result["gather_errors"])
+    result = harvest(
+        make_source(portal.url, owner="royat", config='{"protocol": "ckan", "organization": "autre"}')
+    )
+    assert any(
+        "Aucun jeu de l'organisation « autre »" in e and "ville-de-royat" in e
+        for e in result["gather_errors"]
+    )
 
 
 def test_identity_survives_a_platform_change(portal, make_source, harvest, small_pages):
@@ -293,8 +340,13 @@ def test_identity_survives_a_platform_change(portal, make_source, harvest, small
     before = {n: package(n)["id"] for n in harvested("royat")}
     portal.add(EXPORT, fixture="dcat/ods_moved.ttl", content_type="text/turtle")
     sysadmin = helpers.call_action("get_site_user", context={"ignore_auth": True})
-    helpers.call_action("harvest_source_patch", context={"user": sysadmin["name"]}, id=source["id"],
-                        url=portal.url + EXPORT, config='{"protocol": "dcat", "max_withdrawal_ratio": 1}')
+    helpers.call_action(
+        "harvest_source_patch",
+        context={"user": sysadmin["name"]},
+        id=source["id"],
+        url=portal.url + EXPORT,
+        config='{"protocol": "dcat", "max_withdrawal_ratio": 1}',
+    )
     result = harvest(source)
     assert result["stats"]["added"] == 0, result
     assert result["stats"]["updated"] == 2  # matched by landing page, and by a distribution URL
@@ -348,14 +400,27 @@ def test_csw_iso_19115_2_records_land_too(portal, make_source, harvest, monkeypa
     records = {}
     for n in (1, 2):
         xml = (FIXTURES / f"csw/records_{n}.xml").read_text()
-        records[n] = (xml.replace("<gmd:MD_Metadata ", "<gmi:MI_Metadata " + gmi)
-                      .replace("</gmd:MD_Metadata>", "</gmi:MI_Metadata>") if n == 2 else xml)
+        records[n] = (
+            xml.replace("<gmd:MD_Metadata ", "<gmi:MI_Metadata " + gmi).replace(
+                "</gmd:MD_Metadata>", "</gmi:MI_Metadata>"
+            )
+            if n == 2
+            else xml
+        )
         assert n == 1 or "gmi:MI_Metadata" in records[n]
-    portal.add(path, fixture="csw/capabilities.xml", content_type="application/xml",
-               query={"request": "GetCapabilities"})
+    portal.add(
+        path,
+        fixture="csw/capabilities.xml",
+        content_type="application/xml",
+        query={"request": "GetCapabilities"},
+    )
     for n in (1, 2):
-        portal.add(path, records[n], content_type="application/xml", query={"request": "GetRecords",
-                                                                           "startPosition": n})
+        portal.add(
+            path,
+            records[n],
+            content_type="application/xml",
+            query={"request": "GetRecords", "startPosition": n},
+        )
     result = harvest(make_source(portal.url + path, owner="cebazat", config='{"protocol": "csw"}'))
     assert result["gather_errors"] == [] and result["stats"]["added"] == 2
     assert not any("annonce" in w for w in result["warnings"])  # 2 matched, 2 read: complete

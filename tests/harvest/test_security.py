@@ -1,4 +1,5 @@
 """Harvest URLs reaching internal addresses are refused unless the operator allows them."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,18 @@ def test_loopback_source_is_refused_by_default(portal, make_source, harvest, sma
     assert harvested() == []
 
 
-@pytest.mark.parametrize("url", ["http://10.1.2.3/", "http://192.168.0.1/", "http://169.254.169.254/latest/",
-                                 "http://[::1]/", "http://0.0.0.0/", "ftp://example.org/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+        "ftp://example.org/",
+        "file:///etc/passwd",
+    ],
+)
 def test_internal_and_non_http_addresses_are_refused(url):
     client = Client(allowed_hosts=[])
     with pytest.raises(HarvestError) as e:

@@ -1,10 +1,9 @@
 """/harvest and every page of a source render, whatever keys its configuration uses
 (ckanext-harvest copies the configuration's keys onto the source's dataset dict)."""
+
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from ckan.tests import factories, helpers
 
@@ -14,8 +13,16 @@ CONFIGS = {
     "former-key": '{"protocol": "ckan", "organization": "commune-d-aulnat"}',  # README before the rename
     "current-key": '{"protocol": "udata", "remote_organization": "commune-d-aulnat", "publisher": "Aulnat"}',
     "empty": "",
-    "full": json.dumps({"protocol": "auto", "publisher": "Ville", "theme_mapping": {"Voirie": "transports"},
-                        "default_license": "lov2", "default_theme": "culture", "max_withdrawal_ratio": 0.2}),
+    "full": json.dumps(
+        {
+            "protocol": "auto",
+            "publisher": "Ville",
+            "theme_mapping": {"Voirie": "transports"},
+            "default_license": "lov2",
+            "default_theme": "culture",
+            "max_withdrawal_ratio": 0.2,
+        }
+    ),
 }
 
 
@@ -37,8 +44,15 @@ def test_every_source_page_renders(app, make_source):
     for name in names:
         org = helpers.call_action("harvest_source_show", id=name)["organization"]
         assert isinstance(org, dict) and org["name"] == "aubiere", name
-        for url in (f"/harvest/{name}", f"/harvest/about/{name}", f"/harvest/admin/{name}",
-                    f"/harvest/{name}/job", f"/harvest/edit/{name}", "/organization/aubiere", "/harvest/"):
+        for url in (
+            f"/harvest/{name}",
+            f"/harvest/about/{name}",
+            f"/harvest/admin/{name}",
+            f"/harvest/{name}/job",
+            f"/harvest/edit/{name}",
+            "/organization/aubiere",
+            "/harvest/",
+        ):
             status = app.get(url, headers=headers).status_code
             if status != 200:
                 wrong.append((url, status))

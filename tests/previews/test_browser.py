@@ -1,6 +1,7 @@
 """In a real browser (Debian's chromium, Playwright) with a real worker: a CSV uploaded by
 an agent through the French form becomes a table and a chart; a GeoJSON becomes a map; a
 reuse appears on its dataset's page. axe-core audits the pages; screenshots in test-artifacts/."""
+
 from __future__ import annotations
 
 import base64
@@ -11,14 +12,18 @@ from ..conftest import ARTIFACTS, needs_browser, serious_axe_violations
 from .conftest import FIXTURES, run_jobs, upload
 
 # a 1×1 transparent PNG answers the map's tile requests: no tile server is reached
-BLANK_TILE = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 
 pytestmark = needs_browser
 
 
 def _page(browser):
     page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    page.route("**/tiles/**", lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_TILE))
+    page.route(
+        "**/tiles/**", lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+    )
     return page
 
 
@@ -43,8 +48,11 @@ def test_csv_upload_becomes_a_table_and_a_chart_geojson_a_map_and_a_reuse_shows(
     page.wait_for_load_state()
     geojson = upload(portal, "toilettes.geojson", (FIXTURES / "toilettes.geojson").read_bytes(), "GeoJSON")
     run_jobs(portal)
-    resource = next(r for r in helpers.call_action("package_show", id=portal["dataset"]["id"])["resources"]
-                    if r["name"] == "Parkings (CSV)")
+    resource = next(
+        r
+        for r in helpers.call_action("package_show", id=portal["dataset"]["id"])["resources"]
+        if r["name"] == "Parkings (CSV)"
+    )
     assert resource["datastore_active"]
 
     # a visitor sees the table (DataTables reads the DataStore), then the chart
@@ -84,9 +92,15 @@ def test_csv_upload_becomes_a_table_and_a_chart_geojson_a_map_and_a_reuse_shows(
     sysadmin = {"user": "xloader-bot", "ignore_auth": True}
     orgs = helpers.call_action("organization_list", all_fields=True, include_extras=True)
     assert any(o.get("kind") == "metropole" for o in orgs)
-    reuse = helpers.call_action("metropole_reuse_submit", context=sysadmin, title="Carte des parkings",
-                                notes="Les places libres sur une carte.", url="https://exemple.fr/carte",
-                                reuse_type="visualization", datasets=portal["dataset"]["name"])
+    reuse = helpers.call_action(
+        "metropole_reuse_submit",
+        context=sysadmin,
+        title="Carte des parkings",
+        notes="Les places libres sur une carte.",
+        url="https://exemple.fr/carte",
+        reuse_type="visualization",
+        datasets=portal["dataset"]["name"],
+    )
     helpers.call_action("metropole_reuse_publish", context=sysadmin, id=reuse["id"])
     visitor.goto(f"{url}/dataset/{portal['dataset']['name']}")
     section = visitor.locator("section.metropole-dataset-reuses")

@@ -1,9 +1,9 @@
 """``ckan metropole previews demo``: its content read from previews/demo/content.yaml, its
 output in the portal's language, loaded once."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 

@@ -1,11 +1,11 @@
 """Default views on dataset creation: made where a default view can show the resource, and
 nothing read for the resources none can show (each harvested dataset paid that lookup)."""
-from __future__ import annotations
 
-import pytest
+from __future__ import annotations
 
 import ckan.lib.datapreview as datapreview
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 
 from ..conftest import make_dataset
@@ -37,28 +37,46 @@ def per_resource_lookups(monkeypatch):
 
 
 def test_a_view_is_made_where_one_fits_and_nothing_is_read_where_none_does(org, per_resource_lookups):
-    dataset = make_dataset(owner_org=org["id"], resources=[
-        {"url": "http://127.0.0.1:5000/toilettes.geojson", "format": "GeoJSON"},  # geoview: on the site
-        {"url": "http://example.org/parkings.csv", "format": "CSV"}])
+    dataset = make_dataset(
+        owner_org=org["id"],
+        resources=[
+            {"url": "http://127.0.0.1:5000/toilettes.geojson", "format": "GeoJSON"},  # geoview: on the site
+            {"url": "http://example.org/parkings.csv", "format": "CSV"},
+        ],
+    )
     geojson, csv = dataset["resources"]
     assert _view_types(geojson["id"]) == {"geojson_view"}
     assert _view_types(csv["id"]) == set()  # not in the DataStore: the table view waits for it
     assert per_resource_lookups == ["GeoJSON", "CSV"]  # one fits: CKAN's own path, for every resource
 
     del per_resource_lookups[:]
-    only_csv = make_dataset(owner_org=org["id"], resources=[{"url": "http://example.org/a.csv", "format": "CSV"},
-                                                            {"url": "http://example.org/b", "format": "HTML"}])
+    only_csv = make_dataset(
+        owner_org=org["id"],
+        resources=[
+            {"url": "http://example.org/a.csv", "format": "CSV"},
+            {"url": "http://example.org/b", "format": "HTML"},
+        ],
+    )
     assert [_view_types(r["id"]) for r in only_csv["resources"]] == [set(), set()]
     assert per_resource_lookups == []
 
 
 def test_the_action_still_checks_its_caller(org):
-    dataset = make_dataset(owner_org=org["id"], resources=[{"url": "http://example.org/a.csv", "format": "CSV"}])
+    dataset = make_dataset(
+        owner_org=org["id"], resources=[{"url": "http://example.org/a.csv", "format": "CSV"}]
+    )
     with pytest.raises(tk.NotAuthorized):
-        helpers.call_action("package_create_default_resource_views", context={"user": "", "ignore_auth": False},
-                            package=dataset)
+        helpers.call_action(
+            "package_create_default_resource_views",
+            context={"user": "", "ignore_auth": False},
+            package=dataset,
+        )
     with pytest.raises(tk.ValidationError):
         helpers.call_action("package_create_default_resource_views", context={"ignore_auth": True})
     sysadmin = factories.Sysadmin()
-    assert helpers.call_action("package_create_default_resource_views", context={"user": sysadmin["name"]},
-                               package=dataset) == []
+    assert (
+        helpers.call_action(
+            "package_create_default_resource_views", context={"user": sysadmin["name"]}, package=dataset
+        )
+        == []
+    )

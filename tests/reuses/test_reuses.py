@@ -1,5 +1,6 @@
 """Reuses: proposed by anyone with an account, unpublished until the métropole's admins
 publish them; then on /reutilisations, on the datasets' pages and on the home page."""
+
 from __future__ import annotations
 
 import re
@@ -26,14 +27,24 @@ def portal(clean_db, clean_index, with_plugins):
     orgs = helpers.call_action("organization_list", all_fields=True, include_extras=True)
     metropole = next(o for o in orgs if o.get("kind") == "metropole")
     moderator = factories.UserWithToken()
-    helpers.call_action("organization_member_create", id=metropole["id"], username=moderator["name"], role="admin")
+    helpers.call_action(
+        "organization_member_create", id=metropole["id"], username=moderator["name"], role="admin"
+    )
     commune_admin = factories.UserWithToken()
-    helpers.call_action("organization_member_create", id="royat", username=commune_admin["name"], role="admin")
+    helpers.call_action(
+        "organization_member_create", id="royat", username=commune_admin["name"], role="admin"
+    )
     reuser = factories.UserWithToken()
     parkings = make_dataset(owner_org="royat", name="parkings-royat", title="Parkings de Royat")
     fountains = make_dataset(owner_org="royat", name="fontaines-royat", title="Fontaines de Royat")
-    return {"metropole": metropole, "moderator": moderator, "commune_admin": commune_admin, "reuser": reuser,
-            "parkings": parkings, "fountains": fountains}
+    return {
+        "metropole": metropole,
+        "moderator": moderator,
+        "commune_admin": commune_admin,
+        "reuser": reuser,
+        "parkings": parkings,
+        "fountains": fountains,
+    }
 
 
 def _submit(app, user, **fields):
@@ -44,9 +55,15 @@ def _submit(app, user, **fields):
 
 
 def test_proposed_reuse_is_published_by_the_metropole_then_shown(app, portal):
-    response = _submit(app, portal["reuser"], title="Carte des parkings", notes="Les places libres sur une carte.",
-                       url="https://exemple.fr/carte", image_url="https://exemple.fr/carte.png",
-                       datasets=f"parkings-royat, http://127.0.0.1:5000/dataset/fontaines-royat")
+    response = _submit(
+        app,
+        portal["reuser"],
+        title="Carte des parkings",
+        notes="Les places libres sur une carte.",
+        url="https://exemple.fr/carte",
+        image_url="https://exemple.fr/carte.png",
+        datasets="parkings-royat, http://127.0.0.1:5000/dataset/fontaines-royat",
+    )
     assert response.status_code == 302
     reuse = helpers.call_action("package_show", id="carte-des-parkings")
     assert reuse["type"] == "reuse" and reuse["private"] is True
@@ -62,13 +79,24 @@ def test_proposed_reuse_is_published_by_the_metropole_then_shown(app, portal):
     page = unescape(app.get("/reutilisations/", headers={"Authorization": portal["moderator"]["token"]}).body)
     assert "Carte des parkings" in page and "En attente de modération" in page
     with pytest.raises(helpers.logic.NotAuthorized):
-        helpers.call_action("metropole_reuse_publish", context={"user": portal["commune_admin"]["name"], "ignore_auth": False},
-                            id=reuse["id"])
+        helpers.call_action(
+            "metropole_reuse_publish",
+            context={"user": portal["commune_admin"]["name"], "ignore_auth": False},
+            id=reuse["id"],
+        )
     with pytest.raises(helpers.logic.NotAuthorized):
-        helpers.call_action("metropole_reuse_publish", context={"user": portal["reuser"]["name"], "ignore_auth": False}, id=reuse["id"])
+        helpers.call_action(
+            "metropole_reuse_publish",
+            context={"user": portal["reuser"]["name"], "ignore_auth": False},
+            id=reuse["id"],
+        )
 
-    response = app.post(f"/reutilisations/{reuse['id']}/publier", headers={"Authorization": portal["moderator"]["token"]},
-                        data={"_csrf_token": _csrf(page)}, follow_redirects=False)
+    response = app.post(
+        f"/reutilisations/{reuse['id']}/publier",
+        headers={"Authorization": portal["moderator"]["token"]},
+        data={"_csrf_token": _csrf(page)},
+        follow_redirects=False,
+    )
     assert response.status_code == 302
     assert helpers.call_action("package_show", id=reuse["id"])["private"] is False
 
@@ -86,12 +114,21 @@ def test_proposed_reuse_is_published_by_the_metropole_then_shown(app, portal):
 
 
 def test_bad_proposals_are_french_errors_and_nothing_is_saved(app, portal):
-    response = _submit(app, portal["reuser"], title="Appli", notes="", url="ftp://exemple.fr",
-                       datasets="parkings-royat, n-existe-pas")
+    response = _submit(
+        app,
+        portal["reuser"],
+        title="Appli",
+        notes="",
+        url="ftp://exemple.fr",
+        datasets="parkings-royat, n-existe-pas",
+    )
     page = unescape(response.body)
     assert response.status_code == 200
-    for message in ("Adresse web invalide", "Jeu de données introuvable sur le portail : n-existe-pas",
-                    "Valeur manquante"):
+    for message in (
+        "Adresse web invalide",
+        "Jeu de données introuvable sur le portail : n-existe-pas",
+        "Valeur manquante",
+    ):
         assert message in page, message
     assert 'value="Appli"' in page  # what was typed is kept
     assert helpers.call_action("package_search", fq="dataset_type:reuse", include_private=True)["count"] == 0

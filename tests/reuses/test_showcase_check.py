@@ -1,4 +1,5 @@
 """Why reuses are a scheming dataset type of our own rather than ckanext-showcase."""
+
 from __future__ import annotations
 
 import importlib.metadata

@@ -1,21 +1,22 @@
 """A métropole (Clermont), two of its communes, their agents and a reviewer."""
+
 from __future__ import annotations
 
 import uuid
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
 from ckanext.metropole.communes.logic.action import apply_plan
-
 from tests import snapshot
 
 CLERMONT = "246300701"
-NOTES = ("Liste des défibrillateurs automatisés externes installés dans les bâtiments communaux, "
-         "avec leur adresse, leur accessibilité et la date de la dernière maintenance.")
+NOTES = (
+    "Liste des défibrillateurs automatisés externes installés dans les bâtiments communaux, "
+    "avec leur adresse, leur accessibilité et la date de la dernière maintenance."
+)
 
 
 def as_user(user, action, **data):
@@ -25,8 +26,14 @@ def as_user(user, action, **data):
 
 def complete(**fields):
     """A dataset meeting every blocking criterion of config/review_criteria.yaml."""
-    return {"theme": ["sante"], "license_id": "lov2", "notes": NOTES, "frequency": "ANNUAL",
-            "resources": [{"url": "http://127.0.0.1:9/dae.csv", "format": "CSV", "name": "DAE"}], **fields}
+    return {
+        "theme": ["sante"],
+        "license_id": "lov2",
+        "notes": NOTES,
+        "frequency": "ANNUAL",
+        "resources": [{"url": "http://127.0.0.1:9/dae.csv", "format": "CSV", "name": "DAE"}],
+        **fields,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +45,17 @@ def review_on(ckan_config, monkeypatch):
 class People:
     def __init__(self):
         # two communes of Clermont Auvergne Métropole are enough (a full load costs seconds)
-        apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(["63014", "63141"], name="clermont-auvergne-metropole",
-                                    title="Clermont Auvergne Métropole", siren=CLERMONT)))
+        apply_plan(
+            {"ignore_auth": True, "user": ""},
+            t.plan(
+                t.from_codes(
+                    ["63014", "63141"],
+                    name="clermont-auvergne-metropole",
+                    title="Clermont Auvergne Métropole",
+                    siren=CLERMONT,
+                )
+            ),
+        )
         self.metropole = helpers.call_action("organization_show", id="clermont-auvergne-metropole")
         self.commune = helpers.call_action("organization_show", id="aubiere")
         self.other_commune = helpers.call_action("organization_show", id="durtol")
@@ -74,8 +90,13 @@ class Inbox:
         from email import policy
 
         message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(message["subject"]),
-                              "body": message.get_body(("plain",)).get_content()})
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "subject": str(message["subject"]),
+                "body": message.get_body(("plain",)).get_content(),
+            }
+        )
         return "250 Message accepted for delivery"
 
     def to(self, address):
@@ -84,9 +105,9 @@ class Inbox:
 
 @pytest.fixture
 def smtp(ckan_config, monkeypatch):
-    from aiosmtpd.controller import Controller
-
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as s:  # a free port (Controller checks it is up by connecting)
         s.bind(("127.0.0.1", 0))

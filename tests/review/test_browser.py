@@ -2,10 +2,10 @@
 it, a reviewer returns it with a comment, the agent corrects and submits again, the reviewer
 accepts, an anonymous visitor finds it. axe-core audits the review pages; screenshots go to
 test-artifacts/screenshots/review-*.png."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.communes import territory as t
@@ -24,36 +24,60 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{free_port()}"
     ini = tmp_path_factory.mktemp("ini") / "review.ini"
     text = ini_text_with(url, **{"ckanext.metropole.home_cache_seconds": "0"})
-    ini.write_text(text.replace("ckanext.metropole.review.enabled = false", "ckanext.metropole.review.enabled = true"))
+    ini.write_text(
+        text.replace("ckanext.metropole.review.enabled = false", "ckanext.metropole.review.enabled = true")
+    )
     with ckan_server(ini, url, tmp_path_factory.mktemp("log") / "ckan.log"):
         yield url
 
-NOTES = ("Emplacements des défibrillateurs automatisés externes des bâtiments communaux, "
-         "avec leur adresse, leurs horaires d'accès et la date de la dernière maintenance.")
+
+NOTES = (
+    "Emplacements des défibrillateurs automatisés externes des bâtiments communaux, "
+    "avec leur adresse, leurs horaires d'accès et la date de la dernière maintenance."
+)
 
 
 @pytest.fixture
 def actors(clean_db, clean_index, with_plugins):
-    apply_plan({"ignore_auth": True, "user": ""}, t.plan(t.from_codes(["63014", "63141"], name="clermont-auvergne-metropole",
-                                title="Clermont Auvergne Métropole", siren=CLERMONT)))
+    apply_plan(
+        {"ignore_auth": True, "user": ""},
+        t.plan(
+            t.from_codes(
+                ["63014", "63141"],
+                name="clermont-auvergne-metropole",
+                title="Clermont Auvergne Métropole",
+                siren=CLERMONT,
+            )
+        ),
+    )
     agent = factories.User(name="agent-aubiere", password=PASSWORD, email="agent@aubiere.fr")
     reviewer = factories.User(name="relecteur-metropole", password=PASSWORD, email="relecture@metropole.fr")
     helpers.call_action("organization_member_create", id="aubiere", username=agent["name"], role="editor")
-    helpers.call_action("organization_member_create", id="clermont-auvergne-metropole",
-                        username=reviewer["name"], role="editor")
+    helpers.call_action(
+        "organization_member_create",
+        id="clermont-auvergne-metropole",
+        username=reviewer["name"],
+        role="editor",
+    )
     return agent, reviewer
 
 
 def _axe(page, name, context="document"):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => await axe.run(%s, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""" % context)
-    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(
+        """async () => await axe.run(%s, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+        % context
+    )
+    serious = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], (name, serious)
 
 
-def test_whole_review_path(server, browser, actors):  # noqa: F811
+def test_whole_review_path(server, browser, actors):
     agent = logged_in(browser, server, "agent-aubiere")
     agent.goto(server + "/dataset/new")
     agent.fill("#field-title", "Défibrillateurs d'Aubière")

@@ -1,13 +1,21 @@
 """A harvest source with "review": true puts what it imports in the reviewers' queue;
 other sources publish directly (the harvester is the portal's own, a sysadmin)."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import helpers
 
-from ..harvest.conftest import harvested, package, serve_ods  # noqa: F401  (fixtures below)
-from ..harvest.conftest import harvest, make_source, portal, small_pages, territory  # noqa: F401
+from ..harvest.conftest import (  # noqa: F401  (fixtures below)  # noqa: F401
+    harvest,
+    harvested,
+    make_source,
+    package,
+    portal,
+    serve_ods,
+    small_pages,
+    territory,
+)
 
 pytestmark = pytest.mark.usefixtures("small_pages")
 
@@ -21,8 +29,9 @@ def test_source_with_review_imports_submitted_private_datasets(portal, make_sour
     assert dae["review_state"] == "submitted" and dae["private"] is True
     anonymous = helpers.call_action("package_search", context={"user": ""}, q="*:*")
     assert anonymous["count"] == 0
-    queue = helpers.call_action("metropole_review_queue_show",
-                                context={"user": helpers.call_action("get_site_user")["name"]})
+    queue = helpers.call_action(
+        "metropole_review_queue_show", context={"user": helpers.call_action("get_site_user")["name"]}
+    )
     assert queue["count"] == 5
 
 

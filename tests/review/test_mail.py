@@ -1,4 +1,5 @@
 """Notifications through CKAN's mailer, read back from a real SMTP server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """The participation page and metropole_participation_show count, per commune, the datasets
 waiting for the métropole's review (#13) — public counts, never which datasets."""
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,9 @@ def test_waiting_counts_per_commune_in_api_page_and_csv(people, app):
     assert '<td class="text-end metropole-waiting">2</td>' in row
     assert "/dataset/dae" not in html  # counts only: nothing of an unpublished dataset
 
-    rows = list(csv.DictReader(io.StringIO(app.get("/participation.csv").body.lstrip("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.DictReader(io.StringIO(app.get("/participation.csv").body.lstrip("\ufeff")), delimiter=";")
+    )
     assert {r["code_insee"]: r["en_attente_de_relecture"] for r in rows} == {"63014": "2", "63141": "1"}
 
 

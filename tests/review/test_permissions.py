@@ -1,10 +1,10 @@
 """Every transition × (agent, another commune's agent, reviewer, anonymous): refused
 attempts change nothing."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import helpers
 
 from .conftest import as_user
@@ -27,12 +27,21 @@ def _attempts(people, who):
     return [
         ("submit", draft["id"], lambda u: as_user(u, "metropole_review_submit", id=draft["id"])),
         ("accept", submitted["id"], lambda u: as_user(u, "metropole_review_accept", id=submitted["id"])),
-        ("return", to_return["id"], lambda u: as_user(u, "metropole_review_return", id=to_return["id"],
-                                                      comment="À revoir")),
-        ("publish by package_patch", draft["id"],
-         lambda u: as_user(u, "package_patch", id=draft["id"], private=False)),
-        ("publish by package_patch while submitted", submitted["id"],
-         lambda u: as_user(u, "package_patch", id=submitted["id"], private="false")),
+        (
+            "return",
+            to_return["id"],
+            lambda u: as_user(u, "metropole_review_return", id=to_return["id"], comment="À revoir"),
+        ),
+        (
+            "publish by package_patch",
+            draft["id"],
+            lambda u: as_user(u, "package_patch", id=draft["id"], private=False),
+        ),
+        (
+            "publish by package_patch while submitted",
+            submitted["id"],
+            lambda u: as_user(u, "package_patch", id=submitted["id"], private="false"),
+        ),
     ]
 
 
@@ -75,14 +84,18 @@ def test_refusals_through_the_api_are_french(people, app):
     before = _snapshot(pkg["id"])
     res = app.post("/api/3/action/metropole_review_accept", json={"id": "dae"}, headers=headers, status=403)
     assert "Seul un relecteur de la métropole" in res.json["error"]["message"]
-    res = app.post("/api/3/action/package_patch", json={"id": "dae", "private": False}, headers=headers, status=409)
+    res = app.post(
+        "/api/3/action/package_patch", json={"id": "dae", "private": False}, headers=headers, status=409
+    )
     assert "accepté par la métropole" in " ".join(res.json["error"]["private"])
     other = {"Authorization": factories.APIToken(user=people.other_agent["name"])["token"]}
     res = app.post("/api/3/action/metropole_review_submit", json={"id": "dae"}, headers=other, status=403)
     assert "Seul un agent de l'organisation" in res.json["error"]["message"]
     assert _snapshot(pkg["id"]) == before
     bare = people.draft(name="maigre", notes="Court.", resources=[])
-    res = app.post("/api/3/action/metropole_review_submit", json={"id": "maigre"}, headers=headers, status=409)
+    res = app.post(
+        "/api/3/action/metropole_review_submit", json={"id": "maigre"}, headers=headers, status=409
+    )
     assert "Soumission refusée" in res.json["error"]["criteria"][0]
     assert any("format ouvert" in m for m in res.json["error"]["criteria"])
     assert helpers.call_action("package_show", id=bare["id"])["review_state"] == "draft"

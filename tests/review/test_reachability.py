@@ -1,14 +1,14 @@
 """Resources reachable: checked by a background job (CKAN's RQ queue on the test Redis),
 against a real HTTP server on 127.0.0.1; never in the request."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.lib import jobs
 from ckan.tests import helpers
 
 from ..harvest.portal_server import Portal
-from .conftest import as_user, complete
+from .conftest import as_user
 
 
 @pytest.fixture
@@ -29,8 +29,13 @@ def _reachable(pkg_id):
 @pytest.mark.usefixtures("portal_language")
 def test_job_checks_each_resource_and_the_checklist_shows_it(people, files):
     jobs.get_queue().empty()
-    pkg = people.draft(name="dae", resources=[{"url": files.url + "/ok.csv", "format": "CSV"},
-                                              {"url": files.url + "/gone.csv", "format": "CSV"}])
+    pkg = people.draft(
+        name="dae",
+        resources=[
+            {"url": files.url + "/ok.csv", "format": "CSV"},
+            {"url": files.url + "/gone.csv", "format": "CSV"},
+        ],
+    )
     as_user(people.agent, "metropole_review_submit", id=pkg["id"])
     assert _reachable(pkg["id"])["status"] == "pending"  # queued, not checked in the request
     assert files.requests == []

@@ -1,9 +1,9 @@
 """States of a commune agent's dataset, kept in step with CKAN's private flag."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 
 from .conftest import as_user, complete
@@ -26,7 +26,9 @@ def test_sysadmin_and_reviewer_datasets_are_outside_review(people):
     from ..conftest import make_dataset
 
     assert "review_state" not in make_dataset(owner_org=people.commune["id"])
-    mine = as_user(people.reviewer, "package_create", owner_org=people.metropole["id"], name="metro", **complete())
+    mine = as_user(
+        people.reviewer, "package_create", owner_org=people.metropole["id"], name="metro", **complete()
+    )
     assert "review_state" not in mine and mine["private"] is False
 
 
@@ -39,7 +41,9 @@ def test_whole_path_and_activity(people):
     assert [d["name"] for c in queue["communes"] for d in c["datasets"]] == ["dae"]
     assert queue["communes"][0]["title"] == "Aubière"
     assert as_user(people.reviewer, "package_show", id="dae")["name"] == "dae"
-    ret = as_user(people.reviewer, "metropole_review_return", id="dae", comment="Ajoutez la date de maintenance.")
+    ret = as_user(
+        people.reviewer, "metropole_review_return", id="dae", comment="Ajoutez la date de maintenance."
+    )
     assert ret["review_state"] == "returned" and ret["private"] is True
     as_user(people.agent, "package_patch", id="dae", title="DAE d'Aubière")
     as_user(people.agent, "metropole_review_submit", id="dae")
@@ -47,8 +51,10 @@ def test_whole_path_and_activity(people):
     assert acc["review_state"] == "published" and acc["private"] is False
     assert _anonymous_sees("dae")
     activities = as_user(factories.Sysadmin(), "package_activity_list", id=pkg["id"], limit=20)
-    events = [(a["data"]["package"].get("review_event"), a["user_id"], a["data"]["package"].get("review_comment"))
-              for a in reversed(activities)]
+    events = [
+        (a["data"]["package"].get("review_event"), a["user_id"], a["data"]["package"].get("review_comment"))
+        for a in reversed(activities)
+    ]
     assert events == [
         ("create", people.agent["id"], ""),
         ("submit", people.agent["id"], ""),
@@ -67,8 +73,14 @@ def test_agent_cannot_publish_by_patch_or_by_create(people):
     after = helpers.call_action("package_show", id=pkg["id"])
     assert after["private"] is True and after["review_state"] == "draft"
     with pytest.raises(tk.ValidationError):
-        as_user(people.agent, "package_create", owner_org=people.commune["id"], name="public", private=False,
-                **complete())
+        as_user(
+            people.agent,
+            "package_create",
+            owner_org=people.commune["id"],
+            name="public",
+            private=False,
+            **complete(),
+        )
     with pytest.raises(tk.ValidationError):
         as_user(people.agent, "package_patch", id=pkg["id"], review_state="published")
     assert helpers.call_action("package_show", id=pkg["id"])["review_state"] == "draft"
@@ -86,7 +98,9 @@ def test_edit_of_published_dataset_goes_back_to_review_only_for_listed_fields(pe
     assert back["review_comment"] == "Modifié : Licence", back["review_comment"]
     as_user(people.reviewer, "metropole_review_accept", id="dae")
     # a resource added (resource_create goes through package_update) also needs review
-    as_user(people.agent, "resource_create", package_id=pkg["id"], url="http://127.0.0.1:9/b.json", format="JSON")
+    as_user(
+        people.agent, "resource_create", package_id=pkg["id"], url="http://127.0.0.1:9/b.json", format="JSON"
+    )
     assert helpers.call_action("package_show", id="dae")["review_state"] == "submitted"
     as_user(people.reviewer, "metropole_review_accept", id="dae")
     # the same file name on another host is another link
@@ -103,8 +117,13 @@ def test_review_switched_off_for_trusted_commune(people, ckan_config, monkeypatc
     monkeypatch.setitem(ckan_config, "ckanext.metropole.review.trusted_organizations", ["aubiere"])
     pkg = people.draft(name="confiance", private=False)
     assert "review_state" not in pkg and pkg["private"] is False
-    other = as_user(people.other_agent, "package_create", owner_org=people.other_commune["id"], name="durtol",
-                    **complete())
+    other = as_user(
+        people.other_agent,
+        "package_create",
+        owner_org=people.other_commune["id"],
+        name="durtol",
+        **complete(),
+    )
     assert other["review_state"] == "draft"
 
 
@@ -134,12 +153,20 @@ def test_review_switched_off_globally(people, ckan_config, monkeypatch):
 
 
 def test_submission_refused_with_the_failing_criteria(people):
-    pkg = people.draft(name="maigre", notes="Trop court.", license_id="cc-by",
-                       resources=[{"url": "http://127.0.0.1:9/a.pdf", "format": "PDF"}])
+    pkg = people.draft(
+        name="maigre",
+        notes="Trop court.",
+        license_id="cc-by",
+        resources=[{"url": "http://127.0.0.1:9/a.pdf", "format": "PDF"}],
+    )
     with pytest.raises(tk.ValidationError) as e:
         as_user(people.agent, "metropole_review_submit", id=pkg["id"])
     messages = " ".join(e.value.error_dict["criteria"])
-    assert "décret 2017-638" in messages and "lisible par une machine" in messages and "100 caractères" in messages
+    assert (
+        "décret 2017-638" in messages
+        and "lisible par une machine" in messages
+        and "100 caractères" in messages
+    )
     assert "thème" not in messages
     assert helpers.call_action("package_show", id=pkg["id"])["review_state"] == "draft"
 
@@ -148,9 +175,13 @@ def test_open_format_read_however_it_is_written(people):
     """The machine-readable criterion reads a format as CKAN names it, not as typed."""
     for i, fmt in enumerate((".csv", "csv ", "text/csv; charset=utf-8", "application/json", " GeoJSON")):
         pkg = people.draft(name=f"format-{i}", resources=[{"url": f"http://127.0.0.1:9/{i}", "format": fmt}])
-        assert as_user(people.agent, "metropole_review_submit", id=pkg["id"])["review_state"] == "submitted", fmt
-    for name, resource in (("format-pdf", {"url": "http://127.0.0.1:9/a.pdf", "format": ".PDF"}),
-                           ("sans-lien", {"url": "", "format": "CSV", "name": "Annoncé, pas encore en ligne"})):
+        assert (
+            as_user(people.agent, "metropole_review_submit", id=pkg["id"])["review_state"] == "submitted"
+        ), fmt
+    for name, resource in (
+        ("format-pdf", {"url": "http://127.0.0.1:9/a.pdf", "format": ".PDF"}),
+        ("sans-lien", {"url": "", "format": "CSV", "name": "Annoncé, pas encore en ligne"}),
+    ):
         pkg = people.draft(name=name, resources=[resource])
         with pytest.raises(tk.ValidationError):
             as_user(people.agent, "metropole_review_submit", id=pkg["id"])

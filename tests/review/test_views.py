@@ -1,9 +1,8 @@
 """/moderation and the dataset page: French, by commune, accept / return with a comment."""
+
 from __future__ import annotations
 
 import socket
-
-import pytest
 
 from ckan.tests import factories, helpers
 
@@ -27,8 +26,9 @@ def test_queue_page_accept_and_return(people, app, ckan_config, monkeypatch):
     assert "Indiquez ce que l&#39;agent doit corriger." in page.body or "Indiquez ce que l'agent" in page.body
     assert helpers.call_action("package_show", id="dae")["review_state"] == "submitted"
 
-    page = app.post("/moderation/dae/return", data={"comment": "Ajoutez les horaires."},
-                    headers=_auth(people.reviewer))
+    page = app.post(
+        "/moderation/dae/return", data={"comment": "Ajoutez les horaires."}, headers=_auth(people.reviewer)
+    )
     assert "renvoyé à sa commune" in page.body
     assert helpers.call_action("package_show", id="dae")["review_comment"] == "Ajoutez les horaires."
 
@@ -55,7 +55,9 @@ def test_dataset_page_shows_french_checklist_and_submit(people, app):
     page = app.get("/dataset/maigre", headers=_auth(people.agent))
     assert "Relecture avant publication : Brouillon" in page.body
     assert "Licence ouverte de la liste du décret 2017-638" in page.body
-    assert "Description d&#39;au moins 100 caractères" in page.body or "Description d'au moins 100" in page.body
+    assert (
+        "Description d&#39;au moins 100 caractères" in page.body or "Description d'au moins 100" in page.body
+    )
     assert "Soumettre à la relecture" in page.body
     page = app.post("/dataset/maigre/review/submit", headers=_auth(people.agent))
     assert "Soumission refusée" in page.body
@@ -83,5 +85,7 @@ def test_activity_stream_says_who_made_each_step_and_why(people, app):
     steps = [s.split("</span>")[0] for s in page.split('class="metropole-review-activity">')[1:]]
     assert [" ".join(s.split()) for s in steps] == [
         "(relecture : renvoyé pour corrections — « Ajoutez les &lt;b&gt;horaires&lt;/b&gt;. »)",
-        "(relecture : soumis à la relecture)", "(relecture : créé en brouillon)"]
+        "(relecture : soumis à la relecture)",
+        "(relecture : créé en brouillon)",
+    ]
     assert people.reviewer["name"] in page.split("renvoyé pour corrections")[0].rsplit("<li", 1)[-1]

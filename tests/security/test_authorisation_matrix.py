@@ -1,12 +1,12 @@
 """Who may do what: anonymous, an editor and an admin of commune A, an admin of the
 métropole, a sysadmin × every action we add or rely on (datasets, organisations, groups,
 harvest, users). One world, one table: a failure lists every cell that is wrong."""
-from __future__ import annotations
 
-import pytest
+from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories, helpers
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -26,25 +26,57 @@ def world():
     sysadmin = factories.Sysadmin()
     as_sys = {"user": sysadmin["name"]}
     metro, a = metropole_and_commune(as_sys)
-    b = helpers.call_action("organization_create", context=dict(as_sys), name="clermont-ferrand", title="Clermont-Ferrand",
-                            kind="commune", insee_code="63113", member_of=metro["name"])
+    b = helpers.call_action(
+        "organization_create",
+        context=dict(as_sys),
+        name="clermont-ferrand",
+        title="Clermont-Ferrand",
+        kind="commune",
+        insee_code="63113",
+        member_of=metro["name"],
+    )
     users = {"sysadmin": sysadmin}
-    for role, org, capacity in (("editor_a", a, "editor"), ("admin_a", a, "admin"),
-                                ("metropole_admin", metro, "admin")):
+    for role, org, capacity in (
+        ("editor_a", a, "editor"),
+        ("admin_a", a, "admin"),
+        ("metropole_admin", metro, "admin"),
+    ):
         users[role] = factories.User()
-        helpers.call_action("organization_member_create", id=org["id"], username=users[role]["name"], role=capacity)
-    source = helpers.call_action("harvest_source_create", context=dict(as_sys), url="https://data.aubiere.fr/",
-                                 name="source-aubiere", title="Portail d'Aubière", source_type="intercommunal",
-                                 owner_org=a["id"], private=True)
+        helpers.call_action(
+            "organization_member_create", id=org["id"], username=users[role]["name"], role=capacity
+        )
+    source = helpers.call_action(
+        "harvest_source_create",
+        context=dict(as_sys),
+        url="https://data.aubiere.fr/",
+        name="source-aubiere",
+        title="Portail d'Aubière",
+        source_type="intercommunal",
+        owner_org=a["id"],
+        private=True,
+    )
     job = HarvestJob(source_id=source["id"], status="Running")
     job.save()
     harvested = make_dataset(owner_org=a["id"], private=True)
-    obj = HarvestObject(guid="x", job=job, harvest_source_id=source["id"], package_id=harvested["id"],
-                        current=True, content='{"secret": "contenu brut"}')
+    obj = HarvestObject(
+        guid="x",
+        job=job,
+        harvest_source_id=source["id"],
+        package_id=harvested["id"],
+        current=True,
+        content='{"secret": "contenu brut"}',
+    )
     obj.save()
     return {
-        "users": users, "metro": metro, "a": a, "b": b, "source": source, "job": job, "object": obj,
-        "dataset_a": make_dataset(owner_org=a["id"]), "dataset_b": make_dataset(owner_org=b["id"]),
+        "users": users,
+        "metro": metro,
+        "a": a,
+        "b": b,
+        "source": source,
+        "job": job,
+        "object": obj,
+        "dataset_a": make_dataset(owner_org=a["id"]),
+        "dataset_b": make_dataset(owner_org=b["id"]),
         "private_a": make_dataset(owner_org=a["id"], private=True),
     }
 

@@ -1,10 +1,10 @@
 """Every state-changing route refuses GET and a POST without the CSRF token, and works
 with it (a browser session: cookies, not an API token)."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
+import pytest
 from ckan.tests import helpers
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -21,7 +21,9 @@ def scene(make_source):
     dataset = make_dataset(name="aubiere-parcs", owner_org="aubiere")
     job = HarvestJob(source_id=source["id"], status="Running")
     job.save()
-    HarvestObject(guid="parcs", job=job, harvest_source_id=source["id"], package_id=dataset["id"], current=True).save()
+    HarvestObject(
+        guid="parcs", job=job, harvest_source_id=source["id"], package_id=dataset["id"], current=True
+    ).save()
     admin = user_with_password(sysadmin=True)
     return {"source": source, "dataset": dataset, "job": job, "admin": admin}
 
@@ -32,8 +34,12 @@ def _state(scene):
     dataset = model.Package.get(scene["dataset"]["id"])
     jobs = model.Session.query(HarvestJob).filter_by(source_id=scene["source"]["id"]).all()
     found = helpers.call_action("package_search", fq="name:aubiere-parcs")["count"]
-    return {"source": source.state, "dataset": dataset.state if dataset else None, "found": found,
-            "jobs": sorted((j.id, j.status) for j in jobs)}
+    return {
+        "source": source.state,
+        "dataset": dataset.state if dataset else None,
+        "found": found,
+        "jobs": sorted((j.id, j.status) for j in jobs),
+    }
 
 
 def _routes(scene):
@@ -61,7 +67,9 @@ def test_state_changing_harvest_routes_need_post_and_the_csrf_token(browser, sce
     for name, (url, _form) in _routes(scene).items():
         assert client.get(url, follow_redirects=False).status_code == 405, name  # a link, an <img>
         assert client.post(url, follow_redirects=False).status_code == 400, name  # a form elsewhere
-        assert client.post(url, data={"_csrf_token": "forged"}, follow_redirects=False).status_code == 400, name
+        assert client.post(url, data={"_csrf_token": "forged"}, follow_redirects=False).status_code == 400, (
+            name
+        )
     # the Action API through the session cookie is CSRF-checked too
     assert client.post(api, json={"id": scene["source"]["id"]}).status_code == 400
     assert _state(scene) == before
@@ -75,7 +83,6 @@ def test_state_changing_harvest_routes_need_post_and_the_csrf_token(browser, sce
     after = _state(scene)
     assert after["dataset"] in (None, "deleted") and after["source"] == "deleted"
     assert "Running" not in {status for _id, status in after["jobs"]}
-
 
 
 @pytest.mark.usefixtures("with_plugins")
@@ -104,7 +111,10 @@ def test_delete_and_clear_button_still_clears(browser, scene):
 def test_delete_and_clear_needs_the_right_to_delete_the_source(browser, scene):
     client = browser(user_with_password())
     form = "/dataset/"  # any page of the portal gives the signed-in user a token
-    response = client.post(f"/harvest/delete-and-clear/{scene['source']['name']}",
-                           data={"_csrf_token": client.csrf(form)}, follow_redirects=False)
+    response = client.post(
+        f"/harvest/delete-and-clear/{scene['source']['name']}",
+        data={"_csrf_token": client.csrf(form)},
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     assert _state(scene)["source"] == "active" and _state(scene)["found"] == 1

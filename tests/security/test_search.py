@@ -1,11 +1,11 @@
 """ext_bbox is checked before ckanext-spatial sees it; Solr's errors are not echoed."""
+
 from __future__ import annotations
 
 import json
 from html import unescape
 
 import pytest
-
 from ckan.tests import factories
 
 from ..conftest import make_dataset
@@ -46,22 +46,38 @@ def test_bad_boxes_are_refused_in_french_by_the_api_and_the_search_page(app):
 class TestBoundingBox:
     def test_a_valid_box_still_filters(self, app):
         org = factories.Organization(kind="partner")
-        inside = make_dataset(name="dans-la-boite", owner_org=org["id"], spatial=json.dumps(
-            {"type": "Polygon", "coordinates": [[[3.0, 45.7], [3.2, 45.7], [3.2, 45.9], [3.0, 45.9], [3.0, 45.7]]]}))
-        make_dataset(name="ailleurs", owner_org=org["id"], spatial=json.dumps(
-            {"type": "Polygon", "coordinates": [[[-1.8, 48.0], [-1.5, 48.0], [-1.5, 48.2], [-1.8, 48.2], [-1.8, 48.0]]]}))
+        inside = make_dataset(
+            name="dans-la-boite",
+            owner_org=org["id"],
+            spatial=json.dumps(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[3.0, 45.7], [3.2, 45.7], [3.2, 45.9], [3.0, 45.9], [3.0, 45.7]]],
+                }
+            ),
+        )
+        make_dataset(
+            name="ailleurs",
+            owner_org=org["id"],
+            spatial=json.dumps(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[-1.8, 48.0], [-1.5, 48.0], [-1.5, 48.2], [-1.8, 48.2], [-1.8, 48.0]]],
+                }
+            ),
+        )
         response = app.get("/api/3/action/package_search", query_string={"ext_bbox": "2.9,45.6,3.3,46.0"})
         assert [d["name"] for d in response.json["result"]["results"]] == [inside["name"]]
         assert app.get("/dataset/", query_string={"ext_bbox": "2.9,45.6,3.3,46.0"}).status_code == 200
 
 
 SOLR_PROBES = [
-        {"q": "title:(", "fq": "x"},
-        {"sort": "title_string sideways"},
-        {"fq": "{!frange l=0}foo"},
-        {"q": "a" * 20_000},
-        {"fq": "b" * 20_000},
-        {"facet.field": json.dumps(["no_such_field"]), "q": "*:*", "fq": "+unknownfield:[1 TO"},
+    {"q": "title:(", "fq": "x"},
+    {"sort": "title_string sideways"},
+    {"fq": "{!frange l=0}foo"},
+    {"q": "a" * 20_000},
+    {"fq": "b" * 20_000},
+    {"facet.field": json.dumps(["no_such_field"]), "q": "*:*", "fq": "+unknownfield:[1 TO"},
 ]
 LEAKS = ("capacity:public", "permission_labels", "+site_id", "SOLR", "a" * 100, "b" * 100)
 
@@ -73,7 +89,9 @@ def test_solr_errors_do_not_echo_the_query_or_permission_filters(app):
         response = app.get("/api/3/action/package_search", query_string=params)
         body = response.body
         if response.status_code != 409 or any(leak in body for leak in LEAKS) or "recherche" not in body:
-            wrong.append(("api", str(params)[:40], response.status_code, [leak[:20] for leak in LEAKS if leak in body]))
+            wrong.append(
+                ("api", str(params)[:40], response.status_code, [leak[:20] for leak in LEAKS if leak in body])
+            )
         # the page reads only its own parameters (a link back to the URL may repeat what was sent)
         response = app.get("/dataset/", query_string=params)
         body = unescape(response.body)
@@ -92,7 +110,10 @@ def test_a_page_of_results_beyond_the_limit_is_refused_in_french(app):
     page = app.get("/dataset/", query_string={"page": 100_000_000})  # start = (page - 1) * rows
     assert page.status_code == 400 and "trop loin" in unescape(page.body)
     # the last allowed start still answers (empty beyond the results), as do ordinary pages
-    assert app.get("/api/3/action/package_search", query_string={"start": 100_000}).json["result"]["results"] == []
+    assert (
+        app.get("/api/3/action/package_search", query_string={"start": 100_000}).json["result"]["results"]
+        == []
+    )
     first = app.get("/api/3/action/package_search", query_string={"start": 0}).json["result"]
     assert [d["name"] for d in first["results"]] == ["premier"]
     assert app.get("/api/3/action/package_search", query_string={"start": "abc"}).status_code == 409

@@ -1,11 +1,11 @@
 """harvest_source_list (ckanext-harvest) as anonymous visitors, commune editors and sysadmins
 call it: private sources and source configurations are not for everyone."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from ckan.tests import factories, helpers
 
 from ..harvest.conftest import make_source, territory  # noqa: F401 (fixtures)
@@ -13,11 +13,21 @@ from ..harvest.conftest import make_source, territory  # noqa: F401 (fixtures)
 
 @pytest.fixture
 def sources(make_source):
-    public = make_source("http://127.0.0.1:9/a", owner="aubiere", config=json.dumps({"remote_organization": "aubiere"}))
+    public = make_source(
+        "http://127.0.0.1:9/a", owner="aubiere", config=json.dumps({"remote_organization": "aubiere"})
+    )
     site_user = helpers.call_action("get_site_user", context={"ignore_auth": True})["name"]
-    private = helpers.call_action("harvest_source_create", context={"user": site_user}, url="http://127.0.0.1:9/b",
-                                  name="source-privee-durtol", title="Source privée", source_type="intercommunal",
-                                  owner_org="durtol", private=True, config=json.dumps({"remote_organization": "d"}))
+    private = helpers.call_action(
+        "harvest_source_create",
+        context={"user": site_user},
+        url="http://127.0.0.1:9/b",
+        name="source-privee-durtol",
+        title="Source privée",
+        source_type="intercommunal",
+        owner_org="durtol",
+        private=True,
+        config=json.dumps({"remote_organization": "d"}),
+    )
     return public, private
 
 

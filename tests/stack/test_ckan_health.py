@@ -1,12 +1,11 @@
 """`make up`'s health check of CKAN (scripts/stack.sh): its own CKAN, still starting or busy,
 is waited for with progress — it used to be taken for "another process" after 5 s (exit 2) —
 and a pid file naming a process that is not ours is not trusted."""
+
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
-import time
 
 from ..conftest import ROOT, STACK, free_port
 
@@ -23,8 +22,12 @@ APP = textwrap.dedent("""
 def _env(state, port, timeout="120"):
     import os
 
-    return {**os.environ, "METROPOLE_STATE_DIR": str(state), "METROPOLE_CKAN_PORT": str(port),
-            "METROPOLE_CKAN_START_TIMEOUT": timeout}
+    return {
+        **os.environ,
+        "METROPOLE_STATE_DIR": str(state),
+        "METROPOLE_CKAN_PORT": str(port),
+        "METROPOLE_CKAN_START_TIMEOUT": timeout,
+    }
 
 
 def test_a_pid_file_naming_another_program_is_not_ours(tmp_path):
@@ -32,8 +35,13 @@ def test_a_pid_file_naming_another_program_is_not_ours(tmp_path):
     other = subprocess.Popen(["sleep", "120"])
     try:
         (tmp_path / "run" / "ckan.pid").write_text(str(other.pid))
-        result = subprocess.run(["bash", str(STACK), "ckan-wait"], env=_env(tmp_path, free_port()),
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["bash", str(STACK), "ckan-wait"],
+            env=_env(tmp_path, free_port()),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 1, result.stderr
     finally:
         other.kill()
@@ -45,14 +53,30 @@ def test_our_ckan_still_starting_is_waited_for_with_progress(tmp_path):
     ready, port = tmp_path / "ready", free_port()
     import os
 
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(tmp_path), "--bind",
-                               f"127.0.0.1:{port}", "--no-control-socket", "app:application"],
-                              env={**os.environ, "READY_FILE": str(ready)}, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--chdir",
+            str(tmp_path),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "app:application",
+        ],
+        env={**os.environ, "READY_FILE": str(ready)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         (tmp_path / "run" / "ckan.pid").write_text(str(server.pid))
-        check = subprocess.Popen(["bash", str(STACK), "ckan-wait"], env=_env(tmp_path, port),
-                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        check = subprocess.Popen(
+            ["bash", str(STACK), "ckan-wait"],
+            env=_env(tmp_path, port),
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
         line = check.stderr.readline()  # blocks until the first progress line (after ~10 s)
         assert f"ckan: pid {server.pid} is ours and not answering yet" in line
         assert check.poll() is None  # still waiting, not "port taken by another process"

@@ -1,8 +1,8 @@
 """The identity comes from configuration and is refused at start-up when it would fail RGAA."""
+
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
@@ -10,8 +10,13 @@ from ckanext.metropole.theme import branding
 
 from ..conftest import ROOT
 
-GOOD = {"ckanext.metropole.primary_color": "#1F4E79", "ckanext.metropole.secondary_color": "#0B5D42",
-        "ckanext.metropole.logo": "", "ckan.locale_default": "fr", "ckan.locales_offered": "fr en"}
+GOOD = {
+    "ckanext.metropole.primary_color": "#1F4E79",
+    "ckanext.metropole.secondary_color": "#0B5D42",
+    "ckanext.metropole.logo": "",
+    "ckan.locale_default": "fr",
+    "ckan.locales_offered": "fr en",
+}
 
 
 def test_contrast_ratio_follows_wcag():
@@ -25,11 +30,14 @@ def test_defaults_pass():
     assert branding.wcag_color(" #1F4E79 ") == "#1F4E79"
 
 
-@pytest.mark.parametrize("value,message", [
-    ("bleu", "« bleu » n'est pas une couleur"),
-    ("#FFD700", "#FFD700 contraste à 1.4"),
-    ("#888888", "#888888 contraste"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("bleu", "« bleu » n'est pas une couleur"),
+        ("#FFD700", "#FFD700 contraste à 1.4"),
+        ("#888888", "#888888 contraste"),
+    ],
+)
 def test_colour_validator_of_the_config_declaration(value, message):
     from ckan.lib.navl.dictization_functions import Invalid
 
@@ -46,14 +54,22 @@ def test_start_up_messages_are_in_the_portal_language(ckan_config, monkeypatch):
     with pytest.raises(Invalid) as e:
         branding.wcag_color("bleu")
     assert e.value.error == "“bleu” is not a colour in the #RRGGBB format (e.g. #1F4E79)."
-    with pytest.raises(RuntimeError, match="the file “/metropole/absent.svg” is not in CKAN's public folders"):
+    with pytest.raises(
+        RuntimeError, match="the file “/metropole/absent.svg” is not in CKAN's public folders"
+    ):
         branding.check({**GOOD, "ckanext.metropole.logo": "/metropole/absent.svg"})
 
 
-@pytest.mark.parametrize("override,message", [
-    ({"ckanext.metropole.logo": "/metropole/absent.svg"}, "ckanext.metropole.logo : le fichier « /metropole/absent.svg »"),
-    ({"ckan.locale_default": "xx"}, "ckan.locale_default : langue « xx »"),
-])
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        (
+            {"ckanext.metropole.logo": "/metropole/absent.svg"},
+            "ckanext.metropole.logo : le fichier « /metropole/absent.svg »",
+        ),
+        ({"ckan.locale_default": "xx"}, "ckan.locale_default : langue « xx »"),
+    ],
+)
 def test_bad_identity_names_the_key(override, message):
     with pytest.raises(RuntimeError) as e:
         branding.check({**GOOD, **override})
@@ -62,11 +78,18 @@ def test_bad_identity_names_the_key(override, message):
 
 def test_ckan_refuses_to_start_with_a_failing_colour_pair(tmp_path):
     ini = tmp_path / "bad.ini"
-    text = (ROOT / "test.ini").read_text().replace(
-        "[app:main]\n", "[app:main]\nckanext.metropole.primary_color = #FFFF00\n", 1)
+    text = (
+        (ROOT / "test.ini")
+        .read_text()
+        .replace("[app:main]\n", "[app:main]\nckanext.metropole.primary_color = #FFFF00\n", 1)
+    )
     ini.write_text(text)
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "config", "list"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ckan"), "-c", str(ini), "config", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0
     # CKAN's own report of a declared option whose validator refused the value: one line per
     # key, no traceback

@@ -1,15 +1,22 @@
 """In a real browser (Debian's chromium, headless, driven by Playwright): a commune editor
 publishes through the French form, a visitor finds the dataset, and the key pages pass an
 axe-core audit (no serious or critical violation). Screenshots go to test-artifacts/."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories, helpers
 
-from ckanext.metropole.communes import territory as t
-
-from ..conftest import ARTIFACTS, ckan_server, free_port, ini_text_with, make_dataset, needs_browser, serious_axe_violations, load_territory
+from ..conftest import (
+    ARTIFACTS,
+    ckan_server,
+    free_port,
+    ini_text_with,
+    load_territory,
+    make_dataset,
+    needs_browser,
+    serious_axe_violations,
+)
 
 PASSWORD = "Motdepasse-2024!"
 
@@ -32,9 +39,14 @@ def portal(clean_db, clean_index, with_plugins):
     agent = factories.User(name="agent-royat", password=PASSWORD, email="agent@royat.fr")
     helpers.call_action("organization_member_create", id="royat", username=agent["name"], role="editor")
     royat = helpers.call_action("organization_show", id="royat")
-    make_dataset(owner_org=royat["id"], title="Piscine municipale", theme=["sports"],
-                 harvest_portal="Portail de Royat", harvest_landing_page="https://royat.fr/piscine",
-                 resources=[{"url": "https://royat.fr/piscine.csv", "format": "CSV"}])
+    make_dataset(
+        owner_org=royat["id"],
+        title="Piscine municipale",
+        theme=["sports"],
+        harvest_portal="Portail de Royat",
+        harvest_landing_page="https://royat.fr/piscine",
+        resources=[{"url": "https://royat.fr/piscine.csv", "format": "CSV"}],
+    )
     return agent
 
 
@@ -88,8 +100,13 @@ def test_editor_publishes_through_the_french_form_and_a_visitor_finds_it(server,
     assert helpers.call_action("package_show", id="bornes-a-verre")["state"] == "active"
 
 
-PAGES = [("home", "/"), ("search", "/dataset/?q=piscine"), ("commune", "/organization/royat"),
-         ("participation", "/participation"), ("communes", "/communes")]
+PAGES = [
+    ("home", "/"),
+    ("search", "/dataset/?q=piscine"),
+    ("commune", "/organization/royat"),
+    ("participation", "/participation"),
+    ("communes", "/communes"),
+]
 
 
 @pytest.mark.parametrize("name,path", PAGES)

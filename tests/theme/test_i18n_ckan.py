@@ -6,6 +6,7 @@ of the English leftovers CKAN 2.11's French catalogue used to let through.
 The messages are extracted from the *installed* packages at test time: an upgrade of CKAN or
 of an extension that adds messages fails here until they are translated (list them with
 ``python -m ckanext.metropole.theme.translations --po``)."""
+
 from __future__ import annotations
 
 import re
@@ -14,19 +15,21 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
-
 from ckan.tests import factories, helpers
 
 from ckanext.metropole.theme import translations
 
-from ..conftest import make_dataset, load_territory
+from ..conftest import load_territory, make_dataset
 
 
 def test_every_message_of_ckan_and_the_extensions_has_french():
     listed = translations.all_messages()
     # the extraction really read every package (an empty one would pass vacuously)
-    assert set(listed) == (set(translations.TEMPLATE_PACKAGES) | set(translations.CATALOGUE_SOURCES)
-                           | set(translations.PYTHON_PACKAGES))
+    assert set(listed) == (
+        set(translations.TEMPLATE_PACKAGES)
+        | set(translations.CATALOGUE_SOURCES)
+        | set(translations.PYTHON_PACKAGES)
+    )
     assert len(listed["ckan"]) > 400 and len(listed["activity"]) > 100 and len(listed["harvest"]) > 50
     root = translations._site_root()
     assert all((root / folder).is_dir() for folder in translations.TEMPLATE_PACKAGES.values())
@@ -38,11 +41,13 @@ def test_every_message_of_ckan_and_the_extensions_has_french():
 def test_an_empty_or_fuzzy_translation_does_not_count(tmp_path):
     """pybabel compile leaves empty and fuzzy entries out of the .mo: they show English."""
     po = tmp_path / "x.po"
-    po.write_text('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
-                  'msgid "Done"\nmsgstr "Fait"\n\nmsgid "Empty"\nmsgstr ""\n\n'
-                  '#, fuzzy\nmsgid "Fuzzy"\nmsgstr "Flou"\n\n'
-                  'msgid "{n} file"\nmsgid_plural "{n} files"\nmsgstr[0] "{n} fichier"\nmsgstr[1] ""\n',
-                  encoding="utf-8")
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        'msgid "Done"\nmsgstr "Fait"\n\nmsgid "Empty"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Fuzzy"\nmsgstr "Flou"\n\n'
+        'msgid "{n} file"\nmsgid_plural "{n} files"\nmsgstr[0] "{n} fichier"\nmsgstr[1] ""\n',
+        encoding="utf-8",
+    )
     assert translations.translated_ids([po]) == {"Done"}
 
 
@@ -66,12 +71,32 @@ def test_our_translations_keep_placeholders_and_tags():
 
 # What CKAN 2.11's French pages showed in English (seen on the portal before this catalogue block)
 ENGLISH_LEFTOVERS = [
-    "Dataset description:", "Skip to main content", "Search Datasets...", "Toggle navigation",
-    "Submit", "Close", "You might need to login to access this page.", "Breadcrumb",
-    "There is no description for this dataset", "Profile settings", "Username or Email",
-    "Request Reset", "No Organization", "API Tokens", "Account", "View dashboard",
-    "Harvest Sources", "Search harvest sources...", "Filter by location", "Dataset extent",
-    "True", "False", "Has views", "Reuse", "Add Reuse", "No reuses found",
+    "Dataset description:",
+    "Skip to main content",
+    "Search Datasets...",
+    "Toggle navigation",
+    "Submit",
+    "Close",
+    "You might need to login to access this page.",
+    "Breadcrumb",
+    "There is no description for this dataset",
+    "Profile settings",
+    "Username or Email",
+    "Request Reset",
+    "No Organization",
+    "API Tokens",
+    "Account",
+    "View dashboard",
+    "Harvest Sources",
+    "Search harvest sources...",
+    "Filter by location",
+    "Dataset extent",
+    "True",
+    "False",
+    "Has views",
+    "Reuse",
+    "Add Reuse",
+    "No reuses found",
 ]
 
 
@@ -123,10 +148,13 @@ def _english_on(html: str, english_only: dict) -> list[str]:
 def portal(clean_db, clean_index, with_plugins):
     load_territory(groups=True, epci="246300701")
     royat = helpers.call_action("organization_show", id="royat")
-    dataset = make_dataset(owner_org=royat["id"], title="Piscine municipale", theme=["sports"],
-                           notes="Horaires et tarifs de la piscine.",
-                           resources=[{"url": "https://royat.fr/piscine.html", "format": "HTML",
-                                       "name": "Page de la piscine"}])
+    dataset = make_dataset(
+        owner_org=royat["id"],
+        title="Piscine municipale",
+        theme=["sports"],
+        notes="Horaires et tarifs de la piscine.",
+        resources=[{"url": "https://royat.fr/piscine.html", "format": "HTML", "name": "Page de la piscine"}],
+    )
     return {"dataset": dataset, "organization": royat}
 
 
@@ -153,8 +181,9 @@ def test_public_pages_in_french_show_no_english(app, portal, english_only):
 
 def test_pages_of_a_signed_in_agent_in_french_show_no_english(app, portal, english_only):
     agent = factories.UserWithToken()
-    helpers.call_action("organization_member_create", id=portal["organization"]["id"],
-                        username=agent["name"], role="editor")
+    helpers.call_action(
+        "organization_member_create", id=portal["organization"]["id"], username=agent["name"], role="editor"
+    )
     headers = {"Authorization": agent["token"]}
     dataset = portal["dataset"]
     pages = {
@@ -164,8 +193,9 @@ def test_pages_of_a_signed_in_agent_in_french_show_no_english(app, portal, engli
         "new resource": f"/dataset/{dataset['name']}/resource/new",
         "dataset activity": f"/dataset/activity/{dataset['name']}",
     }
-    found = {name: _english_on(app.get(url, headers=headers).body, english_only)
-             for name, url in pages.items()}
+    found = {
+        name: _english_on(app.get(url, headers=headers).body, english_only) for name, url in pages.items()
+    }
     assert {name: words for name, words in found.items() if words} == {}
 
 
@@ -180,8 +210,9 @@ def test_operator_pages_in_french_show_no_english(app, portal, english_only):
         "new dataset": "/dataset/new",
         "organisation members": f"/organization/members/{portal['organization']['name']}",
     }
-    found = {name: _english_on(app.get(url, headers=headers).body, english_only)
-             for name, url in pages.items()}
+    found = {
+        name: _english_on(app.get(url, headers=headers).body, english_only) for name, url in pages.items()
+    }
     assert {name: words for name, words in found.items() if words} == {}
 
 

@@ -1,4 +1,5 @@
 """Home, dataset and participation pages, in French, and the Solr cost of the home page."""
+
 from __future__ import annotations
 
 import csv
@@ -8,13 +9,9 @@ from html import unescape
 
 import pysolr
 import pytest
-
 from ckan.tests import factories, helpers
 
-from ckanext.metropole.communes import territory as t
-
-from ..conftest import make_dataset, load_territory
-
+from ..conftest import load_territory, make_dataset
 
 
 def _text(html):
@@ -126,22 +123,32 @@ class TestParticipation:
 
     def test_csv_cells_never_start_a_formula(self, app):
         admin = {"user": factories.Sysadmin()["name"]}
-        helpers.call_action("organization_patch", context=dict(admin), id="aubiere",
-                            title='=HYPERLINK("http://x.example","clic")')
+        helpers.call_action(
+            "organization_patch",
+            context=dict(admin),
+            id="aubiere",
+            title='=HYPERLINK("http://x.example","clic")',
+        )
         helpers.call_action("organization_patch", context=dict(admin), id="royat", title="@SUM(A1)")
-        rows = list(csv.DictReader(io.StringIO(app.get("/participation.csv").body.lstrip("\ufeff")),
-                                   delimiter=";"))
+        rows = list(
+            csv.DictReader(io.StringIO(app.get("/participation.csv").body.lstrip("\ufeff")), delimiter=";")
+        )
         titles = {r["code_insee"]: r["commune"] for r in rows}
-        assert titles["63014"] == "'=HYPERLINK(\"http://x.example\",\"clic\")"
+        assert titles["63014"] == '\'=HYPERLINK("http://x.example","clic")'
         assert titles["63308"] == "'@SUM(A1)"
         assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
 
 
 @pytest.mark.usefixtures("clermont")
 def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
-    dataset = make_dataset(owner_org=helpers.call_action("organization_show", id="aubiere")["id"],
-                           title="Marchés", theme=["economie"], communes=["63014", "63308"],
-                           harvest_portal="Portail d'Aubière", harvest_landing_page="https://aubiere.fr/marches")
+    dataset = make_dataset(
+        owner_org=helpers.call_action("organization_show", id="aubiere")["id"],
+        title="Marchés",
+        theme=["economie"],
+        communes=["63014", "63308"],
+        harvest_portal="Portail d'Aubière",
+        harvest_landing_page="https://aubiere.fr/marches",
+    )
     html = app.get(f"/dataset/{dataset['name']}").body
     text = _text(html)
     assert "Communes couvertes Aubière (63014), Royat (63308)" in text
@@ -156,7 +163,9 @@ def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
 @pytest.mark.usefixtures("clermont")
 def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
     extent = '{"type": "Polygon", "coordinates": [[[3.0, 45.7], [3.2, 45.7], [3.2, 45.8], [3.0, 45.8], [3.0, 45.7]]]}'
-    dataset = make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"], spatial=extent)
+    dataset = make_dataset(
+        owner_org=helpers.call_action("organization_show", id="royat")["id"], spatial=extent
+    )
     html = app.get(f"/dataset/{dataset['name']}").body
     assert "dataset-map-section" in html and "45.7" in html
     assert "Étendue géographique" in html  # ckanext-spatial's heading, from our catalogue
@@ -164,6 +173,7 @@ def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
     assert "les contributeurs d" in html and "OpenStreetMap contributors" not in html
     english = app.get(f"/en/dataset/{dataset['name']}").body
     assert "OpenStreetMap contributors" in english and "les contributeurs d" not in english
+
 
 def test_french_catalogue_is_compiled(tmp_path):
     from babel.messages.mofile import read_mo
@@ -173,10 +183,20 @@ def test_french_catalogue_is_compiled(tmp_path):
 
     folder = ROOT / "ckanext" / "metropole" / "i18n" / "fr" / "LC_MESSAGES"
     with open(folder / "ckanext-metropole.po", "rb") as f:
-        po = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if not isinstance(m.string, str)
-              else m.string for m in read_po(f) if m.id}
+        po = {
+            m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string)
+            if not isinstance(m.string, str)
+            else m.string
+            for m in read_po(f)
+            if m.id
+        }
     with open(folder / "ckanext-metropole.mo", "rb") as f:
-        mo = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if not isinstance(m.string, str)
-              else m.string for m in read_mo(f) if m.id}
+        mo = {
+            m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string)
+            if not isinstance(m.string, str)
+            else m.string
+            for m in read_mo(f)
+            if m.id
+        }
     assert po == mo, "run `make i18n` after editing the .po"
     assert po["Participation of the communes"] == "Participation des communes"

@@ -1,10 +1,11 @@
 """The common datasets (config/common_datasets.yaml) and the table schemas shipped for them."""
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -59,7 +60,7 @@ class CommonDataset:
         return f"jeu-commun-{self.id}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_descriptor(schema_id: str) -> dict:
     path = SCHEMAS_DIR / schema_id / "schema.json"
     with open(path, encoding="utf-8") as f:
@@ -78,9 +79,15 @@ def common_datasets() -> tuple[CommonDataset, ...]:
         entries = yaml.safe_load(f)
     result = []
     for e in entries:
-        common = CommonDataset(id=e["id"], title=e["title"], description=e["description"].strip(),
-                               theme=e["theme"], schema_id=e["schema"], key=tuple(e.get("key") or ()),
-                               coordinates=dict(e.get("coordinates") or {}))
+        common = CommonDataset(
+            id=e["id"],
+            title=e["title"],
+            description=e["description"].strip(),
+            theme=e["theme"],
+            schema_id=e["schema"],
+            key=tuple(e.get("key") or ()),
+            coordinates=dict(e.get("coordinates") or {}),
+        )
         common.schema  # a missing schema file fails at start-up, not in a job
         result.append(common)
     return tuple(result)

@@ -6,6 +6,7 @@ an invalid, unvalidated or missing file are listed, never blocking the others. P
 the métropole as CSV and GeoJSON uploaded to CKAN's file store; files are re-uploaded only
 when their content changes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,12 @@ log = logging.getLogger(__name__)
 INSEE_COLUMN = "commune_insee"
 NAME_COLUMN = "commune_nom"
 # why a commune's file is left out, written into the consolidated dataset's notes
-STATUS_TEXT = {"invalid": N_("file with errors"), "error": N_("unreadable file"),
-               "pending": N_("validation in progress"), "unknown_schema": N_("unknown schema")}
+STATUS_TEXT = {
+    "invalid": N_("file with errors"),
+    "error": N_("unreadable file"),
+    "pending": N_("validation in progress"),
+    "unknown_schema": N_("unknown schema"),
+}
 
 
 def _coordinates(row: dict, common: catalogue.CommonDataset) -> tuple[float, float] | None:
@@ -70,8 +75,11 @@ def collect(common: catalogue.CommonDataset, communes: list[dict], entries: list
                 continue
             count = 0
             for cells in table.rows:
-                record = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(table.header)
-                          if h in columns and table.header.index(h) == i}
+                record = {
+                    h: (cells[i].strip() if i < len(cells) else "")
+                    for i, h in enumerate(table.header)
+                    if h in columns and table.header.index(h) == i
+                }
                 row = {c: record.get(c, "") for c in columns}
                 row[INSEE_COLUMN] = commune.get("insee_code") or ""
                 row[NAME_COLUMN] = commune.get("title") or commune["name"]
@@ -84,8 +92,14 @@ def collect(common: catalogue.CommonDataset, communes: list[dict], entries: list
                 rows.append(row)
                 count += 1
             contributors.append((commune, e, count))
-    return {"columns": columns + [INSEE_COLUMN, NAME_COLUMN], "rows": rows, "contributors": contributors,
-            "left_out": left_out, "missing": missing, "duplicates": duplicates}
+    return {
+        "columns": columns + [INSEE_COLUMN, NAME_COLUMN],
+        "rows": rows,
+        "contributors": contributors,
+        "left_out": left_out,
+        "missing": missing,
+        "duplicates": duplicates,
+    }
 
 
 def to_csv(result: dict) -> bytes:
@@ -103,8 +117,13 @@ def to_geojson(result: dict, common: catalogue.CommonDataset) -> tuple[bytes, li
         if point:
             xs.append(point[0])
             ys.append(point[1])
-            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": list(point)},
-                             "properties": row})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": list(point)},
+                    "properties": row,
+                }
+            )
     bbox = [min(xs), min(ys), max(xs), max(ys)] if xs else None
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     return body.encode("utf-8"), bbox
@@ -113,35 +132,89 @@ def to_geojson(result: dict, common: catalogue.CommonDataset) -> tuple[bytes, li
 def describe(common: catalogue.CommonDataset, result: dict, mapped: int) -> str:
     # Stored metadata, written in the portal's language (messages.content), like every
     # dataset's notes; the msgids are English, as everywhere in the catalogue.
-    lines = [in_portal_language(common.description), "",
-             content(N_("Dataset consolidated by the métropole from the communes' files that conform to the "
-                        "schema `{schema}` (version {version}): {rows} rows, {mapped} placed on the map.",
-                        schema=common.schema_id, version=common.version, rows=len(result["rows"]), mapped=mapped)),
-             "", content(N_("**Contributing communes**")), ""]
+    lines = [
+        in_portal_language(common.description),
+        "",
+        content(
+            N_(
+                "Dataset consolidated by the métropole from the communes' files that conform to the "
+                "schema `{schema}` (version {version}): {rows} rows, {mapped} placed on the map.",
+                schema=common.schema_id,
+                version=common.version,
+                rows=len(result["rows"]),
+                mapped=mapped,
+            )
+        ),
+        "",
+        content(N_("**Contributing communes**")),
+        "",
+    ]
     for commune, e, count in result["contributors"]:
-        lines.append(content(N_("- {commune} ({insee}): {count} rows — file “{file}” of {date}",
-                                commune=commune.get("title"), insee=commune.get("insee_code"), count=count,
-                                file=e.resource.get("name") or e.resource["id"], date=e.date[:10])))
+        lines.append(
+            content(
+                N_(
+                    "- {commune} ({insee}): {count} rows — file “{file}” of {date}",
+                    commune=commune.get("title"),
+                    insee=commune.get("insee_code"),
+                    count=count,
+                    file=e.resource.get("name") or e.resource["id"],
+                    date=e.date[:10],
+                )
+            )
+        )
     if not result["contributors"]:
         lines.append(content(N_("- none yet")))
     if result["left_out"]:
         lines += ["", content(N_("**Files left out**")), ""]
         for commune, e, why in result["left_out"]:
-            lines.append(content(N_("- {commune} ({insee}): “{file}”, {why}", commune=commune.get("title"),
-                                    insee=commune.get("insee_code"), why=why,
-                                    file=e.resource.get("name") or e.resource["id"])))
+            lines.append(
+                content(
+                    N_(
+                        "- {commune} ({insee}): “{file}”, {why}",
+                        commune=commune.get("title"),
+                        insee=commune.get("insee_code"),
+                        why=why,
+                        file=e.resource.get("name") or e.resource["id"],
+                    )
+                )
+            )
     if result["duplicates"]:
         count = len(result["duplicates"])
         key = ", ".join(common.primary_key)
-        lines += ["", content(N_("**Duplicate rows left out: {count}** (same identifier {key} as a row already "
-                                 "included)", count=count, key=key)), ""]
+        lines += [
+            "",
+            content(
+                N_(
+                    "**Duplicate rows left out: {count}** (same identifier {key} as a row already included)",
+                    count=count,
+                    key=key,
+                )
+            ),
+            "",
+        ]
         for ident, kept, dropped in result["duplicates"][:20]:
-            lines.append(content(N_("- {identifier}: kept from {kept}, left out from {dropped}",
-                                    identifier=" / ".join(ident), kept=kept.get("title"),
-                                    dropped=dropped.get("title"))))
+            lines.append(
+                content(
+                    N_(
+                        "- {identifier}: kept from {kept}, left out from {dropped}",
+                        identifier=" / ".join(ident),
+                        kept=kept.get("title"),
+                        dropped=dropped.get("title"),
+                    )
+                )
+            )
     if result["missing"]:
-        lines += ["", content(N_("**Communes without a file**: {communes}", communes=", ".join(
-            f"{c.get('title')} ({c.get('insee_code')})" for c in result["missing"])))]
+        lines += [
+            "",
+            content(
+                N_(
+                    "**Communes without a file**: {communes}",
+                    communes=", ".join(
+                        f"{c.get('title')} ({c.get('insee_code')})" for c in result["missing"]
+                    ),
+                )
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -150,11 +223,21 @@ def _upload(dataset: dict, name: str, fmt: str, body: bytes, common) -> None:
     existing = next((r for r in dataset.get("resources", []) if r.get("name") == name), None)
     if existing and existing.get("hash") == digest:
         return
-    data = {"name": name, "format": fmt, "conforms_to": common.schema_id, "hash": digest,
-            "description": content(N_("{title}: all communes, {format} format.",
-                                      title=in_portal_language(common.title), format=fmt)),
-            "upload": FileStorage(stream=io.BytesIO(body), filename=name, content_type={
-                "CSV": "text/csv", "GeoJSON": "application/geo+json"}[fmt]), "url": name}
+    data = {
+        "name": name,
+        "format": fmt,
+        "conforms_to": common.schema_id,
+        "hash": digest,
+        "description": content(
+            N_("{title}: all communes, {format} format.", title=in_portal_language(common.title), format=fmt)
+        ),
+        "upload": FileStorage(
+            stream=io.BytesIO(body),
+            filename=name,
+            content_type={"CSV": "text/csv", "GeoJSON": "application/geo+json"}[fmt],
+        ),
+        "url": name,
+    }
     if existing:
         tk.get_action("resource_update")(files.site_context(), {**data, "id": existing["id"]})
     else:
@@ -175,18 +258,26 @@ def rebuild(common_id: str) -> dict:
     geojson_body, bbox = to_geojson(result, common)
     mapped = len(json.loads(geojson_body)["features"])
     # the consolidated dataset is content: in the portal's language (English msgids in the config)
-    fields = {"name": common.consolidated_name,
-              "title": content(N_("{title} — all communes", title=in_portal_language(common.title))),
-              "owner_org": metro["id"], "notes": describe(common, result, mapped), "theme": [common.theme],
-              "license_id": "lov2",
-              "communes": sorted({c.get("insee_code") for c, _, _ in result["contributors"]} - {None, ""})
-              or [c.get("insee_code") for c in communes if c.get("insee_code")]}
+    fields = {
+        "name": common.consolidated_name,
+        "title": content(N_("{title} — all communes", title=in_portal_language(common.title))),
+        "owner_org": metro["id"],
+        "notes": describe(common, result, mapped),
+        "theme": [common.theme],
+        "license_id": "lov2",
+        "communes": sorted({c.get("insee_code") for c, _, _ in result["contributors"]} - {None, ""})
+        or [c.get("insee_code") for c in communes if c.get("insee_code")],
+    }
     if bbox:
         west, south, east, north = bbox
         if west == east and south == north:  # one point: a tiny box keeps the map's extent valid
             west, south, east, north = west - 0.001, south - 0.001, east + 0.001, north + 0.001
-        fields["spatial"] = json.dumps({"type": "Polygon", "coordinates": [[
-            [west, south], [east, south], [east, north], [west, north], [west, south]]]})
+        fields["spatial"] = json.dumps(
+            {
+                "type": "Polygon",
+                "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+            }
+        )
     try:
         dataset = tk.get_action("package_show")(files.site_context(), {"id": common.consolidated_name})
         dataset = tk.get_action("package_patch")(files.site_context(), {"id": dataset["id"], **fields})
@@ -195,8 +286,13 @@ def rebuild(common_id: str) -> dict:
     _upload(dataset, f"{common.id}.csv", "CSV", csv_body, common)
     dataset = tk.get_action("package_show")(files.site_context(), {"id": dataset["id"]})
     _upload(dataset, f"{common.id}.geojson", "GeoJSON", geojson_body, common)
-    return {"common_dataset": common_id, "dataset": common.consolidated_name, "rows": len(result["rows"]),
-            "mapped": mapped, "contributors": [c.get("insee_code") for c, _, _ in result["contributors"]],
-            "left_out": [c.get("insee_code") for c, _, _ in result["left_out"]],
-            "missing": [c.get("insee_code") for c in result["missing"]],
-            "duplicates": len(result["duplicates"])}
+    return {
+        "common_dataset": common_id,
+        "dataset": common.consolidated_name,
+        "rows": len(result["rows"]),
+        "mapped": mapped,
+        "contributors": [c.get("insee_code") for c, _, _ in result["contributors"]],
+        "left_out": [c.get("insee_code") for c, _, _ in result["left_out"]],
+        "missing": [c.get("insee_code") for c in result["missing"]],
+        "duplicates": len(result["duplicates"]),
+    }

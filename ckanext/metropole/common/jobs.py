@@ -5,6 +5,7 @@ A resource keeps its report in three fields: ``validation_status``, ``validation
 size, format, schema). A write that changes none of them (our own report write included)
 enqueues nothing, so storing a report cannot loop.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,13 +39,18 @@ def needs_validation(resource: dict) -> bool:
 
 
 def enqueue_package_validation(package_id: str) -> None:
-    tk.enqueue_job(validate_package, [package_id], title=f"metropole: validation {package_id}",
-                   rq_kwargs={"timeout": 1800})
+    tk.enqueue_job(
+        validate_package,
+        [package_id],
+        title=f"metropole: validation {package_id}",
+        rq_kwargs={"timeout": 1800},
+    )
 
 
 def enqueue_forget(package_id: str) -> None:
-    tk.enqueue_job(forget_package, [package_id], title=f"metropole: retrait {package_id}",
-                   rq_kwargs={"timeout": 600})
+    tk.enqueue_job(
+        forget_package, [package_id], title=f"metropole: retrait {package_id}", rq_kwargs={"timeout": 600}
+    )
 
 
 def forget_package(package_id: str) -> list[str]:
@@ -55,24 +61,35 @@ def forget_package(package_id: str) -> list[str]:
         return []
     if is_consolidated(package):
         return []
-    commons = sorted({c.id for c in (catalogue.resolve(r.get("conforms_to") or "")
-                                     for r in package.get("resources", [])) if c})
+    commons = sorted(
+        {
+            c.id
+            for c in (catalogue.resolve(r.get("conforms_to") or "") for r in package.get("resources", []))
+            if c
+        }
+    )
     for common_id in commons:
         enqueue_consolidation(common_id)
     return commons
 
 
 def enqueue_validation(resource_id: str) -> None:
-    tk.enqueue_job(validate_resource, [resource_id], title=f"metropole: validation {resource_id}",
-                   rq_kwargs={"timeout": 900})
+    tk.enqueue_job(
+        validate_resource,
+        [resource_id],
+        title=f"metropole: validation {resource_id}",
+        rq_kwargs={"timeout": 900},
+    )
 
 
 def enqueue_consolidation(common_id: str) -> None:
-    tk.enqueue_job(consolidate, [common_id], title=f"metropole: consolidation {common_id}",
-                   rq_kwargs={"timeout": 1800})
+    tk.enqueue_job(
+        consolidate, [common_id], title=f"metropole: consolidation {common_id}", rq_kwargs={"timeout": 1800}
+    )
 
 
 # ------------------------------------------------------------------ jobs
+
 
 def run_validation(resource: dict) -> dict:
     """The report of one resource (never raises for a bad file)."""
@@ -96,8 +113,11 @@ def validate_package(package_id: str) -> list[dict]:
         package = tk.get_action("package_show")(site_context(), {"id": package_id})
     except tk.ObjectNotFound:
         return []
-    reports = [validate_resource(r["id"], consolidate=False) for r in package.get("resources", [])
-               if needs_validation(r)]
+    reports = [
+        validate_resource(r["id"], consolidate=False)
+        for r in package.get("resources", [])
+        if needs_validation(r)
+    ]
     # One rebuild per common dataset touched, after all the files of the dataset are checked.
     for common_id in sorted({r["common_dataset"] for r in reports if r and r.get("common_dataset")}):
         enqueue_consolidation(common_id)
@@ -112,10 +132,15 @@ def validate_resource(resource_id: str, consolidate: bool = True) -> dict | None
     if not concerns(resource):
         return None
     report = run_validation(resource)
-    tk.get_action("resource_patch")({**site_context(), "metropole_common_report": True}, {
-        "id": resource_id, "validation_status": report["status"],
-        "validation_report": json.dumps(report, ensure_ascii=False),
-        "validation_source": fingerprint(resource)})
+    tk.get_action("resource_patch")(
+        {**site_context(), "metropole_common_report": True},
+        {
+            "id": resource_id,
+            "validation_status": report["status"],
+            "validation_report": json.dumps(report, ensure_ascii=False),
+            "validation_source": fingerprint(resource),
+        },
+    )
     if consolidate and report.get("common_dataset"):
         enqueue_consolidation(report["common_dataset"])
     return report

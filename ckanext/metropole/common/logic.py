@@ -1,4 +1,5 @@
 """Actions and auth functions of the common datasets (what re-users and other capabilities call)."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -10,8 +11,15 @@ def _common(data_dict) -> catalogue.CommonDataset:
     common_id = data_dict.get("id") or ""
     common = catalogue.by_id(common_id)
     if common is None:
-        raise tk.ValidationError({"id": [tk._("Unknown common dataset: {id}. Known: {known}").format(
-            id=common_id, known=", ".join(c.id for c in catalogue.common_datasets()))]})
+        raise tk.ValidationError(
+            {
+                "id": [
+                    tk._("Unknown common dataset: {id}. Known: {known}").format(
+                        id=common_id, known=", ".join(c.id for c in catalogue.common_datasets())
+                    )
+                ]
+            }
+        )
     return common
 
 
@@ -44,8 +52,12 @@ def common_validation_show(context, data_dict):
     stored = report.load(resource.get("validation_report"))
     status = state.resource_status(resource) if jobs.concerns(resource) else None
     if stored is None or status == "pending":
-        return {"status": status, "status_label": report.status_label(status) if status else "",
-                "errors": [], "warnings": []}
+        return {
+            "status": status,
+            "status_label": report.status_label(status) if status else "",
+            "errors": [],
+            "warnings": [],
+        }
     return report.rendered(stored)
 
 
@@ -77,13 +89,16 @@ def common_consolidate(context, data_dict):
 
 
 def get_actions() -> dict:
-    return {"metropole_common_datasets_show": common_datasets_show,
-            "metropole_common_validation_show": common_validation_show,
-            "metropole_common_validate": common_validate,
-            "metropole_common_consolidate": common_consolidate}
+    return {
+        "metropole_common_datasets_show": common_datasets_show,
+        "metropole_common_validation_show": common_validation_show,
+        "metropole_common_validate": common_validate,
+        "metropole_common_consolidate": common_consolidate,
+    }
 
 
 # ------------------------------------------------------------------ auth
+
 
 @tk.auth_allow_anonymous_access
 def datasets_show_auth(context, data_dict):
@@ -112,7 +127,9 @@ def consolidate_auth(context, data_dict):
 
 
 def get_auth_functions() -> dict:
-    return {"metropole_common_datasets_show": datasets_show_auth,
-            "metropole_common_validation_show": validation_show_auth,
-            "metropole_common_validate": validate_auth,
-            "metropole_common_consolidate": consolidate_auth}
+    return {
+        "metropole_common_datasets_show": datasets_show_auth,
+        "metropole_common_validation_show": validation_show_auth,
+        "metropole_common_validate": validate_auth,
+        "metropole_common_consolidate": consolidate_auth,
+    }

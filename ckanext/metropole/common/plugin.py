@@ -69,7 +69,13 @@ class CommonDatasetsPlugin(p.SingletonPlugin):
 
     # IResourceController: a deleted file leaves its consolidation.
     def before_resource_delete(self, context, resource, resources):
-        common = next((jobs.catalogue.resolve(r.get("conforms_to") or "") for r in resources
-                       if r.get("id") == resource.get("id")), None)
+        common = next(
+            (
+                jobs.catalogue.resolve(r.get("conforms_to") or "")
+                for r in resources
+                if r.get("id") == resource.get("id")
+            ),
+            None,
+        )
         if common:
             jobs.enqueue_consolidation(common.id)

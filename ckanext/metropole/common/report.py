@@ -1,4 +1,5 @@
 """Validation reports in the reader's language: reports store codes, this renders them."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,17 @@ import ckan.plugins.toolkit as tk
 
 STATUSES = ("valid", "invalid", "error", "pending", "missing")
 
+
 def type_label(kind: str) -> str:
-    return {"string": tk._("text"), "integer": tk._("whole number"), "number": tk._("number"),
-            "boolean": tk._("true or false"), "date": tk._("date (YYYY-MM-DD)"),
-            "datetime": tk._("date and time"), "geopoint": tk._("point (lon, lat)")}.get(kind, kind)
+    return {
+        "string": tk._("text"),
+        "integer": tk._("whole number"),
+        "number": tk._("number"),
+        "boolean": tk._("true or false"),
+        "date": tk._("date (YYYY-MM-DD)"),
+        "datetime": tk._("date and time"),
+        "geopoint": tk._("point (lon, lat)"),
+    }.get(kind, kind)
 
 
 def status_label(status: str) -> str:
@@ -36,7 +44,8 @@ def _constraint(params: dict) -> str:
         "maxLength": tk._("the value must be at most {expected} characters long"),
         "unique": tk._("the value must be unique in the column"),
     }.get(params.get("constraint", ""), tk._("the value breaks the rule {constraint} ({expected})")).format(
-        expected=expected, constraint=params.get("constraint", ""))
+        expected=expected, constraint=params.get("constraint", "")
+    )
 
 
 def message(error: dict) -> str:
@@ -57,8 +66,10 @@ def message(error: dict) -> str:
         "unique-error": tk._("Duplicate value: already used in row {same_as}"),
         "blank-label": tk._("Column without a name in the header"),
         "duplicate-label": tk._("Column present twice in the header"),
-        "encoding": tk._("The file is neither UTF-8 nor Latin-1 text (first bad byte at position {position}): "
-                         "save it as CSV UTF-8"),
+        "encoding": tk._(
+            "The file is neither UTF-8 nor Latin-1 text (first bad byte at position {position}): "
+            "save it as CSV UTF-8"
+        ),
         "unreadable": tk._("The file cannot be read as a table ({detail})"),
         "empty": tk._("The file contains no data"),
         "not_geojson": tk._("The JSON file is not a GeoJSON FeatureCollection"),
@@ -67,14 +78,26 @@ def message(error: dict) -> str:
         "too_large": tk._("The file is too large to be validated ({size} MB; limit {limit} MB)"),
         "unreachable": tk._("The file could not be downloaded: {detail}"),
         "no_file": tk._("The resource has no file or address to validate"),
-        "unknown_schema": tk._("The schema “{schema}” is not one of the portal's common datasets: "
-                               "the file cannot be validated"),
+        "unknown_schema": tk._(
+            "The schema “{schema}” is not one of the portal's common datasets: the file cannot be validated"
+        ),
         "internal": tk._("Validation stopped on an unexpected problem; the portal team has been notified"),
     }
     text = texts.get(code) or tk._("Problem “{code}”").format(code=code)
     try:
-        return text.format(**{"same_as": "?", "position": "?", "detail": "", "declared": "", "detected": "",
-                              "size": "?", "limit": "?", "schema": "", **p})
+        return text.format(
+            **{
+                "same_as": "?",
+                "position": "?",
+                "detail": "",
+                "declared": "",
+                "detected": "",
+                "size": "?",
+                "limit": "?",
+                "schema": "",
+                **p,
+            }
+        )
     except (KeyError, IndexError, ValueError):
         return text
 
@@ -100,6 +123,9 @@ def load(value) -> dict | None:
 
 def rendered(report: dict) -> dict:
     """The report with its sentences, for pages and the API."""
-    return {**report, "status_label": status_label(report.get("status", "")),
-            "errors": [{**e, "message": message(e)} for e in report.get("errors") or []],
-            "warnings": [{**w, "message": warning_message(w)} for w in report.get("warnings") or []]}
+    return {
+        **report,
+        "status_label": status_label(report.get("status", "")),
+        "errors": [{**e, "message": message(e)} for e in report.get("errors") or []],
+        "warnings": [{**w, "message": warning_message(w)} for w in report.get("warnings") or []],
+    }

@@ -8,6 +8,7 @@ parameters, never sentences: it is rendered in the reader's language (report.py)
 Whatever the input (wrong format, oversize, undecodable, not tabular), the result is a report
 with status ``error`` and a code; nothing here raises for a bad file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,15 @@ from dataclasses import dataclass, field
 from .catalogue import CommonDataset
 
 MAX_ERRORS = 20  # errors kept in a report: the first ones are what an agent fixes first
-FORMATS = {"csv": "CSV", "txt": "CSV", "text/csv": "CSV", "xlsx": "XLSX", "geojson": "GeoJSON",
-           "json": "GeoJSON", "application/geo+json": "GeoJSON"}
+FORMATS = {
+    "csv": "CSV",
+    "txt": "CSV",
+    "text/csv": "CSV",
+    "xlsx": "XLSX",
+    "geojson": "GeoJSON",
+    "json": "GeoJSON",
+    "application/geo+json": "GeoJSON",
+}
 
 
 class FileProblem(Exception):
@@ -45,6 +53,7 @@ class Table:
 
 
 # ------------------------------------------------------------------ reading
+
 
 def declared_format(value: str) -> str:
     """CSV, XLSX or GeoJSON from a resource's format field; other non-empty values as given."""
@@ -131,7 +140,7 @@ def read_xlsx(data: bytes) -> Table:
     header = [h.strip() for h in rows[0]]
     while header and not header[-1]:
         header.pop()
-    return Table("XLSX", header, [r[:len(header)] for r in rows[1:]])
+    return Table("XLSX", header, [r[: len(header)] for r in rows[1:]])
 
 
 def read_geojson(data: bytes, common: CommonDataset) -> Table:
@@ -187,6 +196,7 @@ def read_table(data: bytes, declared: str, common: CommonDataset) -> Table:
 
 # ------------------------------------------------------------------ checking
 
+
 def _error(code: str, row=None, column=None, **params) -> dict:
     return {"code": code, "row": row, "column": column, "params": params}
 
@@ -226,11 +236,20 @@ def check(table: Table, common: CommonDataset) -> tuple[list[dict], int]:
     keep = [i for i, h in enumerate(table.header) if h in fields and table.header.index(h) == i]
     header = [table.header[i] for i in keep]
     rows = [[(r[i] if i < len(r) else "") for i in keep] for r in table.rows]
-    schema = Schema.from_descriptor({**schema_descriptor, "fields": [fields[h] for h in header],
-                                     "primaryKey": [k for k in common.primary_key if k in header]
-                                     if all(k in header for k in common.primary_key) else []})
-    resource = Resource(data=[header, *rows], schema=schema,
-                        detector=Detector(schema_sync=False, field_missing_values=schema.missing_values))
+    schema = Schema.from_descriptor(
+        {
+            **schema_descriptor,
+            "fields": [fields[h] for h in header],
+            "primaryKey": [k for k in common.primary_key if k in header]
+            if all(k in header for k in common.primary_key)
+            else [],
+        }
+    )
+    resource = Resource(
+        data=[header, *rows],
+        schema=schema,
+        detector=Detector(schema_sync=False, field_missing_values=schema.missing_values),
+    )
     report = resource.validate(limit_errors=MAX_ERRORS * 5)
     total = len(errors)
     for task in report.tasks:
@@ -238,31 +257,62 @@ def check(table: Table, common: CommonDataset) -> tuple[list[dict], int]:
             total += 1
             if len(errors) >= MAX_ERRORS:
                 continue
-            errors.append(_error(e.type, row=getattr(e, "row_number", None),
-                                 column=getattr(e, "field_name", None),
-                                 value=str(getattr(e, "cell", "") or "")[:80], **_note_params(e)))
+            errors.append(
+                _error(
+                    e.type,
+                    row=getattr(e, "row_number", None),
+                    column=getattr(e, "field_name", None),
+                    value=str(getattr(e, "cell", "") or "")[:80],
+                    **_note_params(e),
+                )
+            )
     return errors, total
 
 
 def validate(data: bytes, declared: str, common: CommonDataset) -> dict:
     """The report of one file: status valid / invalid / error, and what was found."""
-    base = {"common_dataset": common.id, "schema": common.schema_id, "schema_version": common.version,
-            "validated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+    base = {
+        "common_dataset": common.id,
+        "schema": common.schema_id,
+        "schema_version": common.version,
+        "validated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
     try:
         table = read_table(data, declared, common)
     except FileProblem as problem:
-        return {**base, "status": "error", "rows": 0, "error_count": 1, "warnings": [],
-                "errors": [_error(problem.code, **problem.params)]}
+        return {
+            **base,
+            "status": "error",
+            "rows": 0,
+            "error_count": 1,
+            "warnings": [],
+            "errors": [_error(problem.code, **problem.params)],
+        }
     errors, total = check(table, common)
-    return {**base, "status": "invalid" if errors else "valid", "format": table.format,
-            "encoding": table.encoding, "delimiter": table.delimiter, "rows": len(table.rows),
-            "columns": table.header, "error_count": total, "errors": errors, "warnings": table.warnings}
+    return {
+        **base,
+        "status": "invalid" if errors else "valid",
+        "format": table.format,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "rows": len(table.rows),
+        "columns": table.header,
+        "error_count": total,
+        "errors": errors,
+        "warnings": table.warnings,
+    }
 
 
 def problem_report(common: CommonDataset | None, code: str, **params) -> dict:
     """A report for a file that could not even be read (too big, unreachable, unknown schema)."""
-    return {"common_dataset": common.id if common else None, "schema": common.schema_id if common else None,
-            "schema_version": common.version if common else None,
-            "validated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-            "status": "error", "rows": 0, "error_count": 1, "warnings": [],
-            "errors": [_error(code, **params)]}
+    return {
+        "common_dataset": common.id if common else None,
+        "schema": common.schema_id if common else None,
+        "schema_version": common.version if common else None,
+        "validated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "status": "error",
+        "rows": 0,
+        "error_count": 1,
+        "warnings": [],
+        "errors": [_error(code, **params)],
+    }

@@ -1,4 +1,5 @@
 """/jeux-communs: the matrix communes × common datasets, its CSV export, the shipped schemas."""
+
 from __future__ import annotations
 
 import csv
@@ -27,14 +28,23 @@ def export_csv():
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     commons = matrix["common_datasets"]
-    writer.writerow([tk._("Commune"), tk._("INSEE code")] + [c["title"] for c in commons]
-                    + [tk._("Valid"), tk._("Published with errors"), tk._("Validation pending"), tk._("Missing")])
+    writer.writerow(
+        [tk._("Commune"), tk._("INSEE code")]
+        + [c["title"] for c in commons]
+        + [tk._("Valid"), tk._("Published with errors"), tk._("Validation pending"), tk._("Missing")]
+    )
     for row in matrix["communes"]:
-        writer.writerow([row["title"], row["insee_code"]] + [row["cells"][c["id"]]["status_label"] for c in commons]
-                        + [row["counts"][k] for k in ("valid", "invalid", "pending", "missing")])
+        writer.writerow(
+            [row["title"], row["insee_code"]]
+            + [row["cells"][c["id"]]["status_label"] for c in commons]
+            + [row["counts"][k] for k in ("valid", "invalid", "pending", "missing")]
+        )
     # UTF-8 with BOM and ";" so that a spreadsheet opens it in French settings with its accents.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=jeux-communs.csv"})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=jeux-communs.csv"},
+    )
 
 
 @blueprint.route("/jeux-communs/schemas/<path:schema_id>/schema.json")

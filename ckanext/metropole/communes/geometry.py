@@ -2,6 +2,7 @@
 
 Served to other capabilities by the public action ``metropole_commune_geometry_show``
 (the DCAT catalogue's dct:spatial, the datasets' default extent, the maps)."""
+
 from __future__ import annotations
 
 import gzip
@@ -45,7 +46,10 @@ def extent(codes) -> dict | None:
         return None
     minx, miny = float(min(b[0] for b in boxes)), float(min(b[1] for b in boxes))
     maxx, maxy = float(max(b[2] for b in boxes)), float(max(b[3] for b in boxes))
-    return {"type": "Polygon", "coordinates": [[[maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny], [maxx, miny]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny], [maxx, miny]]],
+    }
 
 
 def feature_collection(communes: list[dict]) -> dict:
@@ -54,8 +58,13 @@ def feature_collection(communes: list[dict]) -> dict:
     for commune in communes:
         entry = _all().get(str(commune.get("code")))
         if entry:
-            features.append({"type": "Feature", "geometry": wkt.loads(entry[1]),
-                             "properties": {k: commune[k] for k in ("code", "name", "url") if commune.get(k)}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": wkt.loads(entry[1]),
+                    "properties": {k: commune[k] for k in ("code", "name", "url") if commune.get(k)},
+                }
+            )
     return {"type": "FeatureCollection", "features": features}
 
 

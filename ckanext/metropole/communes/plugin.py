@@ -6,7 +6,6 @@ from ..resources import require_in_option, require_plugins
 from . import geometry, validators, views
 from .logic import action, auth
 
-
 ORG_SCHEMA = "ckanext.metropole:schemas/organization.yaml"
 
 
@@ -29,8 +28,13 @@ class CommunesPlugin(p.SingletonPlugin):
         require_plugins(self)
         tk.add_template_directory(config, "templates")
         # Without it communes would be stored without their identity: refuse to start.
-        require_in_option(config, "scheming.organization_schemas", ORG_SCHEMA, "metropole_communes",
-                          "scheming_organizations")
+        require_in_option(
+            config,
+            "scheming.organization_schemas",
+            ORG_SCHEMA,
+            "metropole_communes",
+            "scheming_organizations",
+        )
 
     def get_validators(self):
         return validators.get_validators()
@@ -48,5 +52,7 @@ class CommunesPlugin(p.SingletonPlugin):
         return {**action.get_actions(), "metropole_commune_geometry_show": geometry.commune_geometry_show}
 
     def get_auth_functions(self):
-        return {**auth.get_auth_functions(),
-                "metropole_commune_geometry_show": geometry.commune_geometry_show_auth}
+        return {
+            **auth.get_auth_functions(),
+            "metropole_commune_geometry_show": geometry.commune_geometry_show_auth,
+        }

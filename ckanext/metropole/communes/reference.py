@@ -2,6 +2,7 @@
 
 Loaded once per process from ``data/territories.json.gz`` (see its ATTRIBUTION.md).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -44,8 +45,10 @@ class Epci:
 class Reference:
     def __init__(self, raw: dict):
         self.source = raw["source"]
-        self.communes = {row[0]: Commune(row[0], row[1], row[2], row[3], tuple(row[4]), row[5], row[6])
-                         for row in raw["communes"]}
+        self.communes = {
+            row[0]: Commune(row[0], row[1], row[2], row[3], tuple(row[4]), row[5], row[6])
+            for row in raw["communes"]
+        }
         self.epcis = {row[0]: Epci(row[0], row[1], row[2], row[3], tuple(row[4])) for row in raw["epci"]}
         self.former = raw["former"]
 

@@ -6,20 +6,20 @@ unchanged, and refuses the whole load (before any write) on a conflict. The acti
 caller's authorisation, so every write is validated like a form. Organisations are
 matched by INSEE code, never by name: loading again updates, never duplicates.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
-
-from slugify import slugify
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.plugins.toolkit import _
+from slugify import slugify
 
 from .reference import Commune, obliged, reference
 from .validators import INSEE_RE
@@ -65,29 +65,49 @@ class Plan:
 
 # ------------------------------------------------------------------ territory definition
 
+
 def from_epci(siren: str, name: str | None = None, title: str | None = None) -> Territory:
     siren = siren.strip()
     epci = reference().epci(siren)
     if epci is None:
         raise TerritoryError(
-            _("Unknown SIREN: {siren} is no EPCI of the official reference data. For a territory "
-              "that is not an EPCI (the Métropole de Lyon for example), give the list of its "
-              "communes with --communes FILE.").format(siren=siren))
+            _(
+                "Unknown SIREN: {siren} is no EPCI of the official reference data. For a territory "
+                "that is not an EPCI (the Métropole de Lyon for example), give the list of its "
+                "communes with --communes FILE."
+            ).format(siren=siren)
+        )
     communes = [reference().commune(code) for code in epci.members]
     missing = [code for code, c in zip(epci.members, communes) if c is None]
     if missing:
-        raise TerritoryError(_("Member communes missing from the reference data: {codes}.").format(
-            codes=", ".join(missing)))
-    return Territory(name=name or slugify(epci.name), title=title or epci.name, siren=epci.siren,
-                     population=epci.population, communes=communes, source=f"EPCI {epci.siren}")
+        raise TerritoryError(
+            _("Member communes missing from the reference data: {codes}.").format(codes=", ".join(missing))
+        )
+    return Territory(
+        name=name or slugify(epci.name),
+        title=title or epci.name,
+        siren=epci.siren,
+        population=epci.population,
+        communes=communes,
+        source=f"EPCI {epci.siren}",
+    )
 
 
-def from_codes(codes: Iterable[str], name: str | None, title: str | None, siren: str | None = None,
-               source: str | None = None) -> Territory:
+def from_codes(
+    codes: Iterable[str],
+    name: str | None,
+    title: str | None,
+    siren: str | None = None,
+    source: str | None = None,
+) -> Territory:
     source = source or _("list of communes")
     if not name or not title:
-        raise TerritoryError(_("A territory given as a list of communes needs --name and --title "
-                               "(URL name and name of the métropole's organisation)."))
+        raise TerritoryError(
+            _(
+                "A territory given as a list of communes needs --name and --title "
+                "(URL name and name of the métropole's organisation)."
+            )
+        )
     unique: list[str] = []
     for code in codes:
         if code not in unique:
@@ -100,22 +120,32 @@ def from_codes(codes: Iterable[str], name: str | None, title: str | None, siren:
         commune = reference().commune(code)
         if commune is None:
             successor = reference().successor(code)
-            problems.append(_("{code} (merged into {name}, {insee})").format(
-                code=code, name=successor.name, insee=successor.insee) if successor else code)
+            problems.append(
+                _("{code} (merged into {name}, {insee})").format(
+                    code=code, name=successor.name, insee=successor.insee
+                )
+                if successor
+                else code
+            )
         else:
             communes.append(commune)
     if problems:
-        raise TerritoryError(_("INSEE codes unknown to the official reference data: {codes}.").format(
-            codes=", ".join(problems)))
+        raise TerritoryError(
+            _("INSEE codes unknown to the official reference data: {codes}.").format(
+                codes=", ".join(problems)
+            )
+        )
     if siren:
         from .validators import siren as check_siren
+
         try:
             siren = check_siren(siren, {})
         except tk.Invalid as e:
             raise TerritoryError(str(e.error))
     population = sum(c.population or 0 for c in communes)
-    return Territory(name=name, title=title, siren=siren or None, population=population,
-                     communes=communes, source=source)
+    return Territory(
+        name=name, title=title, siren=siren or None, population=population, communes=communes, source=source
+    )
 
 
 def read_codes(path: Path) -> list[str]:
@@ -130,17 +160,25 @@ def read_codes(path: Path) -> list[str]:
         text = raw.decode("latin-1")
     lines = [line for line in text.splitlines()]
     if not any(line.strip() for line in lines):
-        raise TerritoryError(_("The file {path} is empty: one INSEE code per line, or a CSV with an insee "
-                               "column.").format(path=path))
+        raise TerritoryError(
+            _("The file {path} is empty: one INSEE code per line, or a CSV with an insee column.").format(
+                path=path
+            )
+        )
     first = next(line for line in lines if line.strip())
     codes: list[tuple[int, str]] = []
     if any(sep in first for sep in ",;\t") or first.strip().lower() == "insee":
-        dialect = csv.Sniffer().sniff(first, delimiters=",;\t") if any(s in first for s in ",;\t") else csv.excel
+        dialect = (
+            csv.Sniffer().sniff(first, delimiters=",;\t") if any(s in first for s in ",;\t") else csv.excel
+        )
         reader = csv.DictReader(io.StringIO(text), dialect=dialect)
         columns = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
         if "insee" not in columns:
-            raise TerritoryError(_("The CSV file {path} has no “insee” column (columns: {columns}).").format(
-                path=path, columns=", ".join(c for c in columns if c)))
+            raise TerritoryError(
+                _("The CSV file {path} has no “insee” column (columns: {columns}).").format(
+                    path=path, columns=", ".join(c for c in columns if c)
+                )
+            )
         for number, row in enumerate(reader, start=2):
             value = (row.get(columns["insee"]) or "").strip()
             if value:
@@ -150,18 +188,24 @@ def read_codes(path: Path) -> list[str]:
             value = line.split("#", 1)[0].strip()
             if value:
                 codes.append((number, value))
-    bad = [_("“{value}” (line {number})").format(value=value, number=number)
-           for number, value in codes if not INSEE_RE.match(value.upper())]
+    bad = [
+        _("“{value}” (line {number})").format(value=value, number=number)
+        for number, value in codes
+        if not INSEE_RE.match(value.upper())
+    ]
     if bad:
-        raise TerritoryError(_("Malformed INSEE codes in {path}: {codes} — 5 characters expected, e.g. "
-                               "01053 or 2A004.").format(path=path,
-                                                         codes=", ".join(bad[:10]) + (" …" if len(bad) > 10 else "")))
+        raise TerritoryError(
+            _(
+                "Malformed INSEE codes in {path}: {codes} — 5 characters expected, e.g. 01053 or 2A004."
+            ).format(path=path, codes=", ".join(bad[:10]) + (" …" if len(bad) > 10 else ""))
+        )
     if not codes:
         raise TerritoryError(_("No INSEE code in {path}.").format(path=path))
     return [value.upper() for _, value in codes]
 
 
 # ------------------------------------------------------------------ portal state
+
 
 @dataclass
 class Existing:
@@ -176,12 +220,14 @@ class Existing:
 def _existing_groups() -> list[Existing]:
     groups = model.Session.query(model.Group).all()
     extras: dict[str, dict] = {}
-    for group_id, key, value in (model.Session.query(model.GroupExtra.group_id, model.GroupExtra.key,
-                                                     model.GroupExtra.value)
-                                 .filter(model.GroupExtra.state == "active")):
+    for group_id, key, value in model.Session.query(
+        model.GroupExtra.group_id, model.GroupExtra.key, model.GroupExtra.value
+    ).filter(model.GroupExtra.state == "active"):
         extras.setdefault(group_id, {})[key] = value
-    return [Existing(g.id, g.name, g.title, g.state, bool(g.is_organization), extras.get(g.id, {}))
-            for g in groups]
+    return [
+        Existing(g.id, g.name, g.title, g.state, bool(g.is_organization), extras.get(g.id, {}))
+        for g in groups
+    ]
 
 
 def _unique_slug(commune: Commune, taken: set[str]) -> str:
@@ -189,8 +235,9 @@ def _unique_slug(commune: Commune, taken: set[str]) -> str:
     for candidate in (base, f"{base}-{commune.departement}", f"{base}-{commune.insee}"):
         if candidate not in taken:
             return candidate
-    raise TerritoryError(_("No free URL name for the commune {name} ({insee}).").format(
-        name=commune.name, insee=commune.insee))
+    raise TerritoryError(
+        _("No free URL name for the commune {name} ({insee}).").format(name=commune.name, insee=commune.insee)
+    )
 
 
 def _stored(existing: Existing, key: str):
@@ -212,9 +259,15 @@ def _diff(existing: Existing, wanted: dict) -> list[str]:
 
 
 def _commune_data(commune: Commune, metropole_name: str) -> dict:
-    return {"title": commune.name, "kind": "commune", "insee_code": commune.insee,
-            "siren": commune.siren or "", "population": commune.population,
-            "postal_codes": list(commune.postal_codes), "member_of": metropole_name}
+    return {
+        "title": commune.name,
+        "kind": "commune",
+        "insee_code": commune.insee,
+        "siren": commune.siren or "",
+        "population": commune.population,
+        "postal_codes": list(commune.postal_codes),
+        "member_of": metropole_name,
+    }
 
 
 def plan(territory: Territory) -> Plan:
@@ -227,20 +280,44 @@ def plan(territory: Territory) -> Plan:
     # The métropole organisation: by name, else by SIREN.
     metro = next((g for g in groups if g.name == territory.name), None)
     if metro is None and territory.siren:
-        metro = next((g for g in orgs if g.extras.get("kind") == "metropole"
-                      and g.extras.get("siren") == territory.siren), None)
-    if metro is not None and (not metro.is_organization or metro.state == "deleted"
-                              or metro.extras.get("kind") not in ("metropole", None, "")):
-        raise TerritoryError(_("The URL name “{name}” is taken by a group or an organisation that is not a "
-                               "métropole: choose another one with --name.").format(name=territory.name))
-    metro_data = {"title": territory.title, "kind": "metropole", "siren": territory.siren or "",
-                  "population": territory.population, "postal_codes": [], "member_of": ""}
+        metro = next(
+            (
+                g
+                for g in orgs
+                if g.extras.get("kind") == "metropole" and g.extras.get("siren") == territory.siren
+            ),
+            None,
+        )
+    if metro is not None and (
+        not metro.is_organization
+        or metro.state == "deleted"
+        or metro.extras.get("kind") not in ("metropole", None, "")
+    ):
+        raise TerritoryError(
+            _(
+                "The URL name “{name}” is taken by a group or an organisation that is not a "
+                "métropole: choose another one with --name."
+            ).format(name=territory.name)
+        )
+    metro_data = {
+        "title": territory.title,
+        "kind": "metropole",
+        "siren": territory.siren or "",
+        "population": territory.population,
+        "postal_codes": [],
+        "member_of": "",
+    }
     if metro is None:
         metro_change = Change("create", territory.name, {"name": territory.name, **metro_data})
     else:
         changed = _diff(metro, metro_data)
-        metro_change = Change("update" if changed else "unchanged", metro.name,
-                              {k: metro_data[k] for k in changed}, changed, metro.id)
+        metro_change = Change(
+            "update" if changed else "unchanged",
+            metro.name,
+            {k: metro_data[k] for k in changed},
+            changed,
+            metro.id,
+        )
     metro_name = metro_change.name
 
     conflicts = []
@@ -255,31 +332,54 @@ def plan(territory: Territory) -> Plan:
             continue
         owner = org.extras.get("member_of")
         if owner and owner != metro_name:
-            conflicts.append(_("{name} ({insee}) already belongs to the territory “{owner}”").format(
-                name=commune.name, insee=commune.insee, owner=owner))
+            conflicts.append(
+                _("{name} ({insee}) already belongs to the territory “{owner}”").format(
+                    name=commune.name, insee=commune.insee, owner=owner
+                )
+            )
             continue
         changed = _diff(org, wanted)
-        changes.append(Change("update" if changed else "unchanged", org.name,
-                              {k: wanted[k] for k in changed}, changed, org.id))
+        changes.append(
+            Change(
+                "update" if changed else "unchanged",
+                org.name,
+                {k: wanted[k] for k in changed},
+                changed,
+                org.id,
+            )
+        )
     if conflicts:
-        raise TerritoryError(_("Communes already attached to another territory: {conflicts}. Remove them "
-                               "from this territory or the other one before loading again.").format(
-            conflicts="; ".join(conflicts)))
+        raise TerritoryError(
+            _(
+                "Communes already attached to another territory: {conflicts}. Remove them "
+                "from this territory or the other one before loading again."
+            ).format(conflicts="; ".join(conflicts))
+        )
 
     reported = []
     for org in orgs:
-        if org.extras.get("kind") == "commune" and org.extras.get("member_of") == metro_name \
-                and org.extras.get("insee_code") not in wanted_codes:
+        if (
+            org.extras.get("kind") == "commune"
+            and org.extras.get("member_of") == metro_name
+            and org.extras.get("insee_code") not in wanted_codes
+        ):
             code = org.extras.get("insee_code", "")
             successor = reference().successor(code)
-            why = (_("merged into {name} ({insee})").format(name=successor.name, insee=successor.insee)
-                   if successor else _("is no longer a member of the territory"))
-            reported.append(_("{title} ({code}) {why}: organisation “{name}” kept with its data").format(
-                title=org.title, code=code, why=why, name=org.name))
+            why = (
+                _("merged into {name} ({insee})").format(name=successor.name, insee=successor.insee)
+                if successor
+                else _("is no longer a member of the territory")
+            )
+            reported.append(
+                _("{title} ({code}) {why}: organisation “{name}” kept with its data").format(
+                    title=org.title, code=code, why=why, name=org.name
+                )
+            )
     return Plan(territory, metro_change, changes, reported)
 
 
 # ------------------------------------------------------------------ writing
+
 
 @dataclass
 class Summary:
@@ -293,22 +393,33 @@ class Summary:
         setattr(self, attr, getattr(self, attr) + 1)
 
     def __str__(self) -> str:
-        return _("created: {created}, updated: {updated}, unchanged: {unchanged}, reported: {reported}").format(
-            created=self.created, updated=self.updated, unchanged=self.unchanged, reported=self.reported)
+        return _(
+            "created: {created}, updated: {updated}, unchanged: {unchanged}, reported: {reported}"
+        ).format(created=self.created, updated=self.updated, unchanged=self.unchanged, reported=self.reported)
 
 
 # ------------------------------------------------------------------ reading back
 
+
 def _row(g: Existing) -> dict:
     population = _stored(g, "population")
-    return {"id": g.id, "name": g.name, "title": g.title, "siren": g.extras.get("siren") or None,
-            "population": population}
+    return {
+        "id": g.id,
+        "name": g.name,
+        "title": g.title,
+        "siren": g.extras.get("siren") or None,
+        "population": population,
+    }
 
 
 def _commune_row(g: Existing) -> dict:
     population = _stored(g, "population")
-    return {**_row(g), "insee_code": g.extras.get("insee_code"), "postal_codes": _stored(g, "postal_codes"),
-            "open_data_obligation": obliged(population)}
+    return {
+        **_row(g),
+        "insee_code": g.extras.get("insee_code"),
+        "postal_codes": _stored(g, "postal_codes"),
+        "open_data_obligation": obliged(population),
+    }
 
 
 def _active(groups: list[Existing], kind: str) -> list[Existing]:
@@ -320,7 +431,13 @@ def by_metropole() -> list[dict]:
     Behind the action metropole_territory_show: nothing else reads it."""
     groups = _existing_groups()
     communes = _active(groups, "commune")
-    return [{**_row(metro),
-             "communes": sorted((_commune_row(g) for g in communes if g.extras.get("member_of") == metro.name),
-                                key=lambda r: slugify(r["title"]))}
-            for metro in sorted(_active(groups, "metropole"), key=lambda m: m.title)]
+    return [
+        {
+            **_row(metro),
+            "communes": sorted(
+                (_commune_row(g) for g in communes if g.extras.get("member_of") == metro.name),
+                key=lambda r: slugify(r["title"]),
+            ),
+        }
+        for metro in sorted(_active(groups, "metropole"), key=lambda m: m.title)
+    ]

@@ -1,6 +1,7 @@
 """Validators of the organisation schema (schemas/organization.yaml). Messages are English
 msgids translated by the catalogue (French by default): commune agents and operators read
 them in the forms and in the API's 409 answers."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ import re
 import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.plugins.toolkit import _
 from ckan.lib.navl.dictization_functions import Invalid, StopOnError, missing
+from ckan.plugins.toolkit import _
 
 from .reference import obliged, reference, siren_is_valid
 
@@ -35,11 +36,17 @@ def _empty(value) -> bool:
 
 
 def _other_org_with_extra(key: str, value: str, own_id) -> str | None:
-    query = (model.Session.query(model.Group.name)
-             .join(model.GroupExtra, model.GroupExtra.group_id == model.Group.id)
-             .filter(model.Group.is_organization.is_(True), model.Group.state != "deleted",
-                     model.GroupExtra.key == key, model.GroupExtra.value == value,
-                     model.GroupExtra.state == "active"))
+    query = (
+        model.Session.query(model.Group.name)
+        .join(model.GroupExtra, model.GroupExtra.group_id == model.Group.id)
+        .filter(
+            model.Group.is_organization.is_(True),
+            model.Group.state != "deleted",
+            model.GroupExtra.key == key,
+            model.GroupExtra.value == value,
+            model.GroupExtra.state == "active",
+        )
+    )
     if own_id:
         query = query.filter(model.Group.id != own_id)
     row = query.first()
@@ -60,14 +67,26 @@ def insee_code(key, data, errors, context):
         errors[key].append(_("Only a commune has an INSEE code."))
         raise StopOnError
     if not INSEE_RE.match(value):
-        errors[key].append(_("“{value}” is not an INSEE code: 5 characters expected (e.g. 63113, 2A004).").format(value=value))
+        errors[key].append(
+            _("“{value}” is not an INSEE code: 5 characters expected (e.g. 63113, 2A004).").format(
+                value=value
+            )
+        )
         raise StopOnError
     if reference().commune(value) is None:
         successor = reference().successor(value)
-        hint = (" " + _("It joined the commune {name} ({code}).").format(name=successor.name, code=successor.insee)
-                if successor else "")
-        errors[key].append(_("The INSEE code {value} is not the code of any commune of the official reference data.")
-                           .format(value=value) + hint)
+        hint = (
+            " "
+            + _("It joined the commune {name} ({code}).").format(name=successor.name, code=successor.insee)
+            if successor
+            else ""
+        )
+        errors[key].append(
+            _("The INSEE code {value} is not the code of any commune of the official reference data.").format(
+                value=value
+            )
+            + hint
+        )
         raise StopOnError
     # On update, CKAN puts the organisation being edited in the context.
     # ("id" may hold a name: resolve it.)
@@ -75,7 +94,11 @@ def insee_code(key, data, errors, context):
     own_id = own.id if own is not None else None
     other = _other_org_with_extra("insee_code", value, own_id)
     if other:
-        errors[key].append(_("The INSEE code {value} already belongs to the organisation “{other}”.").format(value=value, other=other))
+        errors[key].append(
+            _("The INSEE code {value} already belongs to the organisation “{other}”.").format(
+                value=value, other=other
+            )
+        )
         raise StopOnError
     data[key] = value
 
@@ -87,7 +110,9 @@ def siren(value, context):
     if not value.isdigit() or len(value) != 9:
         raise Invalid(_("“{value}” is not a SIREN: 9 digits expected.").format(value=value))
     if not siren_is_valid(value):
-        raise Invalid(_("The SIREN {value} is invalid: its check digit (Luhn) does not match.").format(value=value))
+        raise Invalid(
+            _("The SIREN {value} is invalid: its check digit (Luhn) does not match.").format(value=value)
+        )
     return value
 
 
@@ -97,12 +122,17 @@ def population(value, context):
     try:
         number = int(str(value).replace(" ", "").replace("\u202f", ""))
     except ValueError:
-        raise Invalid(_("“{value}” is not a number of inhabitants (a whole number is expected).").format(value=value))
+        raise Invalid(
+            _("“{value}” is not a number of inhabitants (a whole number is expected).").format(value=value)
+        )
     if number < 0:
         raise Invalid(_("The population cannot be negative."))
     if number > MAX_POPULATION:
-        raise Invalid(tk._("A population above {max} inhabitants is not plausible.")
-                      .format(max=f"{MAX_POPULATION:,}".replace(",", "\u202f")))
+        raise Invalid(
+            tk._("A population above {max} inhabitants is not plausible.").format(
+                max=f"{MAX_POPULATION:,}".replace(",", "\u202f")
+            )
+        )
     return str(number)
 
 
@@ -115,8 +145,11 @@ def unique_siren(key, data, errors, context):
     own = context.get("group") or (model.Group.get(_value(data, "id")) if _value(data, "id") else None)
     other = _other_org_with_extra("siren", value, own.id if own is not None else None)
     if other:
-        errors[key].append(_("The SIREN {siren} already belongs to the organisation “{name}”.")
-                           .format(siren=value, name=other))
+        errors[key].append(
+            _("The SIREN {siren} already belongs to the organisation “{name}”.").format(
+                siren=value, name=other
+            )
+        )
         raise StopOnError
 
 
@@ -125,8 +158,9 @@ def may_write_reference(context) -> bool:
     calls (ignore_auth: the CLI's site user) and by sysadmins — the portal's operators, who
     may have to correct a value before the next release of the reference data; the next
     load brings the reference value back anyway."""
-    return bool(context.get(TERRITORY_LOAD) or context.get("ignore_auth")
-                or authz.is_sysadmin(context.get("user")))
+    return bool(
+        context.get(TERRITORY_LOAD) or context.get("ignore_auth") or authz.is_sysadmin(context.get("user"))
+    )
 
 
 def _comparable(field: str, value):
@@ -164,8 +198,12 @@ def reference_field(key, data, errors, context):
                 data[(name,)] = group.extras[name]
         return
     if _comparable(field, sent) != _comparable(field, stored):
-        errors[key].append(_("This value comes from the official reference data: only the territory load "
-                             "(or a portal administrator) changes it."))
+        errors[key].append(
+            _(
+                "This value comes from the official reference data: only the territory load "
+                "(or a portal administrator) changes it."
+            )
+        )
         raise StopOnError
 
 

@@ -1,13 +1,13 @@
 """Commune pages: ``/communes`` (all communes at a glance) and the commune identity shown
 on each commune organisation's page."""
+
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint
-
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
+from flask import Blueprint
 
 from .. import burst
 from .reference import OPEN_DATA_THRESHOLD
@@ -29,8 +29,9 @@ def index():
         error = None
     except search.SearchError:
         data, error = [], tk._("Search is unavailable for a moment: please try again shortly.")
-    return tk.render("communes/index.html", {"territories": data, "search_error": error,
-                                             "threshold": OPEN_DATA_THRESHOLD})
+    return tk.render(
+        "communes/index.html", {"territories": data, "search_error": error, "threshold": OPEN_DATA_THRESHOLD}
+    )
 
 
 def format_population(value) -> str:
@@ -53,10 +54,17 @@ def communes_geojson(communes) -> str:
 def _communes_geojson(communes) -> str:
     from . import geometry
 
-    features = geometry.feature_collection([
-        {"code": c.get("insee_code"), "name": c.get("title"),
-         "url": tk.url_for("organization.read", id=c["name"]) if c.get("name") else None}
-        for c in communes or [] if c.get("insee_code")])
+    features = geometry.feature_collection(
+        [
+            {
+                "code": c.get("insee_code"),
+                "name": c.get("title"),
+                "url": tk.url_for("organization.read", id=c["name"]) if c.get("name") else None,
+            }
+            for c in communes or []
+            if c.get("insee_code")
+        ]
+    )
     return json.dumps(features, separators=(",", ":")) if features["features"] else ""
 
 
@@ -65,5 +73,8 @@ def open_data_threshold() -> int:
 
 
 def get_helpers() -> dict:
-    return {"metropole_format_population": format_population, "metropole_communes_geojson": communes_geojson,
-            "metropole_open_data_threshold": open_data_threshold}
+    return {
+        "metropole_format_population": format_population,
+        "metropole_communes_geojson": communes_geojson,
+        "metropole_open_data_threshold": open_data_threshold,
+    }

@@ -14,6 +14,7 @@ ckanext-dcat's functions are not called (``up_func``): its actions search, order
 in one step, with no hook for the above, so this module does those steps itself, with
 ckanext-dcat's public serializer; its query filters are repeated in ``_search``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,14 @@ STABLE_SORT = "metadata_created asc, name asc"
 MAX_PAGE = 100_000
 # The request parameters a catalogue page's addresses keep (ckanext-dcat's view reads these).
 PAGE_PARAMS = ("modified_since", "profiles", "q", "fq")
-RDF_MEDIA_TYPES = {"text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples",
-                   "text/n3", "application/trig"}
+RDF_MEDIA_TYPES = {
+    "text/turtle",
+    "application/rdf+xml",
+    "application/ld+json",
+    "application/n-triples",
+    "text/n3",
+    "application/trig",
+}
 
 
 def index_fields(pkg_dict: dict) -> dict:
@@ -61,8 +68,15 @@ class _Organisations:
         if org_id not in self.cache:
             try:
                 self.cache[org_id] = tk.get_action("organization_show")(
-                    dict(self.context), {"id": org_id, "include_datasets": False, "include_users": False,
-                                         "include_groups": False, "include_followers": False})
+                    dict(self.context),
+                    {
+                        "id": org_id,
+                        "include_datasets": False,
+                        "include_users": False,
+                        "include_groups": False,
+                        "include_followers": False,
+                    },
+                )
             except tk.ObjectNotFound:
                 self.cache[org_id] = None
         return self.cache[org_id]
@@ -79,8 +93,16 @@ def catalogue_publisher(context) -> dict | None:
             log.warning("ckanext.metropole.dcat.publisher: no organisation %s", name)
     limit = 25
     for offset in range(0, 2500, limit):
-        orgs = tk.get_action("organization_list")(dict(ctx), {
-            "all_fields": True, "include_extras": True, "limit": limit, "offset": offset, "sort": "name asc"})
+        orgs = tk.get_action("organization_list")(
+            dict(ctx),
+            {
+                "all_fields": True,
+                "include_extras": True,
+                "limit": limit,
+                "offset": offset,
+                "sort": "name asc",
+            },
+        )
         for org in orgs:
             if org.get("kind") == "metropole":
                 return org
@@ -105,7 +127,9 @@ def _search(context, data_dict) -> dict:
     except (TypeError, ValueError):
         raise tk.ValidationError({"page": [tk._("The page number must be a positive whole number.")]})
     if not 1 <= page <= MAX_PAGE:
-        raise tk.ValidationError({"page": [tk._("The page number must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
+        raise tk.ValidationError(
+            {"page": [tk._("The page number must be between 1 and %(max)s.") % {"max": MAX_PAGE}]}
+        )
     rows = _rows()
     # ckanext-dcat's query (same filters and parameters), with our order and exclusion.
     fq_list = ["-dataset_type:harvest", "-dataset_type:showcase", f"-{EXCLUDED_FIELD}:true"]
@@ -116,12 +140,21 @@ def _search(context, data_dict) -> dict:
                 since = since.astimezone(timezone.utc).replace(tzinfo=None)
             since = since.strftime("%Y-%m-%dT%H:%M:%SZ")
         except (ValueError, OverflowError, TypeError):
-            raise tk.ValidationError({"modified_since": [
-                tk._("Invalid date: use the ISO 8601 format (YYYY-MM-DD).")]})
+            raise tk.ValidationError(
+                {"modified_since": [tk._("Invalid date: use the ISO 8601 format (YYYY-MM-DD).")]}
+            )
         fq_list.append(f"metadata_modified:[{since} TO NOW]")
-    return tk.get_action("package_search")(context, {
-        "rows": rows, "start": rows * (page - 1), "sort": STABLE_SORT, "q": data_dict.get("q") or "*:*",
-        "fq": data_dict.get("fq"), "fq_list": fq_list})
+    return tk.get_action("package_search")(
+        context,
+        {
+            "rows": rows,
+            "start": rows * (page - 1),
+            "sort": STABLE_SORT,
+            "q": data_dict.get("q") or "*:*",
+            "fq": data_dict.get("fq"),
+            "fq_list": fq_list,
+        },
+    )
 
 
 def _rows() -> int:
@@ -133,8 +166,11 @@ def _page_address(data_dict, page: int) -> str:
     command): ckanext-dcat's route reads the parameters kept here."""
     endpoint = tk.config.get("ckanext.dcat.catalog_endpoint", DEFAULT_CATALOG_ENDPOINT)
     path = endpoint.replace("{_format}", data_dict.get("format") or "xml")
-    params = {k: ",".join(data_dict[k]) if isinstance(data_dict[k], list) else data_dict[k]
-              for k in PAGE_PARAMS if data_dict.get(k)}
+    params = {
+        k: ",".join(data_dict[k]) if isinstance(data_dict[k], list) else data_dict[k]
+        for k in PAGE_PARAMS
+        if data_dict.get(k)
+    }
     return f"{catalog_uri()}{path}?{urlencode({**params, 'page': page})}"
 
 
@@ -145,8 +181,13 @@ def hydra_paging(query: dict, data_dict) -> dict:
         return {}
     page, rows = int(data_dict.get("page") or 1), _rows()
     last = max(1, math.ceil(query["count"] / rows))
-    paging = {"count": query["count"], "items_per_page": rows, "current": _page_address(data_dict, page),
-              "first": _page_address(data_dict, 1), "last": _page_address(data_dict, last)}
+    paging = {
+        "count": query["count"],
+        "items_per_page": rows,
+        "current": _page_address(data_dict, page),
+        "first": _page_address(data_dict, 1),
+        "last": _page_address(data_dict, last),
+    }
     if page > 1:  # beyond the end, the last page precedes
         paging["previous"] = _page_address(data_dict, min(page - 1, last))
     if page * rows < query["count"]:
@@ -158,17 +199,20 @@ def serialize_catalogue(data_dict, catalog, datasets, pagination) -> str:
     profiles, fmt = data_dict.get("profiles"), data_dict.get("format")
     try:
         return RDFSerializer(profiles=profiles).serialize_catalog(
-            catalog, datasets, _format=fmt, pagination_info=pagination)
-    except Exception:  # noqa: BLE001 - whatever one dataset holds, the page is served
+            catalog, datasets, _format=fmt, pagination_info=pagination
+        )
+    except Exception:
         log.exception("DCAT catalogue page: serialising failed, finding the dataset at fault")
     kept = []
     for dataset in datasets:
         try:
             RDFSerializer(profiles=profiles).serialize_dataset(dataset, _format=fmt)
             kept.append(dataset)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("DCAT catalogue: dataset %s left out of its page", dataset.get("name"))
-    return RDFSerializer(profiles=profiles).serialize_catalog(catalog, kept, _format=fmt, pagination_info=pagination)
+    return RDFSerializer(profiles=profiles).serialize_catalog(
+        catalog, kept, _format=fmt, pagination_info=pagination
+    )
 
 
 def _catalogue(context, data_dict) -> str:
@@ -203,12 +247,16 @@ def dcat_dataset_show(up_func, context, data_dict):
     dataset = tk.get_action("package_show")(context, data_dict)
     prepared = dcat_input.for_dcat(dataset, _Organisations(context).get(dataset.get("owner_org")))
     return RDFSerializer(profiles=data_dict.get("profiles")).serialize_dataset(
-        prepared, _format=data_dict.get("format"))
+        prepared, _format=data_dict.get("format")
+    )
 
 
 def get_actions() -> dict:
-    return {"dcat_catalog_show": dcat_catalog_show, "dcat_catalog_search": dcat_catalog_search,
-            "dcat_dataset_show": dcat_dataset_show}
+    return {
+        "dcat_catalog_show": dcat_catalog_show,
+        "dcat_catalog_search": dcat_catalog_search,
+        "dcat_dataset_show": dcat_dataset_show,
+    }
 
 
 def utf8_charset(response):

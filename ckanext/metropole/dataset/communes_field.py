@@ -1,5 +1,6 @@
 """The ``communes`` field: INSEE codes of the communes a dataset covers. The communes are
 read through the communes capability's action ``metropole_territory_show``."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -31,7 +32,9 @@ def territory_communes() -> dict[str, str]:
 
 
 def fresh_territory_communes() -> dict[str, str]:
-    return {c["insee_code"]: c["title"] for metro in _territory() for c in metro["communes"] if c["insee_code"]}
+    return {
+        c["insee_code"]: c["title"] for metro in _territory() for c in metro["communes"] if c["insee_code"]
+    }
 
 
 def default_communes(owner_org: str | None) -> list[str]:

@@ -11,13 +11,13 @@ licences, access URLs). This profile adds what its field shapes cannot say:
 - publishers typed ``foaf:Organization`` as well as ``foaf:Agent``;
 - on the catalogue: its publisher (the métropole, with its SIREN), language and homepage.
 """
-from __future__ import annotations
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCATAP, DCT, FOAF, LOCN, RDFProfile
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..messages import translate
 from . import dcat_input
@@ -45,7 +45,7 @@ class MetropoleDCATAPProfile(RDFProfile):
             self.g.add((location, RDF.type, DCT.Location))
             if str(location).startswith(commune_prefix):
                 # the INSEE code and the name, as GeoDCAT-AP names a place
-                self.g.add((location, DCT.identifier, Literal(str(location)[len(commune_prefix):])))
+                self.g.add((location, DCT.identifier, Literal(str(location)[len(commune_prefix) :])))
                 for name in list(self.g.objects(location, SKOS.prefLabel)):
                     self.g.add((location, LOCN.geographicName, Literal(str(name), lang="fr")))
 
@@ -58,15 +58,29 @@ class MetropoleDCATAPProfile(RDFProfile):
         for homepage in self.g.objects(catalog_ref, FOAF.homepage):
             self.g.add((homepage, RDF.type, FOAF.Document))
         if not any(self.g.objects(catalog_ref, DCT.description)):
-            self.g.add((catalog_ref, DCT.description, Literal(
-                tk._("Open data of the metropolis and its communes, published on %(site)s")
-                % {"site": tk.config.get("ckan.site_title")}, lang="fr")))
+            self.g.add(
+                (
+                    catalog_ref,
+                    DCT.description,
+                    Literal(
+                        tk._("Open data of the metropolis and its communes, published on %(site)s")
+                        % {"site": tk.config.get("ckan.site_title")},
+                        lang="fr",
+                    ),
+                )
+            )
         org = catalog_dict.get("publisher")
         # without a métropole organisation (a portal whose territory is not loaded yet, or
         # made of partners only), the portal itself answers for its catalogue: DCAT-AP
         # wants a catalogue publisher
-        item = dcat_input.publisher(org) if org else {
-            "uri": tk.config.get("ckan.site_url").rstrip("/") + "/about", "name": tk.config.get("ckan.site_title")}
+        item = (
+            dcat_input.publisher(org)
+            if org
+            else {
+                "uri": tk.config.get("ckan.site_url").rstrip("/") + "/about",
+                "name": tk.config.get("ckan.site_title"),
+            }
+        )
         ref = URIRef(item["uri"])
         self.g.add((catalog_ref, DCT.publisher, ref))
         self.g.add((ref, FOAF.name, Literal(item["name"], lang="fr")))
@@ -98,10 +112,12 @@ class MetropoleDCATAPProfile(RDFProfile):
         if not any(self.g.objects(concept, SKOS.prefLabel)):
             label = dcat_input.settings()["concept_labels"].get(str(concept))
             if label is None and str(concept).startswith(v.EU_FREQUENCY):
-                code = str(concept)[len(v.EU_FREQUENCY):]
+                code = str(concept)[len(v.EU_FREQUENCY) :]
                 label = translate(v.frequencies()[code], "fr") if code in v.frequencies() else None
             lang = "fr" if str(concept).startswith(EU_AUTHORITY) else "en"
-            self.g.add((concept, SKOS.prefLabel, Literal(label or str(concept).rsplit("/", 1)[-1], lang=lang)))
+            self.g.add(
+                (concept, SKOS.prefLabel, Literal(label or str(concept).rsplit("/", 1)[-1], lang=lang))
+            )
 
     def _agent(self, agent):
         self.g.add((agent, RDF.type, FOAF.Agent))

@@ -9,6 +9,7 @@ SIREN and ADMS type, the communes with their geometry, and never a URL that is n
 absolute IRI (one such URL used to take a whole catalogue page down, and makes data.gouv.fr
 reject the dataset).
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,8 +36,16 @@ SPDX_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_"
 # temporal_resolution…: free fields any API client may add to a resource) is left out unless
 # _resource derives it from a value it has checked, so no stray text becomes a DCAT-AP
 # violation (an IRI or a typed node is expected there).
-RESOURCE_FIELDS = ("id", "name", "description", "created", "metadata_modified", "position", "package_id",
-                   "url_type")
+RESOURCE_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "created",
+    "metadata_modified",
+    "position",
+    "package_id",
+    "url_type",
+)
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$", re.IGNORECASE)
 # Characters XML 1.0 forbids (text pasted from Word carries vertical tabs and form feeds): one
 # of them in a title made the whole RDF/XML page unreadable.
@@ -72,8 +81,12 @@ def valid_url(url) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         labels = host.rstrip(".").split(".")
-        return (len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
-                and bool(_TLD.match(labels[-1])) and host != "localhost")
+        return (
+            len(labels) >= 2
+            and all(_LABEL.match(label) for label in labels)
+            and bool(_TLD.match(labels[-1]))
+            and host != "localhost"
+        )
     return address.is_global
 
 
@@ -187,7 +200,13 @@ def _contact(dataset: dict, org: dict | None) -> list[dict]:
             entry["email"] = email
         if entry.get("name") or entry.get("email"):
             contacts.append(entry)
-    if not contacts and org and org.get("email") and "@" in org["email"] and not _FORBIDDEN.search(org["email"]):
+    if (
+        not contacts
+        and org
+        and org.get("email")
+        and "@" in org["email"]
+        and not _FORBIDDEN.search(org["email"])
+    ):
         # The publishing organisation answers for a dataset that names no contact.
         contacts.append({"name": org.get("title") or org["name"], "email": org["email"]})
     return contacts
@@ -205,16 +224,27 @@ def spatial_coverage(codes, extent=None) -> list[dict]:
     shapes = {"communes": {}, "extent": None}
     if codes:
         shapes = tk.get_action("metropole_commune_geometry_show")(
-            {"ignore_auth": True}, {"codes": codes, "contours": False})
+            {"ignore_auth": True}, {"codes": codes, "contours": False}
+        )
     names = territory_communes()
-    items = [{"uri": GEO_COMMUNE.format(code=code), "text": names.get(code, code),
-              "bbox": shapes["communes"].get(code, {}).get("bbox")} for code in codes]
+    items = [
+        {
+            "uri": GEO_COMMUNE.format(code=code),
+            "text": names.get(code, code),
+            "bbox": shapes["communes"].get(code, {}).get("bbox"),
+        }
+        for code in codes
+    ]
     try:
         given = shape(json.loads(extent)) if extent else None
     except (TypeError, ValueError, AttributeError, KeyError, GEOSException):
         given = None
-    if given is not None and given.is_valid and not given.is_empty and not (
-            shapes["extent"] and shape(shapes["extent"]).equals(given)):
+    if (
+        given is not None
+        and given.is_valid
+        and not given.is_empty
+        and not (shapes["extent"] and shape(shapes["extent"]).equals(given))
+    ):
         items.append({"bbox": given.envelope.wkt} if given.area > 0 else {"centroid": given.centroid.wkt})
     return items
 
@@ -235,7 +265,8 @@ def for_dcat(dataset: dict, org: dict | None = None) -> dict:
 
     if not (out.get("notes") or "").strip():
         out["notes"] = tk._("%(title)s (the source gave no description: the title stands for it)") % {
-            "title": out.get("title") or out.get("name")}
+            "title": out.get("title") or out.get("name")
+        }
 
     out["metropole_themes"] = list(out.get("theme") or [])
     themes = []

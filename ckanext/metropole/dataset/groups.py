@@ -1,4 +1,5 @@
 """Theme groups: the 13 themes as CKAN groups, kept in step with each dataset's ``theme``."""
+
 from __future__ import annotations
 
 import logging
@@ -25,12 +26,14 @@ def ensure_theme_groups(user_context: dict) -> dict[str, int]:
         # a group's title is content every visitor shares: in the portal's language, whoever syncs
         title, description = in_portal_language(theme["label"]), in_portal_language(theme["description"])
         if group is None:
-            tk.get_action("group_create")(context, {"name": theme["id"], "title": title,
-                                                    "description": description})
+            tk.get_action("group_create")(
+                context, {"name": theme["id"], "title": title, "description": description}
+            )
             counts["created"] += 1
         elif (group.title, group.description, group.state) != (title, description, "active"):
-            tk.get_action("group_patch")(context, {"id": group.id, "title": title,
-                                                   "description": description, "state": "active"})
+            tk.get_action("group_patch")(
+                context, {"id": group.id, "title": title, "description": description, "state": "active"}
+            )
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
@@ -44,10 +47,20 @@ def _theme_groups_with_membership(package_id: str) -> list:
     group, member = model.group_table, model.member_table
     return model.Session.execute(
         sa.select(group.c.id, group.c.name, member.c.id)
-        .select_from(group.outerjoin(member, (member.c.group_id == group.c.id) & (member.c.table_name == "package")
-                                     & (member.c.table_id == package_id)))
-        .where(group.c.name.in_(list(v.theme_labels())), group.c.is_organization.is_(False),
-               group.c.state == "active")).all()
+        .select_from(
+            group.outerjoin(
+                member,
+                (member.c.group_id == group.c.id)
+                & (member.c.table_name == "package")
+                & (member.c.table_id == package_id),
+            )
+        )
+        .where(
+            group.c.name.in_(list(v.theme_labels())),
+            group.c.is_organization.is_(False),
+            group.c.state == "active",
+        )
+    ).all()
 
 
 def sync_memberships(package_id: str, themes) -> bool:
@@ -64,16 +77,24 @@ def sync_memberships(package_id: str, themes) -> bool:
     if not rows:
         return False  # theme groups not created yet (ckan metropole themes sync)
     groups = {name: group_id for group_id, name, _ in rows}
-    current = {group_id: model.Session.get(model.Member, member_id) for group_id, _, member_id in rows if member_id}
+    current = {
+        group_id: model.Session.get(model.Member, member_id) for group_id, _, member_id in rows if member_id
+    }
     changed = False
     for name, group_id in groups.items():
         member = current.get(group_id)
         if name in wanted and (member is None or member.state != "active"):
             if member is None:
                 # (Member takes its group as a relationship: group_id= would be ignored)
-                model.Session.add(model.Member(table_name="package", table_id=package_id,
-                                               group=model.Session.get(model.Group, group_id), capacity="public",
-                                               state="active"))
+                model.Session.add(
+                    model.Member(
+                        table_name="package",
+                        table_id=package_id,
+                        group=model.Session.get(model.Group, group_id),
+                        capacity="public",
+                        state="active",
+                    )
+                )
             else:
                 member.state = "active"
             changed = True
@@ -89,10 +110,14 @@ def resync_all() -> int:
     from ckan.lib import search
 
     changed = []
-    rows = (model.Session.query(model.Package.id, model.PackageExtra.value)
-            .outerjoin(model.PackageExtra, (model.PackageExtra.package_id == model.Package.id)
-                       & (model.PackageExtra.key == "theme"))
-            .filter(model.Package.state == "active", model.Package.type == "dataset"))
+    rows = (
+        model.Session.query(model.Package.id, model.PackageExtra.value)
+        .outerjoin(
+            model.PackageExtra,
+            (model.PackageExtra.package_id == model.Package.id) & (model.PackageExtra.key == "theme"),
+        )
+        .filter(model.Package.state == "active", model.Package.type == "dataset")
+    )
     for package_id, themes in rows.all():
         if sync_memberships(package_id, themes or "[]"):
             changed.append(package_id)

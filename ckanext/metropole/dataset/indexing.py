@@ -1,4 +1,5 @@
 """What the dataset capability adds to search: indexed fields, French facets and labels."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,17 +12,20 @@ from ..messages import translate
 from . import vocabularies as v
 from .communes_field import territory_communes
 
+
 def facets() -> OrderedDict:
     """The search facets and their titles, in the language of the request (IFacets is asked
     while a search page is built)."""
-    return OrderedDict([
-        ("theme", _("Theme")),
-        ("communes", _("Commune")),
-        ("organization", _("Organization")),
-        ("license_id", _("License")),
-        ("res_format", _("Format")),
-        ("tags", _("Keywords")),
-    ])
+    return OrderedDict(
+        [
+            ("theme", _("Theme")),
+            ("communes", _("Commune")),
+            ("organization", _("Organization")),
+            ("license_id", _("License")),
+            ("res_format", _("Format")),
+            ("tags", _("Keywords")),
+        ]
+    )
 
 
 def _solr_date(value) -> str | None:
@@ -56,5 +60,7 @@ def label_facets(search_results: dict) -> dict:
         for item in (facets.get(field) or {}).get("items", []):
             label = mapping.get(item["name"])
             # outside a request (a CLI, a job): the portal's language
-            item["display_name"] = (label if field == "communes" else translate(label)) if label else item["name"]
+            item["display_name"] = (
+                (label if field == "communes" else translate(label)) if label else item["name"]
+            )
     return search_results

@@ -53,8 +53,9 @@ class DatasetPlugin(p.SingletonPlugin):
         tk.add_template_directory(config, "templates")  # the metadata quality snippet
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
-        require_in_option(config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset",
-                          "scheming_datasets")
+        require_in_option(
+            config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset", "scheming_datasets"
+        )
 
     def get_validators(self):
         return validators.get_validators()
@@ -99,7 +100,11 @@ class DatasetPlugin(p.SingletonPlugin):
     # IActions: ckanext-dcat's catalogue and dataset documents, chained (dataset/catalogue.py),
     # and the theme groups' sync (dataset/logic)
     def get_actions(self):
-        return {**catalogue.get_actions(), "metropole_quality_show": quality.quality_show, **action.get_actions()}
+        return {
+            **catalogue.get_actions(),
+            "metropole_quality_show": quality.quality_show,
+            **action.get_actions(),
+        }
 
     def get_auth_functions(self):
         return {"metropole_quality_show": quality.quality_show_auth, **auth.get_auth_functions()}

@@ -9,6 +9,7 @@ Per organisation, the score of every dataset is indexed with its organisation
 (``metropole_quality_org`` = "<organisation>|<score>"), so one faceted Solr query gives the
 average of every commune (/participation).
 """
+
 from __future__ import annotations
 
 import json
@@ -120,8 +121,12 @@ def score(dataset: dict, org: dict | None) -> int:
     """The MQA score alone: what the search index keeps, without the labels that ``measure``
     translates for display (their ~50 lookups per dataset were half the score's cost)."""
     values = _values(dataset, dcat_input.for_dcat(dataset, org))
-    return round(sum(round(sum(_points(ind, values) for ind in dim["indicators"]), 1)
-                     for dim in methodology()["dimensions"]))
+    return round(
+        sum(
+            round(sum(_points(ind, values) for ind in dim["indicators"]), 1)
+            for dim in methodology()["dimensions"]
+        )
+    )
 
 
 def measure(dataset: dict, org: dict | None) -> dict:
@@ -129,11 +134,26 @@ def measure(dataset: dict, org: dict | None) -> dict:
     values = _values(dataset, dcat_input.for_dcat(dataset, org))
     dimensions, total = [], 0.0
     for dim in methodology()["dimensions"]:
-        indicators = [{**ind, "label": _t(ind["label"]), "hint": _t(ind["hint"]),
-                       "points": _points(ind, values), "met": values[ind["id"]]} for ind in dim["indicators"]]
+        indicators = [
+            {
+                **ind,
+                "label": _t(ind["label"]),
+                "hint": _t(ind["hint"]),
+                "points": _points(ind, values),
+                "met": values[ind["id"]],
+            }
+            for ind in dim["indicators"]
+        ]
         points = round(sum(i["points"] for i in indicators), 1)
-        dimensions.append({"id": dim["id"], "label": _t(dim["label"]), "points": points,
-                           "max": sum(i["weight"] for i in dim["indicators"]), "indicators": indicators})
+        dimensions.append(
+            {
+                "id": dim["id"],
+                "label": _t(dim["label"]),
+                "points": points,
+                "max": sum(i["weight"] for i in dim["indicators"]),
+                "indicators": indicators,
+            }
+        )
         total += points
     total = round(total)
     return {"score": total, "max": MAX_POINTS, "rating": _t(rating(total)), "dimensions": dimensions}
@@ -153,7 +173,9 @@ def _org(owner_org) -> dict | None:
     if not owner_org:
         return None
     try:
-        return tk.get_action("organization_show")({"ignore_auth": True}, {"id": owner_org, "include_datasets": False})
+        return tk.get_action("organization_show")(
+            {"ignore_auth": True}, {"id": owner_org, "include_datasets": False}
+        )
     except tk.ObjectNotFound:
         return None
 
@@ -174,16 +196,23 @@ def index_fields(pkg_dict: dict) -> dict:
         org = _indexed_org(data["owner_org"])
         if org:
             pkg_dict[INDEX_FIELD] = f"{org['name']}|{score(data, org)}"
-    except Exception:  # noqa: BLE001 - a quality figure must never stop a dataset being indexed
+    except Exception:
         log.exception("metadata quality of %s not indexed", pkg_dict.get("name"))
     return pkg_dict
 
 
 def by_organisation(context) -> dict:
     """{organisation name: {"datasets": n, "average": mean score}} from one faceted search."""
-    result = tk.get_action("package_search")(dict(context), {
-        "q": "*:*", "rows": 0, "facet.field": json.dumps([INDEX_FIELD]), "facet.limit": -1,
-        "include_private": False})
+    result = tk.get_action("package_search")(
+        dict(context),
+        {
+            "q": "*:*",
+            "rows": 0,
+            "facet.field": json.dumps([INDEX_FIELD]),
+            "facet.limit": -1,
+            "include_private": False,
+        },
+    )
     totals: dict[str, list[int]] = {}
     for item in result["search_facets"].get(INDEX_FIELD, {}).get("items", []):
         name, _, points = item["name"].rpartition("|")
@@ -203,9 +232,16 @@ TO_FIX = 5
 def _organisation_datasets(context, org_id: str):
     start, count = 0, None
     while start < MAX_DATASETS and (count is None or start < count):
-        result = tk.get_action("package_search")(dict(context), {
-            "fq": f'+owner_org:"{org_id}" +dataset_type:dataset', "rows": PAGE_SIZE, "start": start,
-            "sort": "metadata_created asc", "include_private": False})
+        result = tk.get_action("package_search")(
+            dict(context),
+            {
+                "fq": f'+owner_org:"{org_id}" +dataset_type:dataset',
+                "rows": PAGE_SIZE,
+                "start": start,
+                "sort": "metadata_created asc",
+                "include_private": False,
+            },
+        )
         count = result["count"]
         if not result["results"]:
             break
@@ -228,16 +264,37 @@ def organisation_quality(context, org: dict) -> dict:
         indicators = []
         for i, ind in enumerate(dim["indicators"]):
             points = [m["dimensions"][d]["indicators"][i]["points"] for m in measures]
-            indicators.append({key: ind[key] for key in ("id", "label", "hint", "weight")} | {
-                "fixable": ind.get("fixable", True), "points": round(sum(points) / n, 1),
-                "missing": sum(1 for p in points if p < ind["weight"])})
-        dimensions.append({"id": dim["id"], "label": dim["label"], "max": dim["max"], "indicators": indicators,
-                           "points": round(sum(m["dimensions"][d]["points"] for m in measures) / n, 1)})
-    lost = [dict(ind, lost=round(ind["weight"] - ind["points"], 1), dimension=dim["label"])
-            for dim in dimensions for ind in dim["indicators"] if ind["missing"] and ind["fixable"]]
+            indicators.append(
+                {key: ind[key] for key in ("id", "label", "hint", "weight")}
+                | {
+                    "fixable": ind.get("fixable", True),
+                    "points": round(sum(points) / n, 1),
+                    "missing": sum(1 for p in points if p < ind["weight"]),
+                }
+            )
+        dimensions.append(
+            {
+                "id": dim["id"],
+                "label": dim["label"],
+                "max": dim["max"],
+                "indicators": indicators,
+                "points": round(sum(m["dimensions"][d]["points"] for m in measures) / n, 1),
+            }
+        )
+    lost = [
+        dict(ind, lost=round(ind["weight"] - ind["points"], 1), dimension=dim["label"])
+        for dim in dimensions
+        for ind in dim["indicators"]
+        if ind["missing"] and ind["fixable"]
+    ]
     lost.sort(key=lambda ind: (-ind["lost"], -ind["missing"]))
-    return {**base, "average": average, "rating": _t(rating(average)), "dimensions": dimensions,
-            "to_fix": lost[:TO_FIX]}
+    return {
+        **base,
+        "average": average,
+        "rating": _t(rating(average)),
+        "dimensions": dimensions,
+        "to_fix": lost[:TO_FIX],
+    }
 
 
 @tk.side_effect_free
@@ -255,7 +312,11 @@ def quality_show(context, data_dict):
     tk.check_access("metropole_quality_show", context, data_dict)
     if data_dict.get("id"):
         dataset = tk.get_action("package_show")(dict(context), {"id": data_dict["id"]})
-        return {"id": dataset["id"], "name": dataset["name"], **measure(dataset, _org(dataset.get("owner_org")))}
+        return {
+            "id": dataset["id"],
+            "name": dataset["name"],
+            **measure(dataset, _org(dataset.get("owner_org"))),
+        }
     if tk.asbool(data_dict.get("organizations")):
         return {"max": MAX_POINTS, "organizations": by_organisation(context)}
     if data_dict.get("organization"):

@@ -5,6 +5,7 @@ folding accents, so "ecoles" misses "Écoles" and "municipaux" misses "municipal
 French articles (l', d', qu'…), fold case and accents, then stem with Lucene's light French
 stemmer, identically at index and query time.
 """
+
 from __future__ import annotations
 
 from lxml import etree
@@ -32,12 +33,23 @@ def _french_analyzer(kind: str, synonyms: bool) -> etree._Element:
     # Elision first: "l'eau" must become "eau" before the apostrophe splits words.
     analyzer.append(_filter("solr.ElisionFilterFactory", ignoreCase="true", articles="elisions_fr.txt"))
     if synonyms:
-        analyzer.append(_filter("solr.SynonymGraphFilterFactory", synonyms="synonyms.txt",
-                                ignoreCase="true", expand="true"))
-    analyzer.append(_filter("solr.WordDelimiterGraphFilterFactory", generateWordParts="1",
-                            generateNumberParts="1", catenateWords="1" if kind == "index" else "0",
-                            catenateNumbers="1" if kind == "index" else "0", catenateAll="0",
-                            splitOnCaseChange="1", preserveOriginal="0"))
+        analyzer.append(
+            _filter(
+                "solr.SynonymGraphFilterFactory", synonyms="synonyms.txt", ignoreCase="true", expand="true"
+            )
+        )
+    analyzer.append(
+        _filter(
+            "solr.WordDelimiterGraphFilterFactory",
+            generateWordParts="1",
+            generateNumberParts="1",
+            catenateWords="1" if kind == "index" else "0",
+            catenateNumbers="1" if kind == "index" else "0",
+            catenateAll="0",
+            splitOnCaseChange="1",
+            preserveOriginal="0",
+        )
+    )
     if kind == "index":
         analyzer.append(_filter("solr.FlattenGraphFilterFactory"))
     analyzer.append(_filter("solr.LowerCaseFilterFactory"))

@@ -1,6 +1,7 @@
 """Validators of the dataset schema (schemas/dataset.yaml). Messages are English msgids
 translated by the catalogue (French by default), naming the offending value: commune agents
 read them beside the field, re-users in the API's 409."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,19 +26,27 @@ def frequency(value, context):
         return ""
     value = str(value).strip()
     if value.startswith(v.EU_FREQUENCY):
-        value = value[len(v.EU_FREQUENCY):]
+        value = value[len(v.EU_FREQUENCY) :]
     if value.upper() in v.frequencies():
         return value.upper()
-    raise Invalid(_("Unknown frequency: “{value}”. Choose a frequency of the list ({choices}).")
-                  .format(value=value, choices=", ".join(v.frequencies())))
+    raise Invalid(
+        _("Unknown frequency: “{value}”. Choose a frequency of the list ({choices}).").format(
+            value=value, choices=", ".join(v.frequencies())
+        )
+    )
 
 
 def license(value, context):
     if _empty(value):
-        raise Invalid(_("Choose a licence: the Licence Ouverte 2.0 (lov2) or the ODbL (odc-odbl) for public data."))
+        raise Invalid(
+            _("Choose a licence: the Licence Ouverte 2.0 (lov2) or the ODbL (odc-odbl) for public data.")
+        )
     if value not in v.license_ids():
-        raise Invalid(_("Unknown licence: “{value}”. Possible licences: {choices}.")
-                      .format(value=value, choices=", ".join(v.license_ids())))
+        raise Invalid(
+            _("Unknown licence: “{value}”. Possible licences: {choices}.").format(
+                value=value, choices=", ".join(v.license_ids())
+            )
+        )
     return value
 
 
@@ -52,8 +61,11 @@ def communes(key, data, errors, context):
         allowed = fresh_territory_communes()
     outside = [x for x in values if x not in allowed]
     if outside:
-        errors[key].append(_("INSEE code outside the territory of the portal: {codes}. Give member communes.")
-                           .format(codes=", ".join(outside)))
+        errors[key].append(
+            _("INSEE code outside the territory of the portal: {codes}. Give member communes.").format(
+                codes=", ".join(outside)
+            )
+        )
         raise StopOnError
     data[key] = json.dumps(list(dict.fromkeys(values)))
 
@@ -65,7 +77,9 @@ def _parse_date(value) -> dt.date:
             return dt.datetime.strptime(text[:19] if "T" in text else text, fmt).date()
         except ValueError:
             continue
-    raise Invalid(_("“{value}” is not a date: write it YYYY-MM-DD (e.g. 2024-01-31) or DD/MM/YYYY.").format(value=text))
+    raise Invalid(
+        _("“{value}” is not a date: write it YYYY-MM-DD (e.g. 2024-01-31) or DD/MM/YYYY.").format(value=text)
+    )
 
 
 def date(value, context):
@@ -105,8 +119,11 @@ def temporal_end(key, data, errors, context):
         except Invalid:
             return  # reported on temporal_start
         if end_date < start_date:
-            errors[key].append(_("The end of the period covered ({end}) comes before its start ({start}).")
-                               .format(end=end_date.isoformat(), start=start_date.isoformat()))
+            errors[key].append(
+                _("The end of the period covered ({end}) comes before its start ({start}).").format(
+                    end=end_date.isoformat(), start=start_date.isoformat()
+                )
+            )
 
 
 def description(value, context):
@@ -114,10 +131,14 @@ def description(value, context):
         return ""
     maximum = config.get("ckanext.metropole.limits.description_chars")  # declared by metropole_security
     if len(value) > maximum:
-        raise Invalid(_("The description is too long: {length} characters for {maximum} at most. Put the detail "
-                        "in a resource (an attached document).")
-                      .format(length=f"{len(value):,}".replace(",", "\u202f"),
-                              maximum=f"{maximum:,}".replace(",", "\u202f")))
+        raise Invalid(
+            _(
+                "The description is too long: {length} characters for {maximum} at most. Put the detail "
+                "in a resource (an attached document)."
+            ).format(
+                length=f"{len(value):,}".replace(",", "\u202f"), maximum=f"{maximum:,}".replace(",", "\u202f")
+            )
+        )
     return value
 
 
@@ -127,8 +148,12 @@ def conforms_to(value, context):
     value = str(value).strip()
     if value in v.table_schemas() or re.match(r"^https?://\S+$", value):
         return value
-    raise Invalid(_("“{value}” is neither a schema of schema.data.gouv.fr (e.g. scdl/deliberations) nor the "
-                    "address (URL) of a schema.").format(value=value))
+    raise Invalid(
+        _(
+            "“{value}” is neither a schema of schema.data.gouv.fr (e.g. scdl/deliberations) nor the "
+            "address (URL) of a schema."
+        ).format(value=value)
+    )
 
 
 def spatial_default(key, data, errors, context):
@@ -145,26 +170,43 @@ def spatial_default(key, data, errors, context):
     import ckan.plugins.toolkit as tk
 
     extent = tk.get_action("metropole_commune_geometry_show")(
-        {"ignore_auth": True}, {"codes": codes, "contours": False})["extent"]
+        {"ignore_auth": True}, {"codes": codes, "contours": False}
+    )["extent"]
     if extent:
         data[key] = json.dumps(extent)
 
 
-GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-                  "GeometryCollection")
+GEOMETRY_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 
 
 def _positions(geometry: dict):
     """Every position of a GeoJSON geometry, without recursion (an attacker's nesting)."""
-    stack = [geometry.get("geometries") if geometry.get("type") == "GeometryCollection"
-             else geometry.get("coordinates")]
+    stack = [
+        geometry.get("geometries")
+        if geometry.get("type") == "GeometryCollection"
+        else geometry.get("coordinates")
+    ]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            stack.append(item.get("geometries") if item.get("type") == "GeometryCollection"
-                         else item.get("coordinates"))
-        elif isinstance(item, list) and item and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                    for x in item):
+            stack.append(
+                item.get("geometries")
+                if item.get("type") == "GeometryCollection"
+                else item.get("coordinates")
+            )
+        elif (
+            isinstance(item, list)
+            and item
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item)
+        ):
             yield item
         elif isinstance(item, list):
             stack.extend(item)
@@ -192,10 +234,16 @@ def spatial(value, context):
     for position in _positions(parsed):
         count += 1
         if len(position) not in (2, 3) or not all(math.isfinite(x) for x in position):
-            raise Invalid(_("Each position of the extent must be 2 or 3 finite numbers (longitude, latitude)."))
+            raise Invalid(
+                _("Each position of the extent must be 2 or 3 finite numbers (longitude, latitude).")
+            )
         if not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
-            raise Invalid(_("The extent's coordinates must be in degrees: longitude between -180 and 180, "
-                            "latitude between -90 and 90."))
+            raise Invalid(
+                _(
+                    "The extent's coordinates must be in degrees: longitude between -180 and 180, "
+                    "latitude between -90 and 90."
+                )
+            )
     if not count:
         raise Invalid(_("The extent has no coordinates."))
     if not geojson.loads(json.dumps(parsed)).is_valid:  # ckanext-spatial's own test, after ours

@@ -2,6 +2,7 @@
 
 Their labels are English msgids (extracted by make i18n, French in the one catalogue): what
 shows them translates them (scheming's choices, facets, the home page, the DCAT profile)."""
+
 from __future__ import annotations
 
 import json
@@ -99,14 +100,17 @@ def frequency_choices(field=None) -> list[dict]:
 def table_schema_choices(field=None) -> list[dict]:
     # scheming passes choice labels through gettext: English msgids, as the data file's
     return [{"value": "", "label": "No schema"}] + [
-        {"value": sid, "label": label} for sid, label in table_schemas().items()]
+        {"value": sid, "label": label} for sid, label in table_schemas().items()
+    ]
 
 
 def commune_choices(field=None) -> list[dict]:
     from .communes_field import territory_communes
 
-    return [{"value": code, "label": f"{name} ({code})"}
-            for code, name in sorted(territory_communes().items(), key=lambda kv: fold(kv[1]))]
+    return [
+        {"value": code, "label": f"{name} ({code})"}
+        for code, name in sorted(territory_communes().items(), key=lambda kv: fold(kv[1]))
+    ]
 
 
 def commune_names(codes) -> list[str]:

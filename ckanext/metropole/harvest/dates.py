@@ -7,6 +7,7 @@ site often swaps (d/m/Y). When both day and month are 12 or less, the weekday te
 order is meant; without a weekday such a date is ambiguous and is dropped, never guessed.
 A date that cannot be read is dropped with a French note: never a refused dataset.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,39 +18,57 @@ from ..messages import N_, Message
 
 # Monday = 0, as datetime.weekday()
 WEEKDAYS = {
-    **{name: i for i, names in enumerate((
-        ("mon", "monday", "lun", "lundi"),
-        ("tue", "tues", "tuesday", "mar", "mardi"),
-        ("wed", "wednesday", "mer", "mercredi"),
-        ("thu", "thur", "thurs", "thursday", "jeu", "jeudi"),
-        ("fri", "friday", "ven", "vendredi"),
-        ("sat", "saturday", "sam", "samedi"),
-        ("sun", "sunday", "dim", "dimanche"),
-    )) for name in names},
+    **{
+        name: i
+        for i, names in enumerate(
+            (
+                ("mon", "monday", "lun", "lundi"),
+                ("tue", "tues", "tuesday", "mar", "mardi"),
+                ("wed", "wednesday", "mer", "mercredi"),
+                ("thu", "thur", "thurs", "thursday", "jeu", "jeudi"),
+                ("fri", "friday", "ven", "vendredi"),
+                ("sat", "saturday", "sam", "samedi"),
+                ("sun", "sunday", "dim", "dimanche"),
+            )
+        )
+        for name in names
+    },
 }
-MONTHS = {name: i + 1 for i, names in enumerate((
-    ("jan", "janv", "january", "janvier"),
-    ("feb", "february", "fev", "fevr", "fevrier"),
-    ("mar", "march", "mars"),
-    ("apr", "april", "avr", "avril"),
-    ("may", "mai"),
-    ("jun", "june", "juin"),
-    ("jul", "july", "juil", "juillet"),
-    ("aug", "august", "aou", "aout"),
-    ("sep", "sept", "september", "septembre"),
-    ("oct", "october", "octobre"),
-    ("nov", "november", "novembre"),
-    ("dec", "december", "decembre"),
-)) for name in names}
+MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        (
+            ("jan", "janv", "january", "janvier"),
+            ("feb", "february", "fev", "fevr", "fevrier"),
+            ("mar", "march", "mars"),
+            ("apr", "april", "avr", "avril"),
+            ("may", "mai"),
+            ("jun", "june", "juin"),
+            ("jul", "july", "juil", "juillet"),
+            ("aug", "august", "aou", "aout"),
+            ("sep", "sept", "september", "septembre"),
+            ("oct", "october", "octobre"),
+            ("nov", "november", "novembre"),
+            ("dec", "december", "decembre"),
+        )
+    )
+    for name in names
+}
 
-_TIME = (r"(?:\s*(?:-|a|at|,|t)?\s*(?P<hour>\d{1,2})\s*[:h]\s*(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-         r"(?:[.,]\d+)?)?\s*(?P<tz>z|utc|gmt|[+-]\d{2}:?\d{2})?")
+_TIME = (
+    r"(?:\s*(?:-|a|at|,|t)?\s*(?P<hour>\d{1,2})\s*[:h]\s*(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:[.,]\d+)?)?\s*(?P<tz>z|utc|gmt|[+-]\d{2}:?\d{2})?"
+)
 _WEEKDAY = r"(?:(?P<weekday>[a-z]+)\.?,?\s+)?"
 NUMERIC_RE = re.compile(_WEEKDAY + r"(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{2,4})" + _TIME + "$")
-DAY_MONTH_RE = re.compile(_WEEKDAY + r"(?P<day>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<month>[a-z]+)\.?,?\s+"
-                                     r"(?P<year>\d{4})" + _TIME + "$")
-MONTH_DAY_RE = re.compile(_WEEKDAY + r"(?P<month>[a-z]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+"
-                                     r"(?P<year>\d{4})" + _TIME + "$")
+DAY_MONTH_RE = re.compile(
+    _WEEKDAY + r"(?P<day>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<month>[a-z]+)\.?,?\s+"
+    r"(?P<year>\d{4})" + _TIME + "$"
+)
+MONTH_DAY_RE = re.compile(
+    _WEEKDAY + r"(?P<month>[a-z]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<year>\d{4})" + _TIME + "$"
+)
 EPOCH_RE = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
 YEAR_MONTH_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2}))?$")
 YEARS = range(1900, 2101)
@@ -125,8 +144,14 @@ def _with_time(date: dt.date, match) -> str:
     if match["hour"] is None:
         return date.isoformat()
     try:
-        moment = dt.datetime(date.year, date.month, date.day, int(match["hour"]), int(match["minute"]),
-                             int(match["second"] or 0))
+        moment = dt.datetime(
+            date.year,
+            date.month,
+            date.day,
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"] or 0),
+        )
     except ValueError:
         return date.isoformat()
     tz = match["tz"]
@@ -135,8 +160,9 @@ def _with_time(date: dt.date, match) -> str:
     elif tz:
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
-        moment = moment.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=int(digits[:2]),
-                                                                        minutes=int(digits[2:]))))
+        moment = moment.replace(
+            tzinfo=dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        )
     return moment.isoformat()
 
 

@@ -5,6 +5,7 @@ guards it could read the portal's own network (SSRF). Loopback, private, link-lo
 reserved addresses are refused unless the host is listed in
 ``ckanext.metropole.harvest.allowed_hosts`` (development and tests allow 127.0.0.1).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,10 +16,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import ckan.plugins.toolkit as tk
 import ijson
 import requests
-
-import ckan.plugins.toolkit as tk
 
 from ..messages import N_
 from .errors import HarvestError
@@ -41,8 +41,15 @@ class Response:
             return json.loads(self.body)
         except ValueError as e:
             snippet = self.text()[:80].replace("\n", " ")
-            raise HarvestError(N_("Invalid JSON response from {url} ({error}, line {line}): “{snippet}”",
-                                  url=self.url, error=e.msg, line=e.lineno, snippet=snippet))
+            raise HarvestError(
+                N_(
+                    "Invalid JSON response from {url} ({error}, line {line}): “{snippet}”",
+                    url=self.url,
+                    error=e.msg,
+                    line=e.lineno,
+                    snippet=snippet,
+                )
+            )
 
 
 class Client:
@@ -53,7 +60,9 @@ class Client:
         if isinstance(allowed_hosts, str):
             allowed_hosts = allowed_hosts.split()
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
-        self.max_bytes = int(max_bytes or config.get("ckanext.metropole.harvest.max_response_bytes") or 50_000_000)
+        self.max_bytes = int(
+            max_bytes or config.get("ckanext.metropole.harvest.max_response_bytes") or 50_000_000
+        )
         self.max_stream_bytes = int(config.get("ckanext.metropole.harvest.max_export_bytes") or 2_000_000_000)
         self.timeout = float(timeout or config.get("ckanext.metropole.harvest.timeout") or 30)
         self.max_redirects = max_redirects
@@ -72,14 +81,27 @@ class Client:
         try:
             infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
         except socket.gaierror:
-            raise HarvestError(N_("The name {host} resolves to no address (DNS): check the source's URL.", host=host))
+            raise HarvestError(
+                N_("The name {host} resolves to no address (DNS): check the source's URL.", host=host)
+            )
         for info in infos:
             ip = ipaddress.ip_address(info[4][0])
-            if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                    or ip.is_unspecified:
-                raise HarvestError(N_(
-                    "Address refused: {host} leads to {ip}, a local or private address. An operator may "
-                    "allow it with ckanext.metropole.harvest.allowed_hosts.", host=host, ip=str(ip)))
+            if (
+                ip.is_loopback
+                or ip.is_private
+                or ip.is_link_local
+                or ip.is_reserved
+                or ip.is_multicast
+                or ip.is_unspecified
+            ):
+                raise HarvestError(
+                    N_(
+                        "Address refused: {host} leads to {ip}, a local or private address. An operator may "
+                        "allow it with ckanext.metropole.harvest.allowed_hosts.",
+                        host=host,
+                        ip=str(ip),
+                    )
+                )
 
     @contextlib.contextmanager
     def _open(self, url: str, params: dict | None = None, accept: str | None = None):
@@ -88,13 +110,21 @@ class Client:
         for _ in range(self.max_redirects + 1):
             self.check_host(current)
             try:
-                response = self.session.get(current, stream=True, allow_redirects=False,
-                                            timeout=(min(10, self.timeout), self.timeout),
-                                            headers={"Accept": accept} if accept else None)
+                response = self.session.get(
+                    current,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(min(10, self.timeout), self.timeout),
+                    headers={"Accept": accept} if accept else None,
+                )
             except requests.Timeout:
-                raise HarvestError(N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current))
+                raise HarvestError(
+                    N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current)
+                )
             except requests.RequestException as e:
-                raise HarvestError(N_("Cannot connect to {url}: {error}.", url=current, error=type(e).__name__))
+                raise HarvestError(
+                    N_("Cannot connect to {url}: {error}.", url=current, error=type(e).__name__)
+                )
             with response:
                 if response.is_redirect:
                     location = response.headers.get("Location")
@@ -104,7 +134,9 @@ class Client:
                     continue
                 yield current, response
                 return
-        raise HarvestError(N_("Too many redirects (more than {count}) from {url}.", count=self.max_redirects, url=url))
+        raise HarvestError(
+            N_("Too many redirects (more than {count}) from {url}.", count=self.max_redirects, url=url)
+        )
 
     def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
         """GET with guards; raises HarvestError on any failure or non-2xx status."""
@@ -112,10 +144,16 @@ class Client:
         with self._open(url, params, accept) as (current, response):
             body = self._read(response, current, deadline)
             if response.status_code >= 400:
-                raise HarvestError(N_("HTTP error {status} querying {url}.", status=response.status_code,
-                                      url=current), status=response.status_code)
-            return Response(current, response.status_code,
-                            response.headers.get("Content-Type", "").split(";")[0].strip().lower(), body)
+                raise HarvestError(
+                    N_("HTTP error {status} querying {url}.", status=response.status_code, url=current),
+                    status=response.status_code,
+                )
+            return Response(
+                current,
+                response.status_code,
+                response.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+                body,
+            )
 
     def json_array_items(self, url: str, params: dict | None = None):
         """The items of the JSON array at ``url``, parsed as the body arrives (ijson): memory
@@ -125,39 +163,69 @@ class Client:
         HarvestError."""
         with self._open(url, params, "application/json") as (current, response):
             if response.status_code >= 400:
-                raise HarvestError(N_("HTTP error {status} querying {url}.", status=response.status_code,
-                                      url=current), status=response.status_code)
+                raise HarvestError(
+                    N_("HTTP error {status} querying {url}.", status=response.status_code, url=current),
+                    status=response.status_code,
+                )
             body = _StreamedBody(response, current, self.max_stream_bytes)
             try:
                 yield from ijson.items(body, "item")
             except ijson.JSONError as e:
-                raise HarvestError(N_("Invalid or truncated JSON response from {url} ({error}): nothing is kept.",
-                                      url=current, error=str(e)))
+                raise HarvestError(
+                    N_(
+                        "Invalid or truncated JSON response from {url} ({error}): nothing is kept.",
+                        url=current,
+                        error=str(e),
+                    )
+                )
             body.check_complete()
 
     def _read(self, response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise HarvestError(N_("Response too large from {url}: {size} bytes announced, limit {limit}.",
-                                  url=url, size=int(declared), limit=self.max_bytes),
-                              code=HarvestError.TOO_LARGE)
+            raise HarvestError(
+                N_(
+                    "Response too large from {url}: {size} bytes announced, limit {limit}.",
+                    url=url,
+                    size=int(declared),
+                    limit=self.max_bytes,
+                ),
+                code=HarvestError.TOO_LARGE,
+            )
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=url,
-                                          limit=self.max_bytes), code=HarvestError.TOO_LARGE)
+                    raise HarvestError(
+                        N_(
+                            "Response too large from {url}: more than {limit} bytes.",
+                            url=url,
+                            limit=self.max_bytes,
+                        ),
+                        code=HarvestError.TOO_LARGE,
+                    )
                 if time.monotonic() > deadline:
                     raise HarvestError(N_("Timed out reading the response of {url}.", url=url))
                 chunks.append(chunk)
         except requests.RequestException as e:
-            raise HarvestError(N_("Response interrupted from {url} ({error}): truncated content.", url=url,
-                                  error=type(e).__name__))
+            raise HarvestError(
+                N_(
+                    "Response interrupted from {url} ({error}): truncated content.",
+                    url=url,
+                    error=type(e).__name__,
+                )
+            )
         body = b"".join(chunks)
         if declared and declared.isdigit() and len(body) < int(declared):
-            raise HarvestError(N_("Truncated response from {url}: {size} bytes received of {declared} announced.",
-                                  url=url, size=len(body), declared=declared))
+            raise HarvestError(
+                N_(
+                    "Truncated response from {url}: {size} bytes received of {declared} announced.",
+                    url=url,
+                    size=len(body),
+                    declared=declared,
+                )
+            )
         return body
 
 
@@ -179,21 +247,40 @@ class _StreamedBody:
         try:
             chunk = next(self.chunks, b"")
         except requests.RequestException as e:
-            raise HarvestError(N_("Response interrupted from {url} ({error}): truncated content.", url=self.url,
-                                  error=type(e).__name__))
+            raise HarvestError(
+                N_(
+                    "Response interrupted from {url} ({error}): truncated content.",
+                    url=self.url,
+                    error=type(e).__name__,
+                )
+            )
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise HarvestError(N_("Response too large from {url}: more than {limit} bytes.", url=self.url,
-                                  limit=self.max_bytes), code=HarvestError.TOO_LARGE)
+            raise HarvestError(
+                N_(
+                    "Response too large from {url}: more than {limit} bytes.",
+                    url=self.url,
+                    limit=self.max_bytes,
+                ),
+                code=HarvestError.TOO_LARGE,
+            )
         if not self.started and chunk.strip():
             self.started = True
             if not chunk.lstrip().startswith(b"["):
-                raise HarvestError(N_("Unexpected response from {url}: a JSON list was expected.", url=self.url))
+                raise HarvestError(
+                    N_("Unexpected response from {url}: a JSON list was expected.", url=self.url)
+                )
         return chunk
 
     def check_complete(self) -> None:
         if not self.started:
             raise HarvestError(N_("Empty response from {url}: a JSON list was expected.", url=self.url))
         if self.declared and self.declared.isdigit() and self.size < int(self.declared):
-            raise HarvestError(N_("Truncated response from {url}: {size} bytes received of {declared} announced.",
-                                  url=self.url, size=self.size, declared=self.declared))
+            raise HarvestError(
+                N_(
+                    "Truncated response from {url}: {size} bytes received of {declared} announced.",
+                    url=self.url,
+                    size=self.size,
+                    declared=self.declared,
+                )
+            )

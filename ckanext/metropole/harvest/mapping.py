@@ -1,4 +1,5 @@
 """From a RemoteDataset to a dataset of our schema (schemas/dataset.yaml)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,13 +29,15 @@ def tables() -> dict:
     with open(config_dir() / "harvest_mapping.yaml", encoding="utf-8") as f:
         raw = yaml.safe_load(f)
     licenses = {v.fold(str(k)): val for k, val in raw["licenses"].items()}
-    return {"licenses": licenses,
-            # the same licences compared by letters and digits only ("Licence Ouverte v2.0
-            # (Etalab)", "CC_BY_4_0"), and by address without scheme or "www." for URLs
-            "license_words": {_letters(k): val for k, val in licenses.items() if not _is_url(k)},
-            "license_urls": {_url_stem(k): val for k, val in licenses.items() if _is_url(k)},
-            "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()},
-            "eu_themes": {v.fold(str(k)): val for k, val in raw.get("eu_themes", {}).items()}}
+    return {
+        "licenses": licenses,
+        # the same licences compared by letters and digits only ("Licence Ouverte v2.0
+        # (Etalab)", "CC_BY_4_0"), and by address without scheme or "www." for URLs
+        "license_words": {_letters(k): val for k, val in licenses.items() if not _is_url(k)},
+        "license_urls": {_url_stem(k): val for k, val in licenses.items() if _is_url(k)},
+        "frequencies": {v.fold(str(k)): val for k, val in raw["frequencies"].items()},
+        "eu_themes": {v.fold(str(k)): val for k, val in raw.get("eu_themes", {}).items()},
+    }
 
 
 @dataclass
@@ -74,8 +77,9 @@ def map_license(raw: str, default: str) -> tuple[str, Message | None]:
     found = tables()["licenses"].get(key) or tables()["license_words"].get(_letters(raw))
     if not found and _is_url(raw):
         stem, urls = _url_stem(raw), tables()["license_urls"]
-        found = urls.get(stem) or next((target for known, target in urls.items() if stem.startswith(known + "/")),
-                                       None)
+        found = urls.get(stem) or next(
+            (target for known, target in urls.items() if stem.startswith(known + "/")), None
+        )
         if not found:
             page = PAGE_SUFFIX_RE.sub("", stem.rsplit("/", 1)[-1])
             found = tables()["license_words"].get(_letters(page)) if _letters(page) else None
@@ -191,7 +195,9 @@ def html_to_text(text: str) -> str:
     if not HTML_RE.search(text):
         return text.strip()
     soup = BeautifulSoup(text, "html.parser")
-    for node in soup.find_all(string=lambda s: isinstance(s, (Comment, Declaration, Doctype, ProcessingInstruction))):
+    for node in soup.find_all(
+        string=lambda s: isinstance(s, (Comment, Declaration, Doctype, ProcessingInstruction))
+    ):
         node.extract()
     for node in soup.find_all(INVISIBLE_TAGS):
         node.decompose()
@@ -214,9 +220,35 @@ def clean_tag(word: str) -> str:
     return tag.lower() if tag.isupper() and len(tag) > 4 else tag
 
 
-GENERIC_SEGMENTS = {"dataset", "datasets", "explore", "catalog", "catalogue", "data", "api", "id", "fr",
-                    "donnees", "jeux-de-donnees", "record", "records", "metadata", "home", "dcat", "items",
-                    "item", "index", "search", "srv", "fre", "eng", "information", "export", "table", "views"}
+GENERIC_SEGMENTS = {
+    "dataset",
+    "datasets",
+    "explore",
+    "catalog",
+    "catalogue",
+    "data",
+    "api",
+    "id",
+    "fr",
+    "donnees",
+    "jeux-de-donnees",
+    "record",
+    "records",
+    "metadata",
+    "home",
+    "dcat",
+    "items",
+    "item",
+    "index",
+    "search",
+    "srv",
+    "fre",
+    "eng",
+    "information",
+    "export",
+    "table",
+    "views",
+}
 # query parameters that name the dataset (ArcGIS's item.html?id=…, CKAN-like ?dataset=…);
 # others (sublayer=0, format=json, locale=fr) say nothing of it
 ID_PARAMS = ("id", "identifier", "uuid", "dataset", "dataset_id", "datasetid", "slug", "name", "record")
@@ -280,8 +312,13 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
     if not themes:
         themes = [config.default_theme]
         if remote.themes:
-            notes.append(N_("source theme not recognised ({labels}): “{theme}” by default",
-                            labels=", ".join(remote.themes), theme=config.default_theme))
+            notes.append(
+                N_(
+                    "source theme not recognised ({labels}): “{theme}” by default",
+                    labels=", ".join(remote.themes),
+                    theme=config.default_theme,
+                )
+            )
         else:
             notes.append(N_("no source theme: “{theme}” by default", theme=config.default_theme))
     tags = []
@@ -318,9 +355,15 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         "modified": modified,
         "issued": issued,
         "resources": [
-            {"url": r.url, "name": r.name or r.format or "Ressource", "format": r.format,
-             "description": html_to_text(r.description), "conforms_to": r.conforms_to}
-            for r in remote.resources if r.url
+            {
+                "url": r.url,
+                "name": r.name or r.format or "Ressource",
+                "format": r.format,
+                "description": html_to_text(r.description),
+                "conforms_to": r.conforms_to,
+            }
+            for r in remote.resources
+            if r.url
         ],
     }
     return Mapped(dataset, notes)

@@ -1,4 +1,5 @@
 """The one model every protocol adapter maps into (as udata's harvest backends do)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Listing:
     """How much of the catalogue was read, against what the source announces (ODS
     total_count, CKAN count, udata total, Hydra totalItems). A listing is complete only
     when both agree: otherwise nothing may be withdrawn."""
+
     announced: int | None = None
     read: int = 0
     stopped: object = ""  # why reading stopped early, if it did (a message, N_)
@@ -49,7 +51,9 @@ class Listing:
     @property
     def complete(self) -> bool:
         # a refused item may be a dataset harvested before: nothing can be withdrawn then
-        return not self.stopped and not self.refused and (self.announced is None or self.read >= self.announced)
+        return (
+            not self.stopped and not self.refused and (self.announced is None or self.read >= self.announced)
+        )
 
 
 def each(listing: Listing, items, convert):

@@ -42,8 +42,12 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
             "name": "intercommunal",
             # shown on the source form: in the reader's language (the portal's outside a request)
             "title": str(N_("A commune's portal (Opendatasoft, CKAN/DKAN, data.gouv.fr, DCAT, CSW)")),
-            "description": str(N_("Harvests a commune's open data portal into the commune's organisation; the "
-                                  "protocol is recognised from the portal's address.")),
+            "description": str(
+                N_(
+                    "Harvests a commune's open data portal into the commune's organisation; the "
+                    "protocol is recognised from the portal's address."
+                )
+            ),
             "form_config_interface": "Text",
         }
 

@@ -1,5 +1,6 @@
 """The configuration of an ``intercommunal`` harvest source (JSON), validated with messages
 in the reader's language (shown on the source form, or stored as a gather error)."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,16 @@ from ..dataset import vocabularies as v
 from ..messages import N_
 
 PROTOCOLS = ("auto", "opendatasoft", "ckan", "udata", "dcat", "csw")
-KEYS = {"protocol", "publisher", "remote_organization", "theme_mapping", "default_license", "default_theme",
-        "max_withdrawal_ratio", "review"}
+KEYS = {
+    "protocol",
+    "publisher",
+    "remote_organization",
+    "theme_mapping",
+    "default_license",
+    "default_theme",
+    "max_withdrawal_ratio",
+    "review",
+}
 # Former names still read. ckanext-harvest copies every key of the configuration onto the
 # source's dataset dict when showing it: "organization" replaced the owner organisation's dict
 # and /harvest and the source pages answered 500. No key may be named like a dataset field.
@@ -36,21 +45,41 @@ def parse(text: str | None) -> SourceConfig:
     try:
         raw = json.loads(text)
     except ValueError as e:
-        raise ValueError(N_("The configuration is not valid JSON ({error}, line {line}, column {column}).",
-                            error=e.msg, line=e.lineno, column=e.colno))
+        raise ValueError(
+            N_(
+                "The configuration is not valid JSON ({error}, line {line}, column {column}).",
+                error=e.msg,
+                line=e.lineno,
+                column=e.colno,
+            )
+        )
     if not isinstance(raw, dict):
-        raise ValueError(N_("The configuration must be a JSON object, for example {example}.",
-                            example='{"protocol": "ckan"}'))
+        raise ValueError(
+            N_(
+                "The configuration must be a JSON object, for example {example}.",
+                example='{"protocol": "ckan"}',
+            )
+        )
     raw = _renamed(raw)
     unknown = sorted(set(raw) - KEYS)
     if unknown:
-        raise ValueError(N_("Unknown key: {keys}. Possible keys: {possible}.", keys=", ".join(unknown),
-                            possible=", ".join(sorted(KEYS))))
+        raise ValueError(
+            N_(
+                "Unknown key: {keys}. Possible keys: {possible}.",
+                keys=", ".join(unknown),
+                possible=", ".join(sorted(KEYS)),
+            )
+        )
     config = SourceConfig()
     if "protocol" in raw:
         if raw["protocol"] not in PROTOCOLS:
-            raise ValueError(N_("protocol: “{value}” unknown; possible: {possible}.", value=str(raw["protocol"]),
-                                possible=", ".join(PROTOCOLS)))
+            raise ValueError(
+                N_(
+                    "protocol: “{value}” unknown; possible: {possible}.",
+                    value=str(raw["protocol"]),
+                    possible=", ".join(PROTOCOLS),
+                )
+            )
         config.protocol = raw["protocol"]
     for key in ("publisher", "remote_organization"):
         if key in raw:
@@ -63,14 +92,25 @@ def parse(text: str | None) -> SourceConfig:
             raise ValueError(N_('theme_mapping: an object {{"source label": "theme"}} is expected.'))
         for label, theme in mapping.items():
             if theme not in v.theme_labels():
-                raise ValueError(N_("theme_mapping: “{theme}” (for “{label}”) is not a theme; possible themes: "
-                                    "{possible}.", theme=str(theme), label=label,
-                                    possible=", ".join(v.theme_labels())))
+                raise ValueError(
+                    N_(
+                        "theme_mapping: “{theme}” (for “{label}”) is not a theme; possible themes: "
+                        "{possible}.",
+                        theme=str(theme),
+                        label=label,
+                        possible=", ".join(v.theme_labels()),
+                    )
+                )
         config.theme_mapping = {v.fold(k): t for k, t in mapping.items()}
     if "default_license" in raw:
         if raw["default_license"] not in v.license_ids():
-            raise ValueError(N_("default_license: “{value}” is not a licence of the portal; possible: {possible}.",
-                                value=str(raw["default_license"]), possible=", ".join(v.license_ids())))
+            raise ValueError(
+                N_(
+                    "default_license: “{value}” is not a licence of the portal; possible: {possible}.",
+                    value=str(raw["default_license"]),
+                    possible=", ".join(v.license_ids()),
+                )
+            )
         config.default_license = raw["default_license"]
     if "default_theme" in raw:
         if raw["default_theme"] not in v.theme_labels():
@@ -89,8 +129,10 @@ def parse(text: str | None) -> SourceConfig:
 
 
 def _renamed(raw: dict) -> dict:
-    return {RENAMED.get(key, key) if RENAMED.get(key, key) not in raw else key: value
-            for key, value in raw.items()}
+    return {
+        RENAMED.get(key, key) if RENAMED.get(key, key) not in raw else key: value
+        for key, value in raw.items()
+    }
 
 
 def normalise(text: str | None) -> str | None:

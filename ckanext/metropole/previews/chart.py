@@ -5,6 +5,7 @@ first column that is not a quantity (or a time column: années, dates), the valu
 numeric column that is not a code or a coordinate. Values are summed by label; the largest
 ``MAX_BARS`` are drawn, in time order for a time column.
 """
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -32,10 +33,18 @@ def data(resource_id: str, settings: dict | None = None, context: dict | None = 
     settings = settings or {}
     limit = tk.config.get("ckanext.metropole.previews.chart_max_rows")
     table = tabular.read(resource_id, limit, context)
-    label_field, value_field = choose_columns(table["fields"], table["records"],
-                                              settings.get("label_field"), settings.get("value_field"))
-    result = {"label_field": label_field, "value_field": value_field, "bars": [], "rows": len(table["records"]),
-              "total": table["total"], "sampled": table["total"] > len(table["records"]), "error": None}
+    label_field, value_field = choose_columns(
+        table["fields"], table["records"], settings.get("label_field"), settings.get("value_field")
+    )
+    result = {
+        "label_field": label_field,
+        "value_field": value_field,
+        "bars": [],
+        "rows": len(table["records"]),
+        "total": table["total"],
+        "sampled": table["total"] > len(table["records"]),
+        "error": None,
+    }
     if not value_field or not label_field:
         result["error"] = "This table has no column of numbers to chart."
         return result
@@ -52,9 +61,15 @@ def data(resource_id: str, settings: dict | None = None, context: dict | None = 
         items = sorted(sums.items(), key=lambda kv: -kv[1])[:MAX_BARS]
     result["categories"] = len(sums)
     top = max((abs(v) for _, v in items), default=0) or 1
-    result["bars"] = [{"label": label, "value": value, "share": abs(value) / top,
-                       "text": f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f").replace(".", ",")}
-                      for label, value in items]
+    result["bars"] = [
+        {
+            "label": label,
+            "value": value,
+            "share": abs(value) / top,
+            "text": f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f").replace(".", ","),
+        }
+        for label, value in items
+    ]
     return result
 
 

@@ -7,6 +7,7 @@ fails the job with its reason (shown on the resource page). (xloader 2.5.2 has a
 the previous table when the columns changed, as they do with a bad header: the file itself,
 the dataset and its other resources are untouched.)
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,7 +22,7 @@ SAMPLE_BYTES = 65_536
 
 MERGED = "Merged header cells in the first row: {cells}."
 EMPTY = "Empty header cell in column {column}: every column needs a name."
-REPEATED = "Repeated header name: \"{name}\" names more than one column."
+REPEATED = 'Repeated header name: "{name}" names more than one column.'
 
 
 def _header_problem(names: list) -> str | None:

@@ -5,6 +5,7 @@ its job log; its error texts are English and technical. They are explained from
 ``config/load_errors.yaml`` (patterns → English msgids translated by our catalogue), the
 original text kept beside the explanation for the portal's operator.
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,8 +41,10 @@ def explain(error_text: str) -> str:
         if match:
             # named groups of the pattern (row, columns…) fill the message's placeholders
             return _(message) % {k: v for k, v in match.groupdict().items() if v is not None}
-    return _("The file could not be loaded into a table. Check that it is a valid CSV, TSV or "
-             "XLSX file, then upload it again.")
+    return _(
+        "The file could not be loaded into a table. Check that it is a valid CSV, TSV or "
+        "XLSX file, then upload it again."
+    )
 
 
 def _error_text(status: dict) -> str:
@@ -80,14 +83,22 @@ def for_resource(resource: dict) -> dict | None:
         return None
     state = status.get("status") or "pending"
     level, label = STATES.get(state, ("info", STATES["pending"][1]))
-    result = {"state": state, "level": level, "label": _(label),
-              "last_updated": status.get("last_updated"), "explanation": None, "detail": None}
+    result = {
+        "state": state,
+        "level": level,
+        "label": _(label),
+        "last_updated": status.get("last_updated"),
+        "explanation": None,
+        "detail": None,
+    }
     if state == "error":
         text = _error_text(status)
         result["explanation"] = explain(text)
         result["detail"] = text.strip()[:1000]
     elif state == "complete" and resource.get("datastore_contains_all_records_of_source_file") is False:
         result["level"] = "warning"
-        result["explanation"] = _("The file is larger than the portal loads into a table: only "
-                                  "its first rows are shown. Download the file for all of them.")
+        result["explanation"] = _(
+            "The file is larger than the portal loads into a table: only "
+            "its first rows are shown. Download the file for all of them."
+        )
     return result

@@ -7,6 +7,7 @@ check) before asking the default view plugins whether they can show it; for most
 dataset written (a harvest writes thousands) paid those reads for nothing. Asking the plugins
 first changes nothing of what is created: a view is only ever created where one can show it.
 """
+
 from __future__ import annotations
 
 import ckan.lib.datapreview as datapreview
@@ -22,8 +23,11 @@ def package_create_default_resource_views(up_func, context, data_dict):
         context.setdefault("__auth_user_obj_checked", True)
     tk.check_access("package_create_default_resource_views", context, data_dict)
     plugins = datapreview.get_default_view_plugins(tk.asbool(data_dict.get("create_datastore_views", False)))
-    if not any(plugin.can_view({"resource": resource, "package": dataset})
-               for resource in dataset.get("resources") or [] for plugin in plugins):
+    if not any(
+        plugin.can_view({"resource": resource, "package": dataset})
+        for resource in dataset.get("resources") or []
+        for plugin in plugins
+    ):
         return []
     return up_func(context, data_dict)
 

@@ -30,8 +30,10 @@ class PreviewsPlugin(p.SingletonPlugin, Translation):
         return logic.get_actions()
 
     def get_helpers(self):
-        return {"metropole_load_status": load_status.for_resource,
-                "metropole_records_api": api_doc.for_resource}
+        return {
+            "metropole_load_status": load_status.for_resource,
+            "metropole_records_api": api_doc.for_resource,
+        }
 
     def get_blueprint(self):
         return views.blueprint
@@ -54,10 +56,18 @@ class ChartViewPlugin(p.SingletonPlugin):
     def info(self):
         ignore_missing = tk.get_validator("ignore_missing")
         unicode_safe = tk.get_validator("unicode_safe")
-        return {"name": "metropole_chart_view", "title": tk._("Chart"), "icon": "chart-bar",
-                "default_title": tk._("Chart"), "requires_datastore": True, "iframed": False,
-                "schema": {"label_field": [ignore_missing, unicode_safe],
-                           "value_field": [ignore_missing, unicode_safe]}}
+        return {
+            "name": "metropole_chart_view",
+            "title": tk._("Chart"),
+            "icon": "chart-bar",
+            "default_title": tk._("Chart"),
+            "requires_datastore": True,
+            "iframed": False,
+            "schema": {
+                "label_field": [ignore_missing, unicode_safe],
+                "value_field": [ignore_missing, unicode_safe],
+            },
+        }
 
     def can_view(self, data_dict):
         return chart.can_view(data_dict["resource"])
@@ -86,8 +96,14 @@ class PointsMapViewPlugin(p.SingletonPlugin):
         require_plugins(self)
 
     def info(self):
-        return {"name": "metropole_points_view", "title": tk._("Map"), "icon": "map-marker",
-                "default_title": tk._("Map"), "requires_datastore": True, "iframed": True}
+        return {
+            "name": "metropole_points_view",
+            "title": tk._("Map"),
+            "icon": "map-marker",
+            "default_title": tk._("Map"),
+            "requires_datastore": True,
+            "iframed": True,
+        }
 
     def can_view(self, data_dict):
         return points.can_view(data_dict["resource"])
@@ -95,8 +111,12 @@ class PointsMapViewPlugin(p.SingletonPlugin):
     def setup_template_variables(self, context, data_dict):
         # geoview's GeoJSON map reads the resource's url: point it at the table's points
         resource = data_dict["resource"]
-        resource["url"] = tk.url_for("metropole_previews.points_geojson", id=resource["package_id"],
-                                     resource_id=resource["id"], qualified=True)
+        resource["url"] = tk.url_for(
+            "metropole_previews.points_geojson",
+            id=resource["package_id"],
+            resource_id=resource["id"],
+            qualified=True,
+        )
         resource["format"] = "GeoJSON"
         return {}
 

@@ -3,6 +3,7 @@
 xloader loads every column as text (its fast COPY path guesses no types), so the type of a
 column is judged from its values: French decimals ("12,5"), spaces as thousands separators.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,11 @@ import re
 import ckan.plugins.toolkit as tk
 
 # Column names that hold codes or positions, not quantities to chart.
-CODE_NAME = re.compile(r"(^|_)(id|code|insee|siret|siren|cp|postal|tel|phone|x|y|lat|lon|lng|long|"
-                       r"latitude|longitude|xlong|ylat|geo.*|coord.*)($|_)|^_id$|^id_|_id$", re.I)
+CODE_NAME = re.compile(
+    r"(^|_)(id|code|insee|siret|siren|cp|postal|tel|phone|x|y|lat|lon|lng|long|"
+    r"latitude|longitude|xlong|ylat|geo.*|coord.*)($|_)|^_id$|^id_|_id$",
+    re.I,
+)
 TIME_NAME = re.compile(r"ann[ée]e|year|date|mois|month|jour|day|periode|période|trimestre", re.I)
 NUMBER = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f]?\d{3})*(?:[.,]\d+)?$|^[+-]?\d+(?:[.,]\d+)?$")
 
@@ -33,9 +37,15 @@ def to_number(value) -> float | None:
 
 def read(resource_id: str, limit: int, context: dict | None = None) -> dict:
     """Fields (without _id) and up to ``limit`` records, through datastore_search (its auth)."""
-    result = tk.get_action("datastore_search")(dict(context or {}), {"resource_id": resource_id, "limit": limit})
+    result = tk.get_action("datastore_search")(
+        dict(context or {}), {"resource_id": resource_id, "limit": limit}
+    )
     fields = [f["id"] for f in result["fields"] if f["id"] != "_id"]
-    return {"fields": fields, "records": result["records"], "total": result.get("total", len(result["records"]))}
+    return {
+        "fields": fields,
+        "records": result["records"],
+        "total": result.get("total", len(result["records"])),
+    }
 
 
 def numeric_fields(fields: list[str], records: list[dict]) -> list[str]:

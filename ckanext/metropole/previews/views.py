@@ -1,9 +1,9 @@
 """Endpoints of the previews: the GeoJSON of a table's points (drawn by the map view)."""
+
 from __future__ import annotations
 
-import flask
-
 import ckan.plugins.toolkit as tk
+import flask
 
 from . import points
 

@@ -6,6 +6,7 @@ private, i.e. unpublished. A sysadmin or an admin of the métropole's organisati
 it (``metropole_reuse_publish``). ``metropole_reuse_list`` lists published reuses, of one
 dataset or all; moderators also get the pending ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ INDEX_FIELD = "vocab_reuse_datasets"  # CKAN's multi-valued vocab_* Solr field
 
 
 # ---------------------------------------------------------------- validators
+
 
 def http_url(value, context):
     if value in (None, ""):
@@ -63,6 +65,7 @@ def datasets(value, context):
 
 # ---------------------------------------------------------------- auth
 
+
 def submit_auth(context, data_dict):
     # any signed-in user proposes a reuse; it stays unpublished until moderated
     if context.get("auth_user_obj") is None and not context.get("user"):
@@ -92,15 +95,19 @@ def list_auth(context, data_dict):
 
 # ---------------------------------------------------------------- actions
 
+
 def _metropole_org_id(required: bool = True) -> str | None:
     """The organisation of kind "metropole" (metropole_communes' schema), through the API."""
-    orgs = tk.get_action("organization_list")({"ignore_auth": True}, {"all_fields": True, "include_extras": True,
-                                                                       "limit": 1000})
+    orgs = tk.get_action("organization_list")(
+        {"ignore_auth": True}, {"all_fields": True, "include_extras": True, "limit": 1000}
+    )
     for org in orgs:
         if org.get("kind") == "metropole":
             return org["id"]
     if required:
-        raise tk.ValidationError({"owner_org": [_("The portal has no organisation of the métropole to moderate reuses.")]})
+        raise tk.ValidationError(
+            {"owner_org": [_("The portal has no organisation of the métropole to moderate reuses.")]}
+        )
     return None
 
 
@@ -108,15 +115,19 @@ def reuse_submit(context, data_dict):
     """Propose a reuse (title, notes, url, image_url, reuse_type, datasets); it is created
     unpublished, owned by the métropole's organisation."""
     tk.check_access("metropole_reuse_submit", context, data_dict)
-    fields = {k: data_dict.get(k) for k in ("title", "name", "notes", "url", "image_url", "reuse_type", "datasets")
-              if data_dict.get(k) not in (None, "")}
+    fields = {
+        k: data_dict.get(k)
+        for k in ("title", "name", "notes", "url", "image_url", "reuse_type", "datasets")
+        if data_dict.get(k) not in (None, "")
+    }
     if not fields.get("name") and fields.get("title"):
         from ckan.lib.munge import munge_title_to_name
 
         base = munge_title_to_name(fields["title"])[:90] or "reutilisation"
         name, n = base, 1
-        while tk.get_action("package_search")({"ignore_auth": True}, {"fq": f'name:"{name}"', "rows": 0,
-                                                                         "include_private": True})["count"]:
+        while tk.get_action("package_search")(
+            {"ignore_auth": True}, {"fq": f'name:"{name}"', "rows": 0, "include_private": True}
+        )["count"]:
             n += 1
             name = f"{base}-{n}"
         fields["name"] = name
@@ -131,8 +142,9 @@ def reuse_publish(context, data_dict):
     if reuse.get("type") != REUSE_TYPE:
         raise tk.ValidationError({"id": [_("This is not a reuse.")]})
     tk.check_access("metropole_reuse_publish", context, {"owner_org": reuse.get("owner_org")})
-    return tk.get_action("package_patch")({"user": context.get("user"), "ignore_auth": True},
-                                          {"id": reuse["id"], "private": False})
+    return tk.get_action("package_patch")(
+        {"user": context.get("user"), "ignore_auth": True}, {"id": reuse["id"], "private": False}
+    )
 
 
 @tk.side_effect_free
@@ -144,14 +156,16 @@ def reuse_list(context, data_dict):
     if data_dict.get("dataset"):
         pkg = tk.get_action("package_show")({"ignore_auth": True}, {"id": data_dict["dataset"]})
         fq += f' +{INDEX_FIELD}:"{pkg["id"]}"'
-    pending = tk.asbool(data_dict.get("include_pending")) and _is_moderator(context.get("user"),
-                                                                             _metropole_org_id(required=False))
+    pending = tk.asbool(data_dict.get("include_pending")) and _is_moderator(
+        context.get("user"), _metropole_org_id(required=False)
+    )
     if not pending:
         fq += " +capacity:public"
     rows = min(int(data_dict.get("rows") or 50), 200)
-    result = tk.get_action("package_search")({"ignore_auth": pending, "user": context.get("user")},
-                                             {"fq": fq, "rows": rows, "sort": "metadata_created desc",
-                                              "include_private": pending})
+    result = tk.get_action("package_search")(
+        {"ignore_auth": pending, "user": context.get("user")},
+        {"fq": fq, "rows": rows, "sort": "metadata_created desc", "include_private": pending},
+    )
     return {"count": result["count"], "results": result["results"]}
 
 
@@ -173,7 +187,9 @@ def index_datasets(pkg_dict: dict) -> dict:
 
 def published_reuses(dataset: str | None = None, rows: int = 6) -> list[dict]:
     """Template helper: the published reuses (of a dataset)."""
-    return tk.get_action("metropole_reuse_list")({"user": tk.g.user}, {"dataset": dataset, "rows": rows})["results"]
+    return tk.get_action("metropole_reuse_list")({"user": tk.g.user}, {"dataset": dataset, "rows": rows})[
+        "results"
+    ]
 
 
 def dataset_title(id: str) -> str:

@@ -25,16 +25,23 @@ class ReusesPlugin(p.SingletonPlugin):
     def update_config(self, config):
         require_plugins(self)
         tk.add_template_directory(config, "templates")
-        require_in_option(config, "scheming.dataset_schemas", REUSE_SCHEMA, "metropole_reuses",
-                          "scheming_datasets")
+        require_in_option(
+            config, "scheming.dataset_schemas", REUSE_SCHEMA, "metropole_reuses", "scheming_datasets"
+        )
 
     def get_actions(self):
-        return {"metropole_reuse_submit": logic.reuse_submit, "metropole_reuse_publish": logic.reuse_publish,
-                "metropole_reuse_list": logic.reuse_list}
+        return {
+            "metropole_reuse_submit": logic.reuse_submit,
+            "metropole_reuse_publish": logic.reuse_publish,
+            "metropole_reuse_list": logic.reuse_list,
+        }
 
     def get_auth_functions(self):
-        return {"metropole_reuse_submit": logic.submit_auth, "metropole_reuse_publish": logic.publish_auth,
-                "metropole_reuse_list": logic.list_auth}
+        return {
+            "metropole_reuse_submit": logic.submit_auth,
+            "metropole_reuse_publish": logic.publish_auth,
+            "metropole_reuse_list": logic.list_auth,
+        }
 
     def get_validators(self):
         return {"metropole_reuse_datasets": logic.datasets, "metropole_reuse_http_url": logic.http_url}

@@ -1,9 +1,9 @@
 """/reutilisations: published reuses, the proposal form, moderation."""
+
 from __future__ import annotations
 
-import flask
-
 import ckan.plugins.toolkit as tk
+import flask
 
 blueprint = flask.Blueprint("metropole_reuses", __name__, url_prefix="/reutilisations")
 
@@ -39,7 +39,9 @@ def new():
         except tk.ValidationError as e:
             errors = e.error_dict
         else:
-            tk.h.flash_success(tk._("Thank you: your reuse will be published once the métropole has checked it."))
+            tk.h.flash_success(
+                tk._("Thank you: your reuse will be published once the métropole has checked it.")
+            )
             return tk.redirect_to("metropole_reuses.index")
     dataset = flask.request.args.get("dataset")
     if dataset and not data:

@@ -1,4 +1,5 @@
 """Who may act on the review. Messages are French (through the catalogue)."""
+
 from __future__ import annotations
 
 import ckan.authz as authz
@@ -15,7 +16,8 @@ def _pkg(data_dict) -> model.Package | None:
 def review_submit(context, data_dict):
     pkg = _pkg(data_dict)
     if pkg is None or not authz.is_authorized_boolean(
-            "package_update", {**context, "model": model, "package": pkg}, {"id": pkg.id}):
+        "package_update", {**context, "model": model, "package": pkg}, {"id": pkg.id}
+    ):
         return {"success": False, "msg": tk._("Only an agent of the dataset's organisation can submit it.")}
     return {"success": True}
 
@@ -23,8 +25,10 @@ def review_submit(context, data_dict):
 def _decide(context, data_dict):
     pkg = _pkg(data_dict)
     if pkg is None or not policy.is_reviewer_for(context.get("user"), pkg.owner_org):
-        return {"success": False, "msg": tk._(
-            "Only a reviewer of the métropole can accept or return this dataset.")}
+        return {
+            "success": False,
+            "msg": tk._("Only a reviewer of the métropole can accept or return this dataset."),
+        }
     return {"success": True}
 
 
@@ -47,10 +51,16 @@ def bulk_update_public(next_auth, context, data_dict):
     """An organisation's bulk "make public" may not publish what waits for review."""
     for pkg_id in data_dict.get("datasets") or []:
         pkg = model.Package.get(pkg_id)
-        if (pkg is not None and pkg.extras.get("review_state") in policy.UNPUBLISHED
-                and not policy.is_reviewer_for(context.get("user"), pkg.owner_org)):
-            return {"success": False, "msg": tk._(
-                "\"%(title)s\" becomes public once the métropole has accepted it.") % {"title": pkg.title}}
+        if (
+            pkg is not None
+            and pkg.extras.get("review_state") in policy.UNPUBLISHED
+            and not policy.is_reviewer_for(context.get("user"), pkg.owner_org)
+        ):
+            return {
+                "success": False,
+                "msg": tk._('"%(title)s" becomes public once the métropole has accepted it.')
+                % {"title": pkg.title},
+            }
     return next_auth(context, data_dict)
 
 

@@ -5,6 +5,7 @@ the network: a background job (``ckan jobs worker``) fetches each resource and k
 result in Redis; until it has run for the dataset's current resources the criterion is
 ``pending``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -16,10 +17,9 @@ import os
 import socket
 from urllib.parse import urlsplit
 
+import ckan.plugins.toolkit as tk
 import requests
 import yaml
-
-import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import unified_resource_format
 from ckan.lib.redis import connect_to_redis
 
@@ -38,7 +38,9 @@ def definitions() -> tuple[dict, ...]:
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for item in items:
         if item.get("check") not in CHECKS or not item.get("id") or not item.get("label"):
-            raise RuntimeError(f"{path}: criterion {item!r} needs id, label and a check among {', '.join(CHECKS)}")
+            raise RuntimeError(
+                f"{path}: criterion {item!r} needs id, label and a check among {', '.join(CHECKS)}"
+            )
     return tuple(items)
 
 
@@ -67,8 +69,10 @@ def _status(crit: dict, pkg: dict) -> tuple[str, str]:
     if check == "resource_format_in":
         wanted = {f.upper() for f in crit.get("formats", [])}
         # a resource without file or link (announced, not online yet) offers no data
-        ok = any((r.get("url") or "").strip() and _format_name(r.get("format")) in wanted
-                 for r in pkg.get("resources") or [])
+        ok = any(
+            (r.get("url") or "").strip() and _format_name(r.get("format")) in wanted
+            for r in pkg.get("resources") or []
+        )
         return (OK if ok else FAIL), ""
     if check == "min_length":
         return (OK if len((pkg.get(crit["field"]) or "").strip()) >= int(crit.get("min", 1)) else FAIL), ""
@@ -83,8 +87,16 @@ def evaluate(pkg: dict) -> list[dict]:
         status, detail = _status(crit, pkg)
         # the labels and helps of config/review_criteria.yaml are English msgids
         label, help_text = crit["label"], crit.get("help") or ""
-        out.append({"id": crit["id"], "label": translate(label), "help": translate(help_text) if help_text else "",
-                    "blocking": bool(crit.get("blocking", True)), "status": status, "detail": detail})
+        out.append(
+            {
+                "id": crit["id"],
+                "label": translate(label),
+                "help": translate(help_text) if help_text else "",
+                "blocking": bool(crit.get("blocking", True)),
+                "status": status,
+                "detail": detail,
+            }
+        )
     return out
 
 
@@ -94,13 +106,16 @@ def field_labels() -> dict[str, str]:
     from ckanext.scheming.helpers import scheming_get_dataset_schema
 
     schema = scheming_get_dataset_schema("dataset") or {}
-    labels = {f["field_name"]: tk._(f["label"]) if isinstance(f.get("label"), str) else f["field_name"]
-              for f in schema.get("dataset_fields", [])}
+    labels = {
+        f["field_name"]: tk._(f["label"]) if isinstance(f.get("label"), str) else f["field_name"]
+        for f in schema.get("dataset_fields", [])
+    }
     labels["resources"] = tk._("Resources")
     return labels
 
 
 # --- reachability (background job) ---------------------------------------------------
+
 
 def _key(pkg_id: str) -> str:
     return f"{tk.config.get('ckan.site_id')}:metropole:review:reachable:{pkg_id}"
@@ -125,8 +140,12 @@ def _reachability_status(pkg: dict) -> tuple[str, str]:
 
 def enqueue_reachability(pkg_id: str) -> None:
     try:
-        tk.enqueue_job(check_reachability, [pkg_id], title=f"metropole review reachability {pkg_id}",
-                       rq_kwargs={"timeout": 600})
+        tk.enqueue_job(
+            check_reachability,
+            [pkg_id],
+            title=f"metropole review reachability {pkg_id}",
+            rq_kwargs={"timeout": 600},
+        )
     except Exception:  # Redis down: the criterion stays "pending", the transition stands
         log.exception("review: could not queue the reachability check of %s", pkg_id)
 
@@ -162,8 +181,13 @@ def _check_url(resource: dict, timeout: int) -> str | None:
     if refused:
         return refused
     try:
-        with requests.get(url, stream=True, timeout=timeout, allow_redirects=True,
-                          headers={"User-Agent": "ckanext-metropole review"}) as response:
+        with requests.get(
+            url,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=True,
+            headers={"User-Agent": "ckanext-metropole review"},
+        ) as response:
             if response.status_code >= 400:
                 return tk._("HTTP error %(code)s") % {"code": response.status_code}
     except requests.RequestException as e:
@@ -180,7 +204,10 @@ def check_reachability(pkg_id: str) -> dict:
         why = _check_url(resource, timeout)
         if why:
             failures[resource.get("url") or ""] = why
-    result = {"urls": _urls(pkg), "failures": failures,
-              "checked": datetime.datetime.utcnow().replace(microsecond=0).isoformat()}
+    result = {
+        "urls": _urls(pkg),
+        "failures": failures,
+        "checked": datetime.datetime.utcnow().replace(microsecond=0).isoformat(),
+    }
     connect_to_redis().set(_key(pkg_id), json.dumps(result))
     return result

@@ -4,6 +4,7 @@ A transition is one ``package_patch`` made as the user who acts, with the review
 (state, event, comment) in the dataset: the activity stream of the dataset records each
 one with who (the activity's user) and why (``review_event`` and ``review_comment``).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -36,11 +37,17 @@ def _now() -> str:
     return datetime.datetime.utcnow().replace(microsecond=0).isoformat()
 
 
-def transition(actor: str | None, pkg_id: str, state: str, event: str, comment: str = "",
-               extra: dict | None = None) -> dict:
+def transition(
+    actor: str | None, pkg_id: str, state: str, event: str, comment: str = "", extra: dict | None = None
+) -> dict:
     """Write a new state (and the matching ``private``) as ``actor``: one update, one activity."""
-    fields = {"review_state": state, "review_event": event, "review_comment": comment,
-              "private": state != PUBLISHED, **(extra or {})}
+    fields = {
+        "review_state": state,
+        "review_event": event,
+        "review_comment": comment,
+        "private": state != PUBLISHED,
+        **(extra or {}),
+    }
     context = {"user": actor, "ignore_auth": True, TRANSITION: True}
     return tk.get_action("package_patch")(context, {"id": pkg_id, **fields})
 
@@ -56,6 +63,7 @@ def _submission_fields(context) -> dict:
 
 # --- the review's own actions ---------------------------------------------------------
 
+
 def review_submit(context, data_dict):
     """Submit a dataset in draft (or returned) to the métropole's reviewers.
 
@@ -67,16 +75,28 @@ def review_submit(context, data_dict):
     tk.check_access("metropole_review_submit", context, {"id": pkg.id})
     state = pkg.extras.get("review_state")
     if state not in (DRAFT, RETURNED):
-        raise tk.ValidationError({"review_state": [
-            tk._("Only a draft or a dataset to be corrected can be submitted (current state: %(state)s).")
-            % {"state": policy.state_label(state) or tk._("not under review")}]})
+        raise tk.ValidationError(
+            {
+                "review_state": [
+                    tk._(
+                        "Only a draft or a dataset to be corrected can be submitted (current state: %(state)s)."
+                    )
+                    % {"state": policy.state_label(state) or tk._("not under review")}
+                ]
+            }
+        )
     failing = [c for c in criteria.evaluate(_show(pkg.id)) if c["blocking"] and c["status"] == criteria.FAIL]
     if failing:
-        raise tk.ValidationError({"criteria": [
-            tk._("Submission refused, these publication criteria are not met:")]
-            + [f"{c['label']} — {c['help']}" for c in failing]})
+        raise tk.ValidationError(
+            {
+                "criteria": [tk._("Submission refused, these publication criteria are not met:")]
+                + [f"{c['label']} — {c['help']}" for c in failing]
+            }
+        )
     comment = (data_dict.get("comment") or "").strip()
-    result = transition(context.get("user"), pkg.id, SUBMITTED, "submit", comment, _submission_fields(context))
+    result = transition(
+        context.get("user"), pkg.id, SUBMITTED, "submit", comment, _submission_fields(context)
+    )
     criteria.enqueue_reachability(pkg.id)
     result["notification"] = notify.submitted(result, _user_obj(context))
     return result
@@ -86,9 +106,17 @@ def _reviewed_transition(context, data_dict, auth: str, state: str, event: str, 
     pkg = _package(data_dict)
     tk.check_access(auth, context, {"id": pkg.id})
     if pkg.extras.get("review_state") != SUBMITTED:
-        raise tk.ValidationError({"review_state": [
-            tk._("Only a submitted dataset can be accepted or returned (current state: %(state)s).")
-            % {"state": policy.state_label(pkg.extras.get("review_state")) or tk._("not under review")}]})
+        raise tk.ValidationError(
+            {
+                "review_state": [
+                    tk._("Only a submitted dataset can be accepted or returned (current state: %(state)s).")
+                    % {
+                        "state": policy.state_label(pkg.extras.get("review_state"))
+                        or tk._("not under review")
+                    }
+                ]
+            }
+        )
     comment = (data_dict.get("comment") or "").strip()
     if comment_required and not comment:
         raise tk.ValidationError({"comment": [tk._("Say what the agent has to correct.")]})
@@ -132,7 +160,8 @@ def review_queue_show(context, data_dict):
         fq += f' +owner_org:"{org.id}"'
     found = tk.get_action("package_search")(
         {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
-        {"fq": fq, "include_private": True, "rows": 1000})
+        {"fq": fq, "include_private": True, "rows": 1000},
+    )
     user = _user_obj(context)
     now = datetime.datetime.utcnow()
     by_org: dict[str, dict] = {}
@@ -144,13 +173,21 @@ def review_queue_show(context, data_dict):
         age = now - datetime.datetime.fromisoformat(submitted)
         submitter = model.User.get(pkg.get("review_submitted_by") or "")
         org = pkg.get("organization") or {}
-        entry = by_org.setdefault(org.get("name", ""), {"name": org.get("name"), "title": org.get("title"),
-                                                        "datasets": []})
-        entry["datasets"].append({
-            "id": pkg["id"], "name": pkg["name"], "title": pkg["title"], "submitted": submitted,
-            "age_days": age.days, "submitted_by": submitter.name if submitter else None,
-            "comment": pkg.get("review_comment") or "",
-            "checklist": criteria.evaluate(pkg)})
+        entry = by_org.setdefault(
+            org.get("name", ""), {"name": org.get("name"), "title": org.get("title"), "datasets": []}
+        )
+        entry["datasets"].append(
+            {
+                "id": pkg["id"],
+                "name": pkg["name"],
+                "title": pkg["title"],
+                "submitted": submitted,
+                "age_days": age.days,
+                "submitted_by": submitter.name if submitter else None,
+                "comment": pkg.get("review_comment") or "",
+                "checklist": criteria.evaluate(pkg),
+            }
+        )
     communes = sorted(by_org.values(), key=lambda e: e["title"] or "")
     for entry in communes:
         entry["datasets"].sort(key=lambda d: d["submitted"])
@@ -169,8 +206,12 @@ def review_checklist_show(context, data_dict):
     pkg = _package(data_dict)
     tk.check_access("package_show", context, {"id": pkg.id})
     pkg_dict = _show(pkg.id)
-    return {"state": pkg_dict.get("review_state") or "", "state_label": policy.state_label(pkg_dict.get("review_state")),
-            "comment": pkg_dict.get("review_comment") or "", "criteria": criteria.evaluate(pkg_dict)}
+    return {
+        "state": pkg_dict.get("review_state") or "",
+        "state_label": policy.state_label(pkg_dict.get("review_state")),
+        "comment": pkg_dict.get("review_comment") or "",
+        "criteria": criteria.evaluate(pkg_dict),
+    }
 
 
 @tk.side_effect_free
@@ -187,14 +228,25 @@ def review_waiting_counts(context, data_dict):
         return {"enabled": False, "organizations": {}, "total": 0}
     # as the site user: ignore_auth alone does not lift package_search's permission labels
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    found = tk.get_action("package_search")({"user": site_user, "ignore_auth": True}, {
-        "fq": f"+review_state:{SUBMITTED}", "include_private": True, "rows": 0,
-        "facet.field": ["organization"], "facet.limit": -1})
-    return {"enabled": True, "organizations": found["facets"].get("organization", {}),
-            "total": found["count"]}
+    found = tk.get_action("package_search")(
+        {"user": site_user, "ignore_auth": True},
+        {
+            "fq": f"+review_state:{SUBMITTED}",
+            "include_private": True,
+            "rows": 0,
+            "facet.field": ["organization"],
+            "facet.limit": -1,
+        },
+    )
+    return {
+        "enabled": True,
+        "organizations": found["facets"].get("organization", {}),
+        "total": found["count"],
+    }
 
 
 # --- chained core actions -------------------------------------------------------------
+
 
 def _as_transition(original, context, data_dict):
     """``original`` with the review fields writable. The context is the caller's own (core
@@ -235,11 +287,23 @@ def package_create(original, context, data_dict):
     if state is None:
         return original(context, data_dict)
     if "private" in data_dict and not _truthy(data_dict["private"]) and state == DRAFT:
-        raise tk.ValidationError({"private": [tk._(
-            "A dataset of your commune becomes public once the métropole has accepted it: create it "
-            "private, then submit it for review.")]})
-    data_dict = {**data_dict, "private": True, "review_state": state,
-                 "review_event": "create" if state == DRAFT else "submit", "review_comment": ""}
+        raise tk.ValidationError(
+            {
+                "private": [
+                    tk._(
+                        "A dataset of your commune becomes public once the métropole has accepted it: create it "
+                        "private, then submit it for review."
+                    )
+                ]
+            }
+        )
+    data_dict = {
+        **data_dict,
+        "private": True,
+        "review_state": state,
+        "review_event": "create" if state == DRAFT else "submit",
+        "review_comment": "",
+    }
     if state == SUBMITTED:
         data_dict.update(_submission_fields(context))
     return _as_transition(original, context, data_dict)
@@ -251,8 +315,9 @@ def _validated(context, data_dict: dict, pkg: model.Package) -> dict | None:
     plugin = lib_plugins.lookup_package_plugin(pkg.type)
     schema = context.get("schema") or plugin.update_package_schema()
     ctx = {**context, "package": pkg, "model": model, "session": model.Session}
-    data, errors = lib_plugins.plugin_validate(plugin, ctx, {**data_dict, "id": pkg.id, "type": pkg.type},
-                                               schema, "package_update")
+    data, errors = lib_plugins.plugin_validate(
+        plugin, ctx, {**data_dict, "id": pkg.id, "type": pkg.type}, schema, "package_update"
+    )
     return None if errors else data
 
 
@@ -265,8 +330,9 @@ def _comparable(field: str, value):
     if field == "resources":
         # uploads are shown as full URLs and saved as file names: their last part is compared;
         # a link is compared whole (the same file name on another host is another resource)
-        return sorted((r.get("id") or "", _resource_location(r), (r.get("format") or "").upper())
-                      for r in value or [])
+        return sorted(
+            (r.get("id") or "", _resource_location(r), (r.get("format") or "").upper()) for r in value or []
+        )
     if isinstance(value, str) and value[:1] in "[{":
         try:
             value = json.loads(value)
@@ -302,30 +368,56 @@ def package_update(original, context, data_dict):
         if not wants_public:
             return original(context, {**data_dict, "private": True})
         if not applies and not reviewer:
-            return _as_transition(original, context,
-                                  {**data_dict, "review_state": PUBLISHED, "review_event": "publish", "review_comment": ""})
+            return _as_transition(
+                original,
+                context,
+                {**data_dict, "review_state": PUBLISHED, "review_event": "publish", "review_comment": ""},
+            )
         if not reviewer:
-            raise tk.ValidationError({"private": [tk._(
-                "This dataset becomes public once the métropole has accepted it (state: %(state)s). "
-                "Submit it for review instead.") % {"state": policy.state_label(state)}]})
+            raise tk.ValidationError(
+                {
+                    "private": [
+                        tk._(
+                            "This dataset becomes public once the métropole has accepted it (state: %(state)s). "
+                            "Submit it for review instead."
+                        )
+                        % {"state": policy.state_label(state)}
+                    ]
+                }
+            )
         # a reviewer publishing by the form or the API accepts the dataset
-        return _as_transition(original, context,
-                              {**data_dict, "review_state": PUBLISHED, "review_event": "accept", "review_comment": ""})
+        return _as_transition(
+            original,
+            context,
+            {**data_dict, "review_state": PUBLISHED, "review_event": "accept", "review_comment": ""},
+        )
     # published
-    if reviewer or not applies and not _truthy(data_dict.get("private", False)):
+    if reviewer or (not applies and not _truthy(data_dict.get("private", False))):
         return original(context, data_dict)
     if "private" in data_dict and _truthy(data_dict["private"]):
-        return _as_transition(original, context,
-                              {**data_dict, "review_state": DRAFT, "review_event": "withdraw", "review_comment": ""})
+        return _as_transition(
+            original,
+            context,
+            {**data_dict, "review_state": DRAFT, "review_event": "withdraw", "review_comment": ""},
+        )
     after = _validated(context, data_dict, pkg)
     changed = sensitive_changes(_show(pkg.id), after) if after is not None else []
     if not changed:
         return original(context, data_dict)
     labels = criteria.field_labels()
     comment = tk._("Changed: %(fields)s") % {"fields": ", ".join(labels.get(f, f) for f in changed)}
-    result = _as_transition(original, context, {
-        **data_dict, "private": True, "review_state": SUBMITTED, "review_event": "resubmit",
-        "review_comment": comment, **_submission_fields(context)})
+    result = _as_transition(
+        original,
+        context,
+        {
+            **data_dict,
+            "private": True,
+            "review_state": SUBMITTED,
+            "review_event": "resubmit",
+            "review_comment": comment,
+            **_submission_fields(context),
+        },
+    )
     criteria.enqueue_reachability(pkg.id)
     if not source:
         notify.submitted(result, _user_obj(context))

@@ -10,6 +10,7 @@ and sysadmins. CKAN has no role of its own for this; the métropole's editors al
 for the métropole, so they are the people the portal already trusts with publication, and
 the métropole's admin decides who they are with CKAN's own member pages.
 """
+
 from __future__ import annotations
 
 import ckan.authz as authz
@@ -28,18 +29,26 @@ HARVEST_SOURCE = "metropole_harvest_source_id"
 
 
 def state_label(state: str | None) -> str:
-    return {DRAFT: tk._("Draft"), SUBMITTED: tk._("Submitted"), PUBLISHED: tk._("Published"),
-            RETURNED: tk._("To be corrected")}.get(state or "", "")
+    return {
+        DRAFT: tk._("Draft"),
+        SUBMITTED: tk._("Submitted"),
+        PUBLISHED: tk._("Published"),
+        RETURNED: tk._("To be corrected"),
+    }.get(state or "", "")
 
 
 def event_label(event: str | None) -> str:
     """What a review event (``review_event`` of the write that made it) did, for the
     activity stream."""
-    return {"create": tk._("created as a draft"), "submit": tk._("submitted for review"),
-            "return": tk._("returned for corrections"), "accept": tk._("accepted and published"),
-            "resubmit": tk._("sent back to review by a change"),
-            "withdraw": tk._("withdrawn from publication"),
-            "publish": tk._("published by its commune, review being off")}.get(event or "", "")
+    return {
+        "create": tk._("created as a draft"),
+        "submit": tk._("submitted for review"),
+        "return": tk._("returned for corrections"),
+        "accept": tk._("accepted and published"),
+        "resubmit": tk._("sent back to review by a change"),
+        "withdraw": tk._("withdrawn from publication"),
+        "publish": tk._("published by its commune, review being off"),
+    }.get(event or "", "")
 
 
 def _org(org_id_or_name: str | None) -> model.Group | None:
@@ -64,7 +73,9 @@ def review_applies(owner_org: str | None) -> bool:
         return False
     if org.name in tk.aslist(tk.config.get("ckanext.metropole.review.trusted_organizations")):
         return False
-    return (org.extras or {}).get("kind") in tk.aslist(tk.config.get("ckanext.metropole.review.organization_kinds"))
+    return (org.extras or {}).get("kind") in tk.aslist(
+        tk.config.get("ckanext.metropole.review.organization_kinds")
+    )
 
 
 def _user(user: str | model.User | None) -> model.User | None:
@@ -93,11 +104,18 @@ def reviewed_metropoles(user: str | model.User | None) -> list[model.Group]:
     if user_obj is None:
         return []
     capacities = tk.aslist(tk.config.get("ckanext.metropole.review.reviewer_capacities"))
-    q = (model.Session.query(model.Group)
-         .join(model.Member, model.Member.group_id == model.Group.id)
-         .filter(model.Member.table_name == "user", model.Member.table_id == user_obj.id,
-                 model.Member.state == "active", model.Member.capacity.in_(capacities),
-                 model.Group.is_organization.is_(True), model.Group.state == "active"))
+    q = (
+        model.Session.query(model.Group)
+        .join(model.Member, model.Member.group_id == model.Group.id)
+        .filter(
+            model.Member.table_name == "user",
+            model.Member.table_id == user_obj.id,
+            model.Member.state == "active",
+            model.Member.capacity.in_(capacities),
+            model.Group.is_organization.is_(True),
+            model.Group.state == "active",
+        )
+    )
     return [g for g in q if (g.extras or {}).get("kind") == "metropole"]
 
 

@@ -1,6 +1,7 @@
 """The review fields of the dataset schema are written by the review's actions only.
 
 Registered by metropole_dataset, whose schema holds the fields (dataset/validators.py)."""
+
 from __future__ import annotations
 
 import ckan.model as model
@@ -24,8 +25,12 @@ def review_field(key, data, errors, context):
         stored = pkg.extras.get(field) or ""
     given = data.get(key)
     if field == "review_state" and given not in (None, missing, "", stored):
-        errors[key].append(tk._("The review state changes through the review actions only "
-                                "(metropole_review_submit, metropole_review_accept, metropole_review_return)."))
+        errors[key].append(
+            tk._(
+                "The review state changes through the review actions only "
+                "(metropole_review_submit, metropole_review_accept, metropole_review_return)."
+            )
+        )
     if stored:
         data[key] = stored
     else:  # datasets outside review carry no review field at all

@@ -1,10 +1,10 @@
 """/moderation (the reviewers' queue) and the forms that move a dataset through review."""
-from __future__ import annotations
 
-from flask import Blueprint
+from __future__ import annotations
 
 import ckan.authz as authz
 import ckan.plugins.toolkit as tk
+from flask import Blueprint
 
 from . import policy
 
@@ -67,19 +67,19 @@ def _act(action: str, pkg_id: str, done: str):
 
 @blueprint.route("/moderation/<pkg_id>/accept", methods=["POST"])
 def accept(pkg_id):
-    _act("metropole_review_accept", pkg_id, tk._("\"%(title)s\" is accepted and public."))
+    _act("metropole_review_accept", pkg_id, tk._('"%(title)s" is accepted and public.'))
     return tk.redirect_to("metropole_review.queue")
 
 
 @blueprint.route("/moderation/<pkg_id>/return", methods=["POST"])
 def return_(pkg_id):
-    _act("metropole_review_return", pkg_id, tk._("\"%(title)s\" is returned to its commune for corrections."))
+    _act("metropole_review_return", pkg_id, tk._('"%(title)s" is returned to its commune for corrections.'))
     return tk.redirect_to("metropole_review.queue")
 
 
 @blueprint.route("/dataset/<pkg_id>/review/submit", methods=["POST"])
 def submit(pkg_id):
-    _act("metropole_review_submit", pkg_id, tk._("\"%(title)s\" is submitted to the métropole for review."))
+    _act("metropole_review_submit", pkg_id, tk._('"%(title)s" is submitted to the métropole for review.'))
     return tk.redirect_to("dataset.read", id=pkg_id)
 
 
@@ -92,13 +92,19 @@ def review_status(pkg: dict) -> dict | None:
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return None
     user = tk.g.userobj if tk.g.user else None
-    status["can_submit"] = (status["state"] in (policy.DRAFT, policy.RETURNED) and authz.is_authorized_boolean(
-        "metropole_review_submit", _context(), {"id": pkg["id"]}))
-    status["can_decide"] = status["state"] == policy.SUBMITTED and policy.is_reviewer_for(user, pkg.get("owner_org"))
+    status["can_submit"] = status["state"] in (policy.DRAFT, policy.RETURNED) and authz.is_authorized_boolean(
+        "metropole_review_submit", _context(), {"id": pkg["id"]}
+    )
+    status["can_decide"] = status["state"] == policy.SUBMITTED and policy.is_reviewer_for(
+        user, pkg.get("owner_org")
+    )
     return status
 
 
 def get_helpers() -> dict:
-    return {"metropole_review_status": review_status, "metropole_review_state_label": policy.state_label,
-            "metropole_review_event_label": policy.event_label,
-            "metropole_is_reviewer": lambda: policy.is_any_reviewer(tk.g.userobj if tk.g.user else None)}
+    return {
+        "metropole_review_status": review_status,
+        "metropole_review_state_label": policy.state_label,
+        "metropole_review_event_label": policy.event_label,
+        "metropole_is_reviewer": lambda: policy.is_any_reviewer(tk.g.userobj if tk.g.user else None),
+    }

@@ -3,6 +3,7 @@
 Sysadmins never reach these functions (CKAN lets them through first); internal calls with
 ``ignore_auth`` (the territory load, the harvester) neither.
 """
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -42,8 +43,12 @@ def _harvest_object(context, data_dict):
         pkg = model.Package.get(data_dict["dataset_id"])
         if pkg is None:
             return None
-        return (model.Session.query(HarvestObject).filter(HarvestObject.package_id == pkg.id)
-                .filter(HarvestObject.current.is_(True)).first())
+        return (
+            model.Session.query(HarvestObject)
+            .filter(HarvestObject.package_id == pkg.id)
+            .filter(HarvestObject.current.is_(True))
+            .first()
+        )
     return None
 
 
@@ -68,5 +73,10 @@ def harvest_object_show(next_auth, context, data_dict):
 def get_auth_functions() -> dict:
     from .disclosure import harvest_source_list_auth
 
-    return {"harvest_source_list": harvest_source_list_auth, "organization_create": organization_create, "group_create": group_create,
-            "organization_delete": organization_delete, "harvest_object_show": harvest_object_show}
+    return {
+        "harvest_source_list": harvest_source_list_auth,
+        "organization_create": organization_create,
+        "group_create": group_create,
+        "organization_delete": organization_delete,
+        "harvest_object_show": harvest_object_show,
+    }

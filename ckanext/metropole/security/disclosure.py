@@ -7,6 +7,7 @@
   refused by ``ckan.auth.public_user_details = false``; logged-in non-administrators no
   longer get those two fields either).
 """
+
 from __future__ import annotations
 
 import ckan.authz as authz

@@ -3,6 +3,7 @@
 ckanext-harvest stores any text as a source URL ("javascript:", "data:"…), shown as a link
 on the source page; our harvester would refuse it only when run.
 """
+
 from __future__ import annotations
 
 import ckan.model as model

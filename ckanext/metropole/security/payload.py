@@ -13,22 +13,27 @@ Limits are configuration (``ckanext.metropole.limits.*``, config_declaration.yam
 are French through the catalogue and never repeat the refused value (a 10 MB field must not
 come back in the answer).
 """
+
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 
-import yaml
-
 import ckan.plugins.toolkit as tk
+import yaml
 
 from ..resources import config_dir
 
 # Field name -> the limit (configuration key suffix) of its strings, wherever it appears.
 FIELD_LIMITS = {
-    "title": "title_chars", "name": "title_chars",
-    "notes": "description_chars", "description": "description_chars", "comment": "description_chars",
-    "url": "url_chars", "image_url": "url_chars", "website": "url_chars",
+    "title": "title_chars",
+    "name": "title_chars",
+    "notes": "description_chars",
+    "description": "description_chars",
+    "comment": "description_chars",
+    "url": "url_chars",
+    "image_url": "url_chars",
+    "website": "url_chars",
     "harvest_landing_page": "url_chars",
     "config": "harvest_config_chars",
 }
@@ -41,9 +46,13 @@ NOT_JSON_FIELDS = ("title", "notes")
 def shapes() -> dict:
     with open(config_dir() / "payload_shapes.yaml", encoding="utf-8") as f:
         data = yaml.safe_load(f)
-    return {"actions": frozenset(data["actions"]), "text": frozenset(data["text"]),
-            "objects": frozenset(data["objects"]), "texts": frozenset(data["texts"]),
-            "scalar": frozenset(data["scalar"])}
+    return {
+        "actions": frozenset(data["actions"]),
+        "text": frozenset(data["text"]),
+        "objects": frozenset(data["objects"]),
+        "texts": frozenset(data["texts"]),
+        "scalar": frozenset(data["scalar"]),
+    }
 
 
 def limit(name: str) -> int:
@@ -72,11 +81,13 @@ def string_error(field: str, text: str) -> str | None:
     maximum = limit(kind)
     if len(text) > maximum:
         if kind == "description_chars":  # the dataset schema's message, with its advice
-            return tk._("The description is too long: {length} characters for {maximum} at most. Put the detail "
-                        "in a resource (an attached document).").format(length=_number(len(text)),
-                                                                        maximum=_number(maximum))
+            return tk._(
+                "The description is too long: {length} characters for {maximum} at most. Put the detail "
+                "in a resource (an attached document)."
+            ).format(length=_number(len(text)), maximum=_number(maximum))
         return tk._("This text is too long: {length} characters for {maximum} at most.").format(
-            length=_number(len(text)), maximum=_number(maximum))
+            length=_number(len(text)), maximum=_number(maximum)
+        )
     if field in NOT_JSON_FIELDS and text.lstrip()[:1] in ("[", "{"):
         try:
             parsed = json.loads(text)
@@ -95,9 +106,9 @@ def _shape_error(field: str, value) -> str | None:
     elif field in s["texts"]:
         if isinstance(value, list):
             if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
-                return tk._("A list of texts is expected here, e.g. [\"a\", \"b\"].")
+                return tk._('A list of texts is expected here, e.g. ["a", "b"].')
         elif value is not None and not isinstance(value, str):
-            return tk._("A list of texts is expected here, e.g. [\"a\", \"b\"].")
+            return tk._('A list of texts is expected here, e.g. ["a", "b"].')
     elif field in s["text"]:
         if value is not None and not isinstance(value, str):
             return tk._("Text is expected here (not a number, a list or an object).")
@@ -114,7 +125,7 @@ def check(payload, action: str | None = None) -> dict[str, list[str]]:
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(payload, dict):
-        return {"__payload": [tk._("The request body must be a JSON object, e.g. {\"id\": \"…\"}.")]}
+        return {"__payload": [tk._('The request body must be a JSON object, e.g. {"id": "…"}.')]}
     shaped = action in shapes()["actions"]
     max_depth = limit("json_depth")
     # (top-level field, this value's field name, value, depth, directly under its key?)
@@ -125,7 +136,9 @@ def check(payload, action: str | None = None) -> dict[str, list[str]]:
             continue
         message = None
         if depth > max_depth:
-            message = tk._("This value is nested too deeply ({maximum} levels at most).").format(maximum=max_depth)
+            message = tk._("This value is nested too deeply ({maximum} levels at most).").format(
+                maximum=max_depth
+            )
         elif keyed and isinstance(field, str):
             message = string_error("", field)  # a key is stored too (extras, JSON fields)
             if message is None and shaped:

@@ -6,8 +6,11 @@ from . import auth, csrf, disclosure, harvest_sources, payload, requests, search
 
 # What this plugin hardens of other plugins (name prefix -> the plugin defining those actions and
 # auth functions) is chained only when that plugin is loaded: it builds on none of them.
-HARDENED = {"harvest_": "harvest", "metropole_reuse_": "metropole_reuses",
-            "metropole_review_": "metropole_review"}
+HARDENED = {
+    "harvest_": "harvest",
+    "metropole_reuse_": "metropole_reuses",
+    "metropole_review_": "metropole_review",
+}
 
 
 @tk.blanket.config_declarations
@@ -28,13 +31,20 @@ class SecurityPlugin(p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
 
     def get_actions(self):
-        extra_checks = {"package_create": harvest_sources.check_create,
-                        "package_update": harvest_sources.check_update}
+        extra_checks = {
+            "package_create": harvest_sources.check_create,
+            "package_update": harvest_sources.check_update,
+        }
         guarded = {name: payload.guard(name, extra_checks.get(name)) for name in payload.guarded_actions()}
-        return only_loaded({**guarded,
-                            "package_search": search.package_search,
-                            "harvest_source_list": disclosure.harvest_source_list,
-                            "user_list": disclosure.user_list}, HARDENED)
+        return only_loaded(
+            {
+                **guarded,
+                "package_search": search.package_search,
+                "harvest_source_list": disclosure.harvest_source_list,
+                "user_list": disclosure.user_list,
+            },
+            HARDENED,
+        )
 
     def get_validators(self):
         return validators.get_validators()

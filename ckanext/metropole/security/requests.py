@@ -8,14 +8,14 @@ strictly, parsed with the recursion caught, and its strings and fields checked
 nothing runs. Web forms posting text far beyond any field's limit are refused the same way
 before any view reads them; their field-level errors come from the write actions (payload.guard).
 """
+
 from __future__ import annotations
 
 import json
 
+import ckan.plugins.toolkit as tk
 import flask
 from werkzeug.exceptions import HTTPException
-
-import ckan.plugins.toolkit as tk
 
 from . import payload
 
@@ -34,8 +34,9 @@ def _api_answer(status: int, errors: dict[str, list[str]]):
         error = {"__type": "Validation Error", **errors}
     else:
         error = {"__type": "Bad request", "message": " ".join(m for ms in errors.values() for m in ms)}
-    body = json.dumps({"help": flask.request.url_root + "api/3/action/help_show", "success": False,
-                       "error": error})
+    body = json.dumps(
+        {"help": flask.request.url_root + "api/3/action/help_show", "success": False, "error": error}
+    )
     return flask.Response(body, status=status, content_type="application/json;charset=utf-8")
 
 
@@ -56,8 +57,11 @@ def _json(text: str | bytes):
     try:
         return json.loads(text)
     except RecursionError:
-        raise _bad_body(tk._("The request body is nested too deeply ({maximum} levels at most).")
-                        .format(maximum=payload.limit("json_depth")))
+        raise _bad_body(
+            tk._("The request body is nested too deeply ({maximum} levels at most).").format(
+                maximum=payload.limit("json_depth")
+            )
+        )
     except ValueError as e:
         raise _bad_body(tk._("The request body is not valid JSON ({reason}).").format(reason=str(e)[:200]))
 
@@ -68,8 +72,11 @@ def _api_payload(request):
         return _mixed(request.args)
     length = request.content_length or 0
     if request.mimetype != "multipart/form-data" and length > payload.limit("body_bytes"):
-        raise _bad_body(tk._("The request body is too large: {length} bytes for {maximum} at most.")
-                        .format(length=payload._number(length), maximum=payload._number(payload.limit("body_bytes"))))
+        raise _bad_body(
+            tk._("The request body is too large: {length} bytes for {maximum} at most.").format(
+                length=payload._number(length), maximum=payload._number(payload.limit("body_bytes"))
+            )
+        )
     if request.mimetype in FORM_TYPES:
         form = request.form
         values = list(form.values())
@@ -80,8 +87,11 @@ def _api_payload(request):
     if not raw.strip():
         return {}
     if request.mimetype and request.mimetype not in JSON_TYPES and not request.mimetype.endswith("+json"):
-        raise _bad_body(tk._("Send the body as JSON with the header Content-Type: application/json "
-                             "(received “{type}”).").format(type=request.mimetype[:100]))
+        raise _bad_body(
+            tk._(
+                "Send the body as JSON with the header Content-Type: application/json (received “{type}”)."
+            ).format(type=request.mimetype[:100])
+        )
     return _json(raw)
 
 
@@ -93,11 +103,11 @@ def _missing_form_fields(request) -> list[str]:
     form = request.form
     if blueprint.endswith("_resource") and view == "new":
         needed = ("save", "id")
-    elif blueprint.endswith("_resource") and view == "edit":
-        needed = ("save",)
-    elif view in ("new", "edit") and "_ckan_phase" in form:  # the dataset form's stages
-        needed = ("save",)
-    elif request.endpoint == "admin.config":
+    elif (
+        (blueprint.endswith("_resource") and view == "edit")
+        or (view in ("new", "edit") and "_ckan_phase" in form)
+        or request.endpoint == "admin.config"
+    ):
         needed = ("save",)
     else:
         return []
@@ -116,16 +126,26 @@ def check_request():
         elif request.method == "POST" and request.mimetype in FORM_TYPES:
             missing = _missing_form_fields(request)
             if missing:
-                return tk.abort(400, tk._("This form is incomplete (missing: {fields}): send it again from "
-                                          "the portal's page.").format(fields=", ".join(missing)))
+                return tk.abort(
+                    400,
+                    tk._(
+                        "This form is incomplete (missing: {fields}): send it again from the portal's page."
+                    ).format(fields=", ".join(missing)),
+                )
             # beyond every field's own limit (those give their error on the field, in the form)
             maximum = max(payload.limit(name) for name in set(payload.FIELD_LIMITS.values()) | {"text_chars"})
             for field, value in request.form.items(multi=True):
                 if len(value) > maximum:
-                    return tk.abort(400, tk._("The field “{field}” is too long: {length} characters for "
-                                              "{maximum} at most.").format(field=field[:100],
-                                                                           length=payload._number(len(value)),
-                                                                           maximum=payload._number(maximum)))
+                    return tk.abort(
+                        400,
+                        tk._(
+                            "The field “{field}” is too long: {length} characters for {maximum} at most."
+                        ).format(
+                            field=field[:100],
+                            length=payload._number(len(value)),
+                            maximum=payload._number(maximum),
+                        ),
+                    )
     except Refused as e:
         if request.blueprint == "api":
             return _api_answer(e.status, e.errors)

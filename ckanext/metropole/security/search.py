@@ -6,6 +6,7 @@ ckanext-spatial normalises a bounding box with ``while minx < -180: minx += 360`
 whole Solr query (permission filters included) and whatever the client sent: the client
 gets a French message, the log gets the details.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,13 +26,15 @@ def parse_bbox(value) -> tuple[float, float, float, float]:
     """``minx,miny,maxx,maxy`` in WGS84 degrees, or ValueError with a French message."""
     parts = value.split(",") if isinstance(value, str) else value
     if not isinstance(parts, (list, tuple)) or len(parts) != 4:
-        raise ValueError(tk._("Expected four numbers separated by commas: "
-                              "west,south,east,north (e.g. 2.9,45.7,3.2,45.9)."))
+        raise ValueError(
+            tk._("Expected four numbers separated by commas: west,south,east,north (e.g. 2.9,45.7,3.2,45.9).")
+        )
     try:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except (TypeError, ValueError):
-        raise ValueError(tk._("Expected four numbers separated by commas: "
-                              "west,south,east,north (e.g. 2.9,45.7,3.2,45.9)."))
+        raise ValueError(
+            tk._("Expected four numbers separated by commas: west,south,east,north (e.g. 2.9,45.7,3.2,45.9).")
+        )
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise ValueError(tk._("The coordinates of the box must be finite numbers."))
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
@@ -62,14 +65,19 @@ def check_params(data_dict: dict) -> dict[str, list[str]]:
     except (TypeError, ValueError):
         too_far = False  # not a number: CKAN's own validator says so, in French
     if too_far:
-        errors["start"] = [tk._("This page of results is too far (start at most {max}): narrow the "
-                                "search with filters, or sort by metadata_modified to read the "
-                                "catalogue in slices.").format(max=maximum)]
+        errors["start"] = [
+            tk._(
+                "This page of results is too far (start at most {max}): narrow the "
+                "search with filters, or sort by metadata_modified to read the "
+                "catalogue in slices."
+            ).format(max=maximum)
+        ]
     for key in ("q", "fq"):
         value = data_dict.get(key)
         if isinstance(value, str) and len(value) > MAX_QUERY_CHARS:
-            errors[key] = [tk._("The search text is too long (at most {max} characters).")
-                           .format(max=MAX_QUERY_CHARS)]
+            errors[key] = [
+                tk._("The search text is too long (at most {max} characters).").format(max=MAX_QUERY_CHARS)
+            ]
     return errors
 
 
@@ -92,5 +100,14 @@ def package_search(up, context, data_dict):
         return up(context, data_dict)
     except SearchError as e:  # SearchQueryError included
         log.warning("package_search refused: %.2000s", e)
-        raise refusal(context, {"q": [tk._("The search could not be understood: check the query "
-                                           "and the filters (fq, sort, facets).")]})
+        raise refusal(
+            context,
+            {
+                "q": [
+                    tk._(
+                        "The search could not be understood: check the query "
+                        "and the filters (fq, sort, facets)."
+                    )
+                ]
+            },
+        )

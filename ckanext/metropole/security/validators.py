@@ -1,4 +1,5 @@
 """Validators shared by the schemas: what a link may be."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,11 @@ def safe_url(value, context):
     compact = re.sub(r"[\x00-\x20]", "", value)
     match = SCHEME_RE.match(compact)
     if match and match.group(1).lower() not in SAFE_SCHEMES:
-        raise Invalid(tk._("Only http, https or ftp addresses are accepted (not “{scheme}:”).")
-                      .format(scheme=match.group(1).lower()[:20]))
+        raise Invalid(
+            tk._("Only http, https or ftp addresses are accepted (not “{scheme}:”).").format(
+                scheme=match.group(1).lower()[:20]
+            )
+        )
     if match and not urlsplit(compact).netloc:
         raise Invalid(tk._("This address has no host name."))
     return value

@@ -6,12 +6,12 @@
 CSRF protects but which knows nothing of ckanext-harvest's ``?clear=true``: "delete and
 clear" posts to a twin of its own (the source form's button, templates/source/).
 """
-from __future__ import annotations
 
-from flask import Blueprint
+from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckanext.harvest import utils as harvest_utils
+from flask import Blueprint
 
 blueprint = Blueprint("metropole_security", __name__)
 
@@ -25,8 +25,9 @@ def harvest_job_abort(source, id):
 def harvest_delete_and_clear(id):
     """ckanext-harvest's delete view with ``clear``: the source and its datasets and jobs."""
     try:
-        tk.get_action("harvest_source_delete")({"user": tk.current_user.name if tk.current_user else "",
-                                                "clear_source": True}, {"id": id})
+        tk.get_action("harvest_source_delete")(
+            {"user": tk.current_user.name if tk.current_user else "", "clear_source": True}, {"id": id}
+        )
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Harvest source not found"))
     except tk.NotAuthorized:

@@ -1,6 +1,7 @@
 """gunicorn's settings for the portal: ``gunicorn -c python:ckanext.metropole.stack.gunicorn_conf``
 with ``CKAN_INI`` naming the ini (``--bind`` given on the command line). Used by ``make up``,
 the docker web container and the load benchmark alike. Sizes: ``server.sizing``."""
+
 from ckanext.metropole.stack.server import sizing
 
 _size = sizing()

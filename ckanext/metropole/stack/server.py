@@ -15,6 +15,7 @@ and the load benchmark (bench/bench_load.py), so that all three serve CKAN the s
 
     python -m ckanext.metropole.stack.server    # WEB_WORKERS=… WEB_THREADS=… POOL_SIZE=… MAX_OVERFLOW=…
 """
+
 from __future__ import annotations
 
 import os
@@ -31,19 +32,28 @@ def sizing(cpus: int | None = None, environ=os.environ) -> dict[str, int]:
     threads = int(environ.get("METROPOLE_WEB_THREADS") or DEFAULT_THREADS)
     if workers < 1 or threads < 1:
         raise ValueError("METROPOLE_WEB_WORKERS and METROPOLE_WEB_THREADS must be at least 1")
-    return {"workers": workers, "threads": threads, "pool_size": threads, "max_overflow": threads,
-            "pool_timeout": POOL_TIMEOUT}
+    return {
+        "workers": workers,
+        "threads": threads,
+        "pool_size": threads,
+        "max_overflow": threads,
+        "pool_timeout": POOL_TIMEOUT,
+    }
 
 
 def sqlalchemy_options(figures: dict[str, int] | None = None) -> dict[str, str]:
     """The ini options of the pool for a process of this server."""
     figures = figures or sizing()
-    return {"sqlalchemy.pool_size": str(figures["pool_size"]),
-            "sqlalchemy.max_overflow": str(figures["max_overflow"]),
-            "sqlalchemy.pool_timeout": str(figures["pool_timeout"])}
+    return {
+        "sqlalchemy.pool_size": str(figures["pool_size"]),
+        "sqlalchemy.max_overflow": str(figures["max_overflow"]),
+        "sqlalchemy.pool_timeout": str(figures["pool_timeout"]),
+    }
 
 
 if __name__ == "__main__":
     s = sizing()
-    print(f"WEB_WORKERS={s['workers']} WEB_THREADS={s['threads']} POOL_SIZE={s['pool_size']} "
-          f"MAX_OVERFLOW={s['max_overflow']} POOL_TIMEOUT={s['pool_timeout']}")
+    print(
+        f"WEB_WORKERS={s['workers']} WEB_THREADS={s['threads']} POOL_SIZE={s['pool_size']} "
+        f"MAX_OVERFLOW={s['max_overflow']} POOL_TIMEOUT={s['pool_timeout']}"
+    )

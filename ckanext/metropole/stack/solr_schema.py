@@ -7,6 +7,7 @@ and the production Solr image (``docker/solr``).
 
     python -m ckanext.metropole.stack.solr_schema CONF_DIR
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,16 @@ def add_spatial(root: etree._Element) -> None:
         if name not in field_names
     ]
     if "spatial_geom" not in field_names:
-        new.append(etree.Element("field", name="spatial_geom", type="location_rpt",
-                                 indexed="true", stored="true", multiValued="true"))
+        new.append(
+            etree.Element(
+                "field",
+                name="spatial_geom",
+                type="location_rpt",
+                indexed="true",
+                stored="true",
+                multiValued="true",
+            )
+        )
     for element in new:
         if anchor is not None:
             anchor.addprevious(element)

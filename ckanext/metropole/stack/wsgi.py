@@ -1,5 +1,6 @@
 """WSGI application of the portal for gunicorn: CKAN from the ini named by ``CKAN_INI``
 (CKAN's documented ``wsgi.py``, docs.ckan.org "Deploying a source install")."""
+
 import os
 from logging.config import fileConfig
 

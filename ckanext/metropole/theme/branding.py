@@ -1,4 +1,5 @@
 """The portal's identity from configuration, checked at start-up (WCAG 2.1 AA contrast)."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ def _luminance(color: str) -> float:
         c = int(hex2, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (channel(color[i:i + 2]) for i in (1, 3, 5))
+    r, g, b = (channel(color[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -48,8 +49,16 @@ def wcag_color(value, context=None):
         raise Invalid(str(N_("“{value}” is not a colour in the #RRGGBB format (e.g. #1F4E79).", value=value)))
     ratio = contrast(value, WHITE)
     if ratio < MIN_CONTRAST:
-        raise Invalid(str(N_("{value} contrasts at {ratio:.2f}:1 with white, less than the 4.5:1 required (RGAA, "
-                             "WCAG 2.1 AA). Choose a darker colour.", value=value, ratio=ratio)))
+        raise Invalid(
+            str(
+                N_(
+                    "{value} contrasts at {ratio:.2f}:1 with white, less than the 4.5:1 required (RGAA, "
+                    "WCAG 2.1 AA). Choose a darker colour.",
+                    value=value,
+                    ratio=ratio,
+                )
+            )
+        )
     return value
 
 
@@ -60,10 +69,17 @@ def check(config) -> None:
     if logo and not logo.startswith(("http://", "https://")):
         here = os.path.dirname(os.path.abspath(__file__))
         candidates = [os.path.join(here, "public", logo.lstrip("/"))] + [
-            os.path.join(d, logo.lstrip("/")) for d in _public_dirs(config)]
+            os.path.join(d, logo.lstrip("/")) for d in _public_dirs(config)
+        ]
         if not any(os.path.isfile(c) for c in candidates):
-            raise RuntimeError(str(N_("ckanext.metropole.logo: the file “{logo}” is not in CKAN's public "
-                                      "folders.", logo=logo)))
+            raise RuntimeError(
+                str(
+                    N_(
+                        "ckanext.metropole.logo: the file “{logo}” is not in CKAN's public folders.",
+                        logo=logo,
+                    )
+                )
+            )
     locale = config.get("ckan.locale_default") or "fr"
     offered = config.get("ckan.locales_offered") or []
     if isinstance(offered, str):
@@ -73,8 +89,16 @@ def check(config) -> None:
     if locale not in get_locales() or (offered and locale not in offered):
         if not offered:
             raise RuntimeError(str(N_("ckan.locale_default: language “{locale}” unknown.", locale=locale)))
-        raise RuntimeError(str(N_("ckan.locale_default: language “{locale}” unknown or missing from "
-                                  "ckan.locales_offered ({offered}).", locale=locale, offered=" ".join(offered))))
+        raise RuntimeError(
+            str(
+                N_(
+                    "ckan.locale_default: language “{locale}” unknown or missing from "
+                    "ckan.locales_offered ({offered}).",
+                    locale=locale,
+                    offered=" ".join(offered),
+                )
+            )
+        )
 
 
 def identity() -> dict:
@@ -84,8 +108,16 @@ def identity() -> dict:
         "logo": config.get("ckanext.metropole.logo"),
         "primary": config.get("ckanext.metropole.primary_color"),
         "secondary": config.get("ckanext.metropole.secondary_color"),
-        "links": [(label, url) for label, url in (
-            (tk._("Legal notice"), config.get("ckanext.metropole.legal_notice_url")),
-            (tk._("Accessibility: partially compliant"), config.get("ckanext.metropole.accessibility_url")),
-            (tk._("Contact"), config.get("ckanext.metropole.contact_url"))) if url],
+        "links": [
+            (label, url)
+            for label, url in (
+                (tk._("Legal notice"), config.get("ckanext.metropole.legal_notice_url")),
+                (
+                    tk._("Accessibility: partially compliant"),
+                    config.get("ckanext.metropole.accessibility_url"),
+                ),
+                (tk._("Contact"), config.get("ckanext.metropole.contact_url")),
+            )
+            if url
+        ],
     }

@@ -1,4 +1,5 @@
 """Home page figures: ONE Solr query whatever the number of communes, briefly cached."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from .. import burst
-from ..messages import translate
 from ..dataset import vocabularies as v
+from ..messages import translate
 
 
 def _harvest_sources() -> int:
@@ -21,9 +22,17 @@ def _harvest_sources() -> int:
 
 
 def compute() -> dict:
-    result = tk.get_action("package_search")({"ignore_auth": True}, {
-        "q": "*:*", "rows": 6, "sort": "metadata_modified desc",
-        "facet.field": json.dumps(["theme", "organization"]), "facet.limit": -1, "fq": "+dataset_type:dataset"})
+    result = tk.get_action("package_search")(
+        {"ignore_auth": True},
+        {
+            "q": "*:*",
+            "rows": 6,
+            "sort": "metadata_modified desc",
+            "facet.field": json.dumps(["theme", "organization"]),
+            "facet.limit": -1,
+            "fq": "+dataset_type:dataset",
+        },
+    )
     facets = result["search_facets"]
     theme_counts = {i["name"]: i["count"] for i in facets.get("theme", {}).get("items", [])}
     org_counts = {i["name"]: i["count"] for i in facets.get("organization", {}).get("items", [])}
@@ -33,21 +42,37 @@ def compute() -> dict:
             communes.append({**c, "count": org_counts.get(c["name"], 0)})
     communes.sort(key=lambda c: (-c["count"], v.fold(c["title"])))
     return {
-        "themes": [{"id": t["id"], "label": t["label"], "description": t["description"],
-                    "count": theme_counts.get(t["id"], 0)} for t in v.themes()],
+        "themes": [
+            {
+                "id": t["id"],
+                "label": t["label"],
+                "description": t["description"],
+                "count": theme_counts.get(t["id"], 0),
+            }
+            for t in v.themes()
+        ],
         "communes": communes,
         "latest": result["results"],
-        "figures": {"datasets": result["count"],
-                    "contributing": sum(1 for c in communes if c["count"]),
-                    "communes": len(communes),
-                    "sources": _harvest_sources()},
+        "figures": {
+            "datasets": result["count"],
+            "contributing": sum(1 for c in communes if c["count"]),
+            "communes": len(communes),
+            "sources": _harvest_sources(),
+        },
     }
 
 
 def data() -> dict:
     # Single-flight and cleared by writes in this process (burst.py); its own window so that
     # operators can keep the home page figures longer than the other pages'.
-    figures = burst.cached("metropole_home", compute, ttl=tk.config.get("ckanext.metropole.home_cache_seconds") or 0)
+    figures = burst.cached(
+        "metropole_home", compute, ttl=tk.config.get("ckanext.metropole.home_cache_seconds") or 0
+    )
     # the themes' labels are English msgids: translated for this request, after the shared cache
-    return {**figures, "themes": [{**theme, "label": translate(theme["label"]),
-                                   "description": translate(theme["description"])} for theme in figures["themes"]]}
+    return {
+        **figures,
+        "themes": [
+            {**theme, "label": translate(theme["label"]), "description": translate(theme["description"])}
+            for theme in figures["themes"]
+        ],
+    }

@@ -1,14 +1,13 @@
 """/participation: which communes publish, against their open-data obligation."""
+
 from __future__ import annotations
 
 import csv
 import io
 
-from flask import Blueprint, Response
-
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
-
+from flask import Blueprint, Response
 
 blueprint = Blueprint("metropole_participation", __name__)
 
@@ -20,11 +19,20 @@ def index():
     except search.SearchError:
         figures, error = None, tk._("Search is unavailable for a moment: please try again shortly.")
     rows = figures["communes"] if figures else []
-    totals = figures["totals"] if figures else {"obliged": 0, "missing": 0, "contributing": 0, "waiting": None}
-    return tk.render("participation/index.html", {
-        "rows": rows, "search_error": error, "biggest": max([r["datasets"] for r in rows] or [0]) or 1,
-        "threshold": figures["open_data_threshold"] if figures else None,
-        "review": bool(figures and figures["review"]), **totals})
+    totals = (
+        figures["totals"] if figures else {"obliged": 0, "missing": 0, "contributing": 0, "waiting": None}
+    )
+    return tk.render(
+        "participation/index.html",
+        {
+            "rows": rows,
+            "search_error": error,
+            "biggest": max([r["datasets"] for r in rows] or [0]) or 1,
+            "threshold": figures["open_data_threshold"] if figures else None,
+            "review": bool(figures and figures["review"]),
+            **totals,
+        },
+    )
 
 
 # A cell starting with one of these is a formula for Excel/LibreOffice: a commune titled
@@ -43,14 +51,38 @@ def spreadsheet_safe(value):
 def csv_download():
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["code_insee", "commune", "territoire", "population", "obligation_ouverture",
-                     "jeux_de_donnees", "derniere_publication", "qualite_metadonnees_sur_405",
-                     "en_attente_de_relecture"])
+    writer.writerow(
+        [
+            "code_insee",
+            "commune",
+            "territoire",
+            "population",
+            "obligation_ouverture",
+            "jeux_de_donnees",
+            "derniere_publication",
+            "qualite_metadonnees_sur_405",
+            "en_attente_de_relecture",
+        ]
+    )
     for r in tk.get_action("metropole_participation_show")({}, {})["communes"]:
-        writer.writerow([spreadsheet_safe(v) for v in (
-            r["insee_code"], r["title"], r["territory"], r["population"] or "",
-            "oui" if r["open_data_obligation"] else "non", r["datasets"], (r["last_modified"] or "")[:10],
-            "" if r["quality"] is None else r["quality"],
-            "" if r["waiting"] is None else r["waiting"])])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=participation.csv"})
+        writer.writerow(
+            [
+                spreadsheet_safe(v)
+                for v in (
+                    r["insee_code"],
+                    r["title"],
+                    r["territory"],
+                    r["population"] or "",
+                    "oui" if r["open_data_obligation"] else "non",
+                    r["datasets"],
+                    (r["last_modified"] or "")[:10],
+                    "" if r["quality"] is None else r["quality"],
+                    "" if r["waiting"] is None else r["waiting"],
+                )
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=participation.csv"},
+    )

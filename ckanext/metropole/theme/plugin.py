@@ -2,8 +2,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.logic import clear_validators_cache
 
-from . import branding, home, maps, participation, translations
 from ..resources import Translation, require_plugins
+from . import branding, home, maps, participation, translations
 from .logic import action, auth
 
 
@@ -34,8 +34,12 @@ class ThemePlugin(p.SingletonPlugin, Translation):
         branding.check(config)  # refuse to start on a bad identity, naming the key
 
     def get_helpers(self):
-        return {"metropole_identity": branding.identity, "metropole_home": home.data,
-                "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type), **maps.helpers()}
+        return {
+            "metropole_identity": branding.identity,
+            "metropole_home": home.data,
+            "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type),
+            **maps.helpers(),
+        }
 
     def get_blueprint(self):
         return participation.blueprint

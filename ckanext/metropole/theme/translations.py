@@ -9,6 +9,7 @@ upgrade that adds messages shows up here (and in tests/theme/test_i18n_ckan.py).
     python -m ckanext.metropole.theme.translations          # count by package
     python -m ckanext.metropole.theme.translations --po     # the missing ones, as .po entries
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,7 +81,8 @@ def template_messages() -> dict[str, dict[str, tuple]]:
         found[package] = {}  # dcat's templates carry no message: still listed, empty
         for path in sorted(base.rglob("*.html")):
             for lineno, message, _comments, _context in extract_from_file(
-                    extract_ckan, str(path), options={"trimmed": "True"}):
+                extract_ckan, str(path), options={"trimmed": "True"}
+            ):
                 key = _key(message)
                 if key and key not in found[package]:
                     found[package][key] = (message, f"{path.relative_to(root)}:{lineno}")
@@ -98,14 +100,19 @@ CATALOGUE_SOURCES = {
 }
 
 
-def catalogue_messages(sources: dict[str, tuple[str, ...]] = CATALOGUE_SOURCES) -> dict[str, dict[str, tuple]]:
+def catalogue_messages(
+    sources: dict[str, tuple[str, ...]] = CATALOGUE_SOURCES,
+) -> dict[str, dict[str, tuple]]:
     """{source: {msgid: (id, "file:line")}} of CKAN's catalogue entries found in those files."""
     found: dict[str, dict[str, tuple]] = defaultdict(dict)
     with french_catalogues()[0].open("rb") as f:
         for m in read_po(f):
             for source, prefixes in sources.items():
-                where = [f"{path}:{line}" for path, line in m.locations
-                         if path.startswith(prefixes) and not path.endswith(".html")]
+                where = [
+                    f"{path}:{line}"
+                    for path, line in m.locations
+                    if path.startswith(prefixes) and not path.endswith(".html")
+                ]
                 if m.id and where:
                     found[source][_key(m.id)] = (m.id, where[0])
     return dict(found)
@@ -113,8 +120,10 @@ def catalogue_messages(sources: dict[str, tuple[str, ...]] = CATALOGUE_SOURCES) 
 
 # The extensions' Python: flash messages, form and API errors, labels their helpers hand to
 # templates (ckanext-dcat's field names, xloader's load states, geoview's view names).
-PYTHON_PACKAGES = {f"{name}-python": f"ckanext/{name}"
-                   for name in ("harvest", "scheming", "dcat", "spatial", "xloader", "geoview")}
+PYTHON_PACKAGES = {
+    f"{name}-python": f"ckanext/{name}"
+    for name in ("harvest", "scheming", "dcat", "spatial", "xloader", "geoview")
+}
 
 
 def python_messages() -> dict[str, dict[str, tuple]]:
@@ -140,8 +149,10 @@ def all_messages() -> dict[str, dict[str, tuple]]:
 def missing_french(listed: dict[str, dict[str, tuple]] | None = None) -> dict[str, dict[str, tuple]]:
     """The messages no French catalogue of the merged result translates, by package/source."""
     done = translated_ids()
-    return {package: {k: v for k, v in messages.items() if k not in done}
-            for package, messages in (listed or all_messages()).items()}
+    return {
+        package: {k: v for k, v in messages.items() if k not in done}
+        for package, messages in (listed or all_messages()).items()
+    }
 
 
 def humanize_entity_type(next_helper, entity_type: str, object_type: str, purpose: str):
@@ -175,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
                 seen.add(key)
                 print(f"#: {where}")
                 if isinstance(message, str):
-                    print(f"msgid {_po_string(message)}\nmsgstr \"\"\n")
+                    print(f'msgid {_po_string(message)}\nmsgstr ""\n')
                 else:
-                    print(f"msgid {_po_string(message[0])}\nmsgid_plural {_po_string(message[1])}\n"
-                          "msgstr[0] \"\"\nmsgstr[1] \"\"\n")
+                    print(
+                        f"msgid {_po_string(message[0])}\nmsgid_plural {_po_string(message[1])}\n"
+                        'msgstr[0] ""\nmsgstr[1] ""\n'
+                    )
     else:
         for package, messages in missing.items():
             print(f"{package}: {len(messages)} without French")

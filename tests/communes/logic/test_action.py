@@ -1,9 +1,9 @@
 """The territory actions through the Action API, as anonymous visitors, commune editors
 and sysadmins call them."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories, helpers
 
 from ...conftest import make_dataset
@@ -42,15 +42,17 @@ class TestTerritoryShow:
 
     def test_datasets_per_commune_on_demand(self, app, editor):
         make_dataset(owner_org=helpers.call_action("organization_show", id="royat")["id"])
-        result = app.get("/api/3/action/metropole_territory_show",
-                         params={"include_datasets": "true"}).json["result"]
+        result = app.get("/api/3/action/metropole_territory_show", params={"include_datasets": "true"}).json[
+            "result"
+        ]
         counts = {c["name"]: c["datasets"] for c in result[0]["communes"]}
         assert counts["royat"] == 1 and sum(counts.values()) == 1
         assert result[0]["datasets"] == 0
 
     def test_unknown_name_is_404_in_french(self, app, editor):
-        error = app.get("/api/3/action/metropole_territory_show", params={"name": "nulle-part"},
-                        status=404).json["error"]
+        error = app.get(
+            "/api/3/action/metropole_territory_show", params={"name": "nulle-part"}, status=404
+        ).json["error"]
         assert "Aucune métropole « nulle-part »" in error["message"]
 
     def test_empty_portal_is_an_empty_list(self, app):
@@ -79,28 +81,49 @@ class TestTerritoryLoad:
         sysadmin = factories.SysadminWithToken()
         first = _post(app, "metropole_territory_load", sysadmin, epci=CLERMONT)["result"]
         assert first["summary"]["created"] == 22
-        assert first["territory"] == {"name": "clermont-auvergne-metropole", "title": "Clermont Auvergne Métropole",
-                                      "source": f"EPCI {CLERMONT}", "communes": 21}
+        assert first["territory"] == {
+            "name": "clermont-auvergne-metropole",
+            "title": "Clermont Auvergne Métropole",
+            "source": f"EPCI {CLERMONT}",
+            "communes": 21,
+        }
         assert len(helpers.call_action("organization_list")) == 22
         again = _post(app, "metropole_territory_load", sysadmin, epci=CLERMONT)["result"]
         assert again["summary"] == {"created": 0, "updated": 0, "unchanged": 22, "reported": 0}
 
     def test_list_of_codes_as_a_string_or_a_list(self, app):
         sysadmin = factories.SysadminWithToken()
-        result = _post(app, "metropole_territory_load", sysadmin, communes="69123 69266",
-                       name="metropole-de-lyon", title="Métropole de Lyon", siren="200046977")["result"]
+        result = _post(
+            app,
+            "metropole_territory_load",
+            sysadmin,
+            communes="69123 69266",
+            name="metropole-de-lyon",
+            title="Métropole de Lyon",
+            siren="200046977",
+        )["result"]
         assert result["summary"]["created"] == 3
-        result = _post(app, "metropole_territory_load", sysadmin, communes=["69123", "69266", "69259"],
-                       name="metropole-de-lyon", title="Métropole de Lyon", siren="200046977")["result"]
+        result = _post(
+            app,
+            "metropole_territory_load",
+            sysadmin,
+            communes=["69123", "69266", "69259"],
+            name="metropole-de-lyon",
+            title="Métropole de Lyon",
+            siren="200046977",
+        )["result"]
         assert (result["summary"]["created"], result["summary"]["updated"]) == (1, 1)
 
-    @pytest.mark.parametrize("data,message", [
-        ({"epci": "999999999"}, "SIREN inconnu : 999999999"),
-        ({}, "Donnez soit epci"),
-        ({"epci": CLERMONT, "communes": ["63113"]}, "Donnez soit epci"),
-        ({"communes": ["631"], "name": "x", "title": "X"}, "Codes INSEE mal formés : 631"),
-        ({"communes": ["63113"]}, "demande --name et --title"),
-    ])
+    @pytest.mark.parametrize(
+        "data,message",
+        [
+            ({"epci": "999999999"}, "SIREN inconnu : 999999999"),
+            ({}, "Donnez soit epci"),
+            ({"epci": CLERMONT, "communes": ["63113"]}, "Donnez soit epci"),
+            ({"communes": ["631"], "name": "x", "title": "X"}, "Codes INSEE mal formés : 631"),
+            ({"communes": ["63113"]}, "demande --name et --title"),
+        ],
+    )
     def test_bad_input_is_409_in_french_and_writes_nothing(self, app, data, message):
         sysadmin = factories.SysadminWithToken()
         error = _post(app, "metropole_territory_load", sysadmin, status=409, **data)["error"]

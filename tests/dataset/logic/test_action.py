@@ -1,8 +1,8 @@
 """metropole_theme_groups_sync through the Action API: sysadmins only."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories, helpers
 
 from ...conftest import load_territory
@@ -26,6 +26,11 @@ def test_anonymous_and_commune_editor_are_refused(app):
 
 def test_sysadmin_creates_the_13_groups_then_nothing_changes(app):
     sysadmin = factories.SysadminWithToken()
-    assert _sync(app, sysadmin)["result"] == {"created": 13, "updated": 0, "unchanged": 0, "datasets_regrouped": 0}
+    assert _sync(app, sysadmin)["result"] == {
+        "created": 13,
+        "updated": 0,
+        "unchanged": 0,
+        "datasets_regrouped": 0,
+    }
     assert len(helpers.call_action("group_list")) == 13
     assert _sync(app, sysadmin)["result"]["unchanged"] == 13

@@ -1,11 +1,11 @@
 """metropole_participation_show through the Action API: public figures of /participation."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories, helpers
 
-from ...conftest import make_dataset, load_territory
+from ...conftest import load_territory, make_dataset
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins")
 
@@ -24,8 +24,13 @@ def test_anonymous_reads_the_participation_figures(app):
     assert royat["datasets"] == 0
     assert royat["missing"] is royat["open_data_obligation"]
     obliged = sum(1 for c in result["communes"] if c["open_data_obligation"])
-    assert result["totals"] == {"communes": 21, "obliged": obliged, "contributing": 1,
-                                "missing": obliged - 1, "waiting": None}
+    assert result["totals"] == {
+        "communes": 21,
+        "obliged": obliged,
+        "contributing": 1,
+        "missing": obliged - 1,
+        "waiting": None,
+    }
     assert result["review"] is False  # test.ini: publication review off
 
 
@@ -34,6 +39,7 @@ def test_commune_editor_reads_the_same_figures(app):
     user = factories.UserWithToken()
     helpers.call_action("organization_member_create", id="royat", username=user["name"], role="editor")
     anonymous = app.get("/api/3/action/metropole_participation_show").json["result"]
-    editor = app.get("/api/3/action/metropole_participation_show",
-                     headers={"Authorization": user["token"]}).json["result"]
+    editor = app.get(
+        "/api/3/action/metropole_participation_show", headers={"Authorization": user["token"]}
+    ).json["result"]
     assert editor == anonymous

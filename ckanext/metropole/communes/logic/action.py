@@ -5,6 +5,7 @@
 data. Both read the organisations through ``territory`` (one query of the groups and their
 extras), the only module that reads organisations directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,21 @@ def _publication_stats() -> dict[str, dict]:
     """Public datasets per organisation and the date of the latest one, in ONE Solr query
     (a JSON terms facet with a max() sub-facet), whatever the number of communes."""
     conn = search.make_connection(decode_dates=False)
-    fq = [f'+site_id:"{tk.config.get("ckan.site_id")}"', "+state:active", "+capacity:public",
-          "+dataset_type:dataset"]
-    facet = {"orgs": {"type": "terms", "field": "organization", "limit": -1, "mincount": 1,
-                      "facet": {"last": "max(metadata_modified)"}}}
+    fq = [
+        f'+site_id:"{tk.config.get("ckan.site_id")}"',
+        "+state:active",
+        "+capacity:public",
+        "+dataset_type:dataset",
+    ]
+    facet = {
+        "orgs": {
+            "type": "terms",
+            "field": "organization",
+            "limit": -1,
+            "mincount": 1,
+            "facet": {"last": "max(metadata_modified)"},
+        }
+    }
     try:
         result = conn.search(q="*:*", fq=fq, rows=0, **{"json.facet": json.dumps(facet)})
     except Exception as e:  # pysolr raises its own errors; the API answers 409 "Search error"
@@ -54,8 +66,10 @@ def territory_show(context, data_dict):
     # The answer holds public facts only (organisations, public dataset counts): the same
     # for every caller once the access check above passed, so a burst of /communes, home
     # page or /participation requests reads the organisations and Solr once (burst.py).
-    return burst.cached(("metropole_territory_show", data.get("name"), data["include_datasets"]),
-                        lambda: _read_territories(data.get("name"), data["include_datasets"]))
+    return burst.cached(
+        ("metropole_territory_show", data.get("name"), data["include_datasets"]),
+        lambda: _read_territories(data.get("name"), data["include_datasets"]),
+    )
 
 
 def _read_territories(name: str | None, include_datasets: bool) -> list[dict]:
@@ -84,10 +98,14 @@ def _territory(data: dict) -> t.Territory:
     codes = [code.strip().upper() for code in data["communes"] if code.strip()]
     bad = [code for code in codes if not t.INSEE_RE.match(code)]
     if bad:
-        raise t.TerritoryError(tk._("Malformed INSEE codes: {codes} — 5 characters expected, e.g. 01053 or 2A004.")
-                               .format(codes=", ".join(bad[:10])))
-    return t.from_codes(codes, data.get("name"), data.get("title"), data.get("siren"),
-                        source=tk._("list of communes"))
+        raise t.TerritoryError(
+            tk._("Malformed INSEE codes: {codes} — 5 characters expected, e.g. 01053 or 2A004.").format(
+                codes=", ".join(bad[:10])
+            )
+        )
+    return t.from_codes(
+        codes, data.get("name"), data.get("title"), data.get("siren"), source=tk._("list of communes")
+    )
 
 
 PROGRESS = "metropole_progress"  # context: wraps the list of changes (a progress bar), for the CLI
@@ -139,12 +157,20 @@ def territory_load(context, data_dict):
 
     summary = apply_plan(context, the_plan, dry_run=data["dry_run"])
     return {
-        "territory": {"name": terr.name, "title": terr.title, "source": terr.source,
-                      "communes": len(terr.communes)},
+        "territory": {
+            "name": terr.name,
+            "title": terr.title,
+            "source": terr.source,
+            "communes": len(terr.communes),
+        },
         "changes": [{"action": c.action, "name": c.name, "changed": c.changed} for c in the_plan.changes()],
         "reported": the_plan.reported,
-        "summary": {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
-                    "reported": summary.reported},
+        "summary": {
+            "created": summary.created,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "reported": summary.reported,
+        },
         "dry_run": data["dry_run"],
     }
 

@@ -1,5 +1,6 @@
 """Who may call the territory actions. Sysadmins pass every check before these run
 (CKAN's rule), so "sysadmin only" is a function that refuses everybody else."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

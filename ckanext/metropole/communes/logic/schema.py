@@ -1,4 +1,5 @@
 """Parameters of the territory actions, validated by CKAN's navl like any action's."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

@@ -1,5 +1,6 @@
 """``metropole_theme_groups_sync``: the 13 themes as CKAN groups, each dataset in its
 themes' groups (after a first install, or after the theme vocabulary changed)."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

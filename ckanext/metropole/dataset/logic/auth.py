@@ -1,5 +1,6 @@
 """Syncing the theme groups writes to every dataset's groups: sysadmins only (they pass
 every check before this function runs)."""
+
 import ckan.plugins.toolkit as tk
 
 

@@ -9,6 +9,7 @@ ckanext-harvest's pages (``source/job/read.html``, ``snippets/job_error_summary.
 e-mails and the API all read them through the job actions below: translating their answers is
 the one place where a message meets its reader, without replacing ckanext-harvest's templates
 or models. Texts stored before (French prose) are returned unchanged."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -66,8 +67,11 @@ def _readable_config_errors(error: tk.ValidationError) -> None:
     messages = error.error_dict.get("config")
     if isinstance(messages, list):
         error.error_dict["config"] = [
-            tk._("The configuration cannot be used: {reason}").format(reason=m[len(CONFIG_ERROR_PREFIX):])
-            if isinstance(m, str) and m.startswith(CONFIG_ERROR_PREFIX) else m for m in messages]
+            tk._("The configuration cannot be used: {reason}").format(reason=m[len(CONFIG_ERROR_PREFIX) :])
+            if isinstance(m, str) and m.startswith(CONFIG_ERROR_PREFIX)
+            else m
+            for m in messages
+        ]
 
 
 # A harvest source is a dataset of type "harvest": the form and harvest_source_create/update/
@@ -98,8 +102,13 @@ def package_show(up_func, context, data_dict):
 
 
 def get_actions() -> dict:
-    return {"harvest_job_show": harvest_job_show, "harvest_job_report": harvest_job_report,
-            "harvest_job_list": harvest_job_list, "harvest_object_show": harvest_object_show,
-            "harvest_source_show_status": harvest_source_show_status,
-            "package_create": with_readable_config_errors, "package_update": with_readable_config_errors,
-            "package_show": package_show}
+    return {
+        "harvest_job_show": harvest_job_show,
+        "harvest_job_report": harvest_job_report,
+        "harvest_job_list": harvest_job_list,
+        "harvest_object_show": harvest_object_show,
+        "harvest_source_show_status": harvest_source_show_status,
+        "package_create": with_readable_config_errors,
+        "package_update": with_readable_config_errors,
+        "package_show": package_show,
+    }

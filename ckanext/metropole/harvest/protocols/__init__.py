@@ -1,4 +1,5 @@
 """Protocol adapters: each reads one kind of commune portal into RemoteDataset objects."""
+
 from __future__ import annotations
 
 from ...messages import N_, of
@@ -18,8 +19,18 @@ def detect(client, root: str):
         except HarvestError as e:
             reasons.append(N_("{protocol}: {error}", protocol=adapter.NAME, error=of(e)))
     if reasons:
-        raise HarvestError(N_("No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
-                              "Name it in the configuration (\"protocol\"). Details: {reasons}", url=root,
-                              reasons=reasons))
-    raise HarvestError(N_("No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
-                          "Name it in the configuration (\"protocol\").", url=root))
+        raise HarvestError(
+            N_(
+                "No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
+                'Name it in the configuration ("protocol"). Details: {reasons}',
+                url=root,
+                reasons=reasons,
+            )
+        )
+    raise HarvestError(
+        N_(
+            "No protocol recognised at {url} (Opendatasoft, CKAN/DKAN, udata, CSW, DCAT). "
+            'Name it in the configuration ("protocol").',
+            url=root,
+        )
+    )

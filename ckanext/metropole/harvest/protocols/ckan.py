@@ -1,8 +1,9 @@
 """CKAN and DKAN Action API: package_search paged by rows/start; DKAN's quirks handled."""
+
 from __future__ import annotations
 
-from .. import mapping
 from ...messages import N_
+from .. import mapping
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource, each
 
@@ -17,8 +18,14 @@ def _action(client, root: str, action: str, params: dict | None = None):
     if not isinstance(data, dict) or data.get("success") is not True:
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
-        raise HarvestError(N_("The CKAN API refused {action} ({url}): {error}.", action=action, url=url,
-                              error=str(message or "success:false")))
+        raise HarvestError(
+            N_(
+                "The CKAN API refused {action} ({url}): {error}.",
+                action=action,
+                url=url,
+                error=str(message or "success:false"),
+            )
+        )
     return data.get("result")
 
 
@@ -43,7 +50,9 @@ def _search(client, root: str, config, listing: Listing):
             raise HarvestError(N_("Unexpected response of package_search (count and results expected)."))
         total = listing.announced = result.get("count", 0) if isinstance(result.get("count"), int) else 0
         if not result["results"] and start < total:
-            listing.stopped = N_("empty page at start={start}", start=start)  # short listing: nothing withdrawn
+            listing.stopped = N_(
+                "empty page at start={start}", start=start
+            )  # short listing: nothing withdrawn
             return
         yield from result["results"]
         listing.read += len(result["results"])
@@ -73,12 +82,23 @@ def _dkan_listing(client, root: str, config, listing: Listing):
         # never an empty harvest without a word: say which publishers the portal has
         seen = ", ".join(sorted(seen_owners)[:15])
         if not seen:
-            raise HarvestError(N_("No dataset of the organisation “{organization}” on this DKAN portal ({count} "
-                                  "datasets read). Organisations or groups seen: none.",
-                                  organization=config.remote_organization, count=len(names)))
-        raise HarvestError(N_("No dataset of the organisation “{organization}” on this DKAN portal ({count} "
-                              "datasets read). Organisations or groups seen: {seen}.",
-                              organization=config.remote_organization, count=len(names), seen=seen))
+            raise HarvestError(
+                N_(
+                    "No dataset of the organisation “{organization}” on this DKAN portal ({count} "
+                    "datasets read). Organisations or groups seen: none.",
+                    organization=config.remote_organization,
+                    count=len(names),
+                )
+            )
+        raise HarvestError(
+            N_(
+                "No dataset of the organisation “{organization}” on this DKAN portal ({count} "
+                "datasets read). Organisations or groups seen: {seen}.",
+                organization=config.remote_organization,
+                count=len(names),
+                seen=seen,
+            )
+        )
 
 
 def _owners(package: dict) -> set[str]:
@@ -100,20 +120,31 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
     themes = package.get("theme") or extras.get("theme") or []
     if isinstance(themes, str):
         themes = [themes]
-    groups = [g.get("title") or (g.get("name") or "").removeprefix("group/")
-              for g in package.get("groups") or [] if isinstance(g, dict)]
+    groups = [
+        g.get("title") or (g.get("name") or "").removeprefix("group/")
+        for g in package.get("groups") or []
+        if isinstance(g, dict)
+    ]
     return RemoteDataset(
         remote_id=str(ident),
         slug=package.get("name") or "",
         title=package.get("title") or package.get("name") or str(ident),
         notes=package.get("notes") or "",
         themes=[*themes, *[g for g in groups if g]],
-        keywords=[t.get("display_name") or t.get("name") for t in package.get("tags") or []
-                  if isinstance(t, dict) and (t.get("name") or t.get("display_name"))],
+        keywords=[
+            t.get("display_name") or t.get("name")
+            for t in package.get("tags") or []
+            if isinstance(t, dict) and (t.get("name") or t.get("display_name"))
+        ],
         # DKAN 7 may give the licence only as a URL in license_title: the first that maps wins
-        license=next((x for x in (package.get("license_id"), package.get("license_url"), package.get("license_title"))
-                      if isinstance(x, str) and x and mapping.map_license(x, "")[0]),
-                     package.get("license_id") or package.get("license_title") or ""),
+        license=next(
+            (
+                x
+                for x in (package.get("license_id"), package.get("license_url"), package.get("license_title"))
+                if isinstance(x, str) and x and mapping.map_license(x, "")[0]
+            ),
+            package.get("license_id") or package.get("license_title") or "",
+        ),
         frequency=package.get("frequency") or extras.get("frequency") or "",
         # a CKAN harvested with ckanext-dcat keeps its source's dates; otherwise the record's
         # own (DKAN 7 writes them "mar, 10/12/2019 - 09:23")
@@ -123,10 +154,17 @@ def to_remote(package: dict, root: str) -> RemoteDataset:
         publisher=(package.get("organization") or {}).get("title") or "",
         temporal_start=package.get("temporal_start") or extras.get("temporal_start") or "",
         temporal_end=package.get("temporal_end") or extras.get("temporal_end") or "",
-        resources=[RemoteResource(url=r.get("url") or "", name=r.get("name") or "", format=r.get("format") or "",
-                                  description=r.get("description") or "",
-                                  conforms_to=r.get("conforms_to") or "")
-                   for r in package.get("resources") or [] if isinstance(r, dict)],
+        resources=[
+            RemoteResource(
+                url=r.get("url") or "",
+                name=r.get("name") or "",
+                format=r.get("format") or "",
+                description=r.get("description") or "",
+                conforms_to=r.get("conforms_to") or "",
+            )
+            for r in package.get("resources") or []
+            if isinstance(r, dict)
+        ],
     )
 
 
@@ -140,7 +178,11 @@ def datasets(client, root: str, config, listing: Listing):
     else:
         if config.remote_organization and not packages:
             # CKAN answers an unknown organisation with an empty search, without an error
-            raise HarvestError(N_("No dataset of the organisation “{organization}” on this CKAN portal: check its "
-                                  "name (what follows /organization/ in its address).",
-                                  organization=config.remote_organization))
+            raise HarvestError(
+                N_(
+                    "No dataset of the organisation “{organization}” on this CKAN portal: check its "
+                    "name (what follows /organization/ in its address).",
+                    organization=config.remote_organization,
+                )
+            )
     yield from each(listing, packages, lambda package: to_remote(package, root))

@@ -5,6 +5,7 @@ its HTTP goes through our guarded client (size, time, address bounds); each ISO 
 is read by ckanext-spatial's ISODocument, as its own CSW harvester does. Paged by
 startPosition/nextRecord; the listing is complete when it matches numberOfRecordsMatched.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,8 @@ from owslib import ows
 from owslib.catalogue import csw2
 from owslib.util import bind_url, nspath_eval
 
-from .. import mapping
 from ...messages import N_
+from .. import mapping
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource, each
 
@@ -30,8 +31,15 @@ ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
 # no DTD, no entity, no network: a catalogue answer cannot make us read anything else
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 ISO_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in ("gmd:MD_Metadata", "gmi:MI_Metadata")}
-CSW_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in (
-    "ows:ExceptionReport", "csw:Capabilities", "csw:GetRecordsResponse", "csw:GetRecordByIdResponse")}
+CSW_ROOTS = {
+    nspath_eval(tag, csw2.namespaces)
+    for tag in (
+        "ows:ExceptionReport",
+        "csw:Capabilities",
+        "csw:GetRecordsResponse",
+        "csw:GetRecordByIdResponse",
+    )
+}
 
 
 class GuardedCSW(csw2.CatalogueServiceWeb):
@@ -47,26 +55,50 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
         self.request = bind_url(self.url) + self.request
         self.response = self._client.get(self.request, accept="application/xml, text/xml").body
         if ENTITY_RE.search(self.response[:65536]):
-            raise HarvestError(N_("CSW response refused ({url}): DOCTYPE/ENTITY declaration forbidden.", url=self.url))
+            raise HarvestError(
+                N_("CSW response refused ({url}): DOCTYPE/ENTITY declaration forbidden.", url=self.url)
+            )
         try:
             self._exml = etree.parse(BytesIO(self.response), PARSER)
         except etree.XMLSyntaxError as e:
-            raise HarvestError(N_("Unreadable CSW response at {url}: {error}", url=self.url, error=str(e)[:160]))
+            raise HarvestError(
+                N_("Unreadable CSW response at {url}: {error}", url=self.url, error=str(e)[:160])
+            )
         if self._exml.getroot().tag not in CSW_ROOTS:
-            raise HarvestError(N_("{url} does not answer as a CSW catalogue (root “{root}”).", url=self.url,
-                                  root=etree.QName(self._exml.getroot()).localname))
+            raise HarvestError(
+                N_(
+                    "{url} does not answer as a CSW catalogue (root “{root}”).",
+                    url=self.url,
+                    root=etree.QName(self._exml.getroot()).localname,
+                )
+            )
         if self._exml.find(nspath_eval("ows:Exception", csw2.namespaces)) is not None:
             report = ows.ExceptionReport(self._exml, self.owscommon.namespace)
-            raise HarvestError(N_("The CSW catalogue {url} answered with an error: {report}", url=self.url,
-                                  report=str(report)))
+            raise HarvestError(
+                N_(
+                    "The CSW catalogue {url} answered with an error: {report}",
+                    url=self.url,
+                    report=str(report),
+                )
+            )
         self.exceptionreport = None
 
     def iso_page(self, start: int, size: int):
         """One GetRecords page of full ISO 19139 records: (records, matched, returned, next)."""
-        self.request = urlencode({
-            "service": "CSW", "version": "2.0.2", "request": "GetRecords", "typeNames": "gmd:MD_Metadata",
-            "resultType": "results", "elementSetName": "full", "outputSchema": GMD,
-            "namespace": f"xmlns(gmd={GMD})", "startPosition": start, "maxRecords": size})
+        self.request = urlencode(
+            {
+                "service": "CSW",
+                "version": "2.0.2",
+                "request": "GetRecords",
+                "typeNames": "gmd:MD_Metadata",
+                "resultType": "results",
+                "elementSetName": "full",
+                "outputSchema": GMD,
+                "namespace": f"xmlns(gmd={GMD})",
+                "startPosition": start,
+                "maxRecords": size,
+            }
+        )
         self._invoke()
         results = self._exml.find(nspath_eval("csw:SearchResults", csw2.namespaces))
         if results is None:
@@ -79,7 +111,12 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
             value = results.get(name)
             return int(value) if value and value.strip().lstrip("-").isdigit() else None
 
-        return records, number("numberOfRecordsMatched"), number("numberOfRecordsReturned"), number("nextRecord")
+        return (
+            records,
+            number("numberOfRecordsMatched"),
+            number("numberOfRecordsReturned"),
+            number("nextRecord"),
+        )
 
 
 def detect(client, root: str) -> bool:
@@ -118,10 +155,15 @@ def _anchored_constraints(record) -> list[str]:
     found = []
     for constraints in record.iterfind("gmd:identificationInfo/*/gmd:resourceConstraints/*", csw2.namespaces):
         for anchor in constraints.iterfind("*/gmx:Anchor", csw2.namespaces):
-            found += [anchor.get(nspath_eval("xlink:href", csw2.namespaces)) or "", (anchor.text or "").strip()]
+            found += [
+                anchor.get(nspath_eval("xlink:href", csw2.namespaces)) or "",
+                (anchor.text or "").strip(),
+            ]
         if etree.QName(constraints).localname == "MD_LegalConstraints":
-            found += [(t.text or "").strip() for t in constraints.iterfind("gmd:useLimitation/gco:CharacterString",
-                                                                           csw2.namespaces)]
+            found += [
+                (t.text or "").strip()
+                for t in constraints.iterfind("gmd:useLimitation/gco:CharacterString", csw2.namespaces)
+            ]
     return [x for x in found if x]
 
 
@@ -131,24 +173,42 @@ def to_remote(record, root: str) -> RemoteDataset:
     values = ISODocument(xml_tree=record).read_values()
     guid = values.get("guid")
     if not guid:
-        raise HarvestError(N_("ISO record without an identifier (fileIdentifier): “{title}”.",
-                              title=str(values.get("title") or "?")))
+        raise HarvestError(
+            N_(
+                "ISO record without an identifier (fileIdentifier): “{title}”.",
+                title=str(values.get("title") or "?"),
+            )
+        )
     constraints = (values.get("limitations-on-public-access") or []) + (values.get("use-constraints") or [])
     anchored = _anchored_constraints(record)
     # a statement, or an address written in it ("Licence Ouverte 1.0 http://www.data.gouv.fr/…")
     candidates = [x for c in anchored + constraints for x in (c, *URL_RE.findall(c))]
-    licence = next((c.rstrip(".,;") for c in candidates if mapping.map_license(c.rstrip(".,;"), "")[0]),
-                   (_first(constraints) or _first(anchored))[:200])
+    licence = next(
+        (c.rstrip(".,;") for c in candidates if mapping.map_license(c.rstrip(".,;"), "")[0]),
+        (_first(constraints) or _first(anchored))[:200],
+    )
     resources = []
     for locator in values.get("resource-locator") or []:
         protocol = locator.get("protocol") or ""
-        resources.append(RemoteResource(
-            url=locator.get("url") or "", name=locator.get("name") or locator.get("description") or "",
-            description=locator.get("description") or "",
-            format=protocol.split(":")[-1].split("-")[0] if protocol.startswith("OGC:") else ""))
+        resources.append(
+            RemoteResource(
+                url=locator.get("url") or "",
+                name=locator.get("name") or locator.get("description") or "",
+                description=locator.get("description") or "",
+                format=protocol.split(":")[-1].split("-")[0] if protocol.startswith("OGC:") else "",
+            )
+        )
     organisations = values.get("responsible-organisation") or []
-    record_url = bind_url(root) + urlencode({"service": "CSW", "version": "2.0.2", "request": "GetRecordById",
-                                            "id": guid, "outputSchema": GMD, "elementSetName": "full"})
+    record_url = bind_url(root) + urlencode(
+        {
+            "service": "CSW",
+            "version": "2.0.2",
+            "request": "GetRecordById",
+            "id": guid,
+            "outputSchema": GMD,
+            "elementSetName": "full",
+        }
+    )
     return RemoteDataset(
         remote_id=guid,
         title=values.get("title") or guid,
@@ -162,8 +222,9 @@ def to_remote(record, root: str) -> RemoteDataset:
         issued=values.get("date-released") or values.get("date-created") or "",
         landing_page=record_url,
         publisher=_first(o.get("organisation-name") for o in organisations),
-        temporal_start=values.get("temporal-extent-begin") and _first(values["temporal-extent-begin"]) or "",
-        temporal_end=values.get("temporal-extent-end") and _first(values["temporal-extent-end"]) or "",
+        temporal_start=(values.get("temporal-extent-begin") and _first(values["temporal-extent-begin"]))
+        or "",
+        temporal_end=(values.get("temporal-extent-end") and _first(values["temporal-extent-end"])) or "",
         resources=resources,
     )
 
@@ -175,7 +236,9 @@ def datasets(client, root: str, config, listing: Listing):
             if level is None or level.get("codeListValue") != "service":  # a WMS, WFS… is no dataset
                 yield record
 
-    for remote in each(listing, datasets_only(_pages(client, root, listing)), lambda record: to_remote(record, root)):
+    for remote in each(
+        listing, datasets_only(_pages(client, root, listing)), lambda record: to_remote(record, root)
+    ):
         if config.publisher and remote.publisher != config.publisher:
             continue
         yield remote

@@ -1,4 +1,5 @@
 """DCAT catalogues (RDF/XML, Turtle, JSON-LD), parsed by ckanext-dcat, paged with Hydra."""
+
 from __future__ import annotations
 
 import json
@@ -7,17 +8,21 @@ import re
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS
 
 from ...lists import as_list
-from ...resources import config_dir
 from ...messages import N_, of
+from ...resources import config_dir
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource, each
 
 NAME = "dcat"
 MAX_PAGES = 1000
 FORMATS = {
-    "application/rdf+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "text/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/ld+json": "json-ld", "application/json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/json": "json-ld",
     "application/n-triples": "nt",
 }
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
@@ -29,12 +34,17 @@ DCAT_AP_CONTEXT = "releases/{}/context/dcat-ap.jsonld"
 KNOWN_CONTEXTS = {
     "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
     "http://project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "dcat-us-1.1-catalog.jsonld",
-    **{base + DCAT_AP_CONTEXT.format(version): f"dcat-ap-{version}.jsonld"
-       for version in ("3.0.0", "3.0.1")
-       for base in ("https://semiceu.github.io/DCAT-AP/", "http://semiceu.github.io/DCAT-AP/",
-                    "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/master/",
-                    "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/refs/heads/master/",
-                    "https://github.com/SEMICeu/DCAT-AP/raw/master/")},
+    **{
+        base + DCAT_AP_CONTEXT.format(version): f"dcat-ap-{version}.jsonld"
+        for version in ("3.0.0", "3.0.1")
+        for base in (
+            "https://semiceu.github.io/DCAT-AP/",
+            "http://semiceu.github.io/DCAT-AP/",
+            "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/master/",
+            "https://raw.githubusercontent.com/SEMICeu/DCAT-AP/refs/heads/master/",
+            "https://github.com/SEMICeu/DCAT-AP/raw/master/",
+        )
+    },
 }
 MAX_CONTEXTS = 5
 
@@ -54,8 +64,13 @@ def _context(client, url: str, fetched: dict, depth: int = 0):
             raw = json.load(f)["@context"]
     else:
         if sum(1 for known in fetched if known not in KNOWN_CONTEXTS) >= MAX_CONTEXTS:
-            raise HarvestError(N_("Too many remote JSON-LD contexts (more than {count}): {url} refused.",
-                                  count=MAX_CONTEXTS, url=url))
+            raise HarvestError(
+                N_(
+                    "Too many remote JSON-LD contexts (more than {count}): {url} refused.",
+                    count=MAX_CONTEXTS,
+                    url=url,
+                )
+            )
         fetched[url] = LOADING
         try:
             document = client.get(url, accept="application/ld+json, application/json").json()
@@ -74,8 +89,9 @@ def _context_value(client, value, fetched: dict, depth: int = 0):
     them, JSON-LD 1.1's "@import" and the scoped contexts of terms — so that rdflib never
     fetches one itself (outside the guarded client: no size, time or address bound)."""
     if depth > MAX_CONTEXT_DEPTH:
-        raise HarvestError(N_("JSON-LD contexts nested too deeply (more than {count} levels).",
-                              count=MAX_CONTEXT_DEPTH))
+        raise HarvestError(
+            N_("JSON-LD contexts nested too deeply (more than {count} levels).", count=MAX_CONTEXT_DEPTH)
+        )
     if isinstance(value, str):
         return _context(client, value, fetched, depth)
     if isinstance(value, list):
@@ -103,21 +119,33 @@ def _inline_contexts(client, node, fetched: dict):
         return [_inline_contexts(client, x, fetched) for x in node]
     if not isinstance(node, dict):
         return node
-    return {key: _context_value(client, value, fetched) if key == "@context" else _inline_contexts(client, value, fetched)
-            for key, value in node.items()}
+    return {
+        key: _context_value(client, value, fetched)
+        if key == "@context"
+        else _inline_contexts(client, value, fetched)
+        for key, value in node.items()
+    }
 
 
 def _format(response) -> str:
     if response.content_type in FORMATS:
         return FORMATS[response.content_type]
     url = response.url.split("?")[0].lower()
-    for ext, fmt in ((".ttl", "turtle"), (".rdf", "xml"), (".xml", "xml"), (".jsonld", "json-ld"),
-                     (".json", "json-ld"), (".nt", "nt")):
+    for ext, fmt in (
+        (".ttl", "turtle"),
+        (".rdf", "xml"),
+        (".xml", "xml"),
+        (".jsonld", "json-ld"),
+        (".json", "json-ld"),
+        (".nt", "nt"),
+    ):
         if url.endswith(ext):
             return fmt
     if not response.content_type:
         raise HarvestError(N_("No RDF content type at {url}: unknown type.", url=response.url))
-    raise HarvestError(N_("Content type not RDF at {url}: “{type}”.", url=response.url, type=response.content_type))
+    raise HarvestError(
+        N_("Content type not RDF at {url}: “{type}”.", url=response.url, type=response.content_type)
+    )
 
 
 def _parser(client, response):
@@ -125,8 +153,9 @@ def _parser(client, response):
 
     if ENTITY_RE.search(response.body[:65536]):
         # no DTD, no entity: refuses "billion laughs" and external entity expansion
-        raise HarvestError(N_("RDF document refused at {url}: DOCTYPE/ENTITY declaration forbidden.",
-                              url=response.url))
+        raise HarvestError(
+            N_("RDF document refused at {url}: DOCTYPE/ENTITY declaration forbidden.", url=response.url)
+        )
     fmt = _format(response)
     body = response.body
     if fmt == "json-ld":
@@ -161,7 +190,11 @@ def _total_items(graph):
 
     # on the page's view (what ckanext-dcat and data.gouv.fr write), else wherever the
     # catalogue states it (Hydra core puts it on the hydra:Collection the view belongs to)
-    nodes = [node for design in SUPPORTED_PAGINATION_COLLECTION_DESIGNS for node in graph.subjects(RDF.type, design)]
+    nodes = [
+        node
+        for design in SUPPORTED_PAGINATION_COLLECTION_DESIGNS
+        for node in graph.subjects(RDF.type, design)
+    ]
     nodes += [node for node in graph.subjects(HYDRA.totalItems, None) if node not in nodes]
     for node in nodes:
         for value in graph.objects(node, HYDRA.totalItems):
@@ -198,7 +231,9 @@ def _pages(client, root: str, listing: Listing):
         url = parser.next_page()
         if not url:
             return
-    raise HarvestError(N_("More than {pages} pages: endless Hydra paging at {url}.", pages=MAX_PAGES, url=root))
+    raise HarvestError(
+        N_("More than {pages} pages: endless Hydra paging at {url}.", pages=MAX_PAGES, url=root)
+    )
 
 
 def _extras(dataset: dict) -> dict:
@@ -207,12 +242,16 @@ def _extras(dataset: dict) -> dict:
 
 def to_remote(dataset: dict) -> RemoteDataset:
     extras = _extras(dataset)
-    remote_id = dataset.get("uri") or extras.get("uri") or dataset.get("identifier") or extras.get("identifier")
+    remote_id = (
+        dataset.get("uri") or extras.get("uri") or dataset.get("identifier") or extras.get("identifier")
+    )
     landing = dataset.get("url") or extras.get("landing_page") or ""
     if not remote_id and str(landing).startswith(("http://", "https://")):
         remote_id = landing  # a blank-node dataset without dct:identifier: its landing page names it
     if not remote_id:
-        raise HarvestError(N_("DCAT dataset without URI or identifier: “{title}”.", title=str(dataset.get("title", "?"))))
+        raise HarvestError(
+            N_("DCAT dataset without URI or identifier: “{title}”.", title=str(dataset.get("title", "?")))
+        )
     labels = dataset.get("_labels") or {}
     # a concept's label when the catalogue gives one; otherwise the URI itself, read by
     # mapping.theme_label (EU data-theme code, Opendatasoft's "?refine.theme=…")
@@ -220,9 +259,15 @@ def to_remote(dataset: dict) -> RemoteDataset:
     resources = []
     for r in dataset.get("resources") or []:
         conforms = (as_list(r.get("conforms_to")) or [""])[0]
-        resources.append(RemoteResource(url=r.get("url") or r.get("download_url") or r.get("access_url") or "",
-                                        name=r.get("name") or "", format=r.get("format") or "",
-                                        description=r.get("description") or "", conforms_to=conforms))
+        resources.append(
+            RemoteResource(
+                url=r.get("url") or r.get("download_url") or r.get("access_url") or "",
+                name=r.get("name") or "",
+                format=r.get("format") or "",
+                description=r.get("description") or "",
+                conforms_to=conforms,
+            )
+        )
     temporal = (dataset.get("temporal_coverage") or [{}])[0] if dataset.get("temporal_coverage") else {}
     return RemoteDataset(
         remote_id=str(remote_id),
@@ -231,14 +276,18 @@ def to_remote(dataset: dict) -> RemoteDataset:
         notes=dataset.get("notes") or "",
         themes=themes,
         keywords=[t.get("name") for t in dataset.get("tags") or [] if isinstance(t, dict) and t.get("name")],
-        license=dataset.get("license_id") or dataset.get("license_url") or extras.get("license") or
-        dataset.get("_license") or
-        next((r.get("license") for r in dataset.get("resources") or [] if r.get("license")), "") or "",
+        license=dataset.get("license_id")
+        or dataset.get("license_url")
+        or extras.get("license")
+        or dataset.get("_license")
+        or next((r.get("license") for r in dataset.get("resources") or [] if r.get("license")), "")
+        or "",
         frequency=dataset.get("frequency") or extras.get("frequency") or "",
         modified=dataset.get("modified") or extras.get("modified") or "",
         issued=dataset.get("issued") or extras.get("issued") or "",
-        landing_page=dataset.get("url") or extras.get("landing_page") or
-        (str(remote_id) if str(remote_id).startswith(("http://", "https://")) else ""),
+        landing_page=dataset.get("url")
+        or extras.get("landing_page")
+        or (str(remote_id) if str(remote_id).startswith(("http://", "https://")) else ""),
         temporal_start=temporal.get("start") or extras.get("temporal_start") or "",
         temporal_end=temporal.get("end") or extras.get("temporal_end") or "",
         resources=resources,

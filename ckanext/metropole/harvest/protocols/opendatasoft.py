@@ -1,4 +1,5 @@
 """Opendatasoft, Explore API v2.1: /api/explore/v2.1/catalog/datasets, paged by 100."""
+
 from __future__ import annotations
 
 from ...lists import as_list
@@ -23,8 +24,12 @@ def _listing(client, root: str, listing: Listing):
     first = client.get(base + "/datasets", params={"limit": PAGE, "offset": 0}).json()
     total = first.get("total_count")
     if not isinstance(total, int) or not isinstance(first.get("results"), list):
-        raise HarvestError(N_("Unexpected response of the Opendatasoft catalogue {url} (total_count and results "
-                              "expected).", url=f"{base}/datasets"))
+        raise HarvestError(
+            N_(
+                "Unexpected response of the Opendatasoft catalogue {url} (total_count and results expected).",
+                url=f"{base}/datasets",
+            )
+        )
     listing.announced = total
     if total >= OFFSET_LIMIT:
         # the paged listing cannot go that far: one export of the whole catalogue (a JSON
@@ -32,7 +37,9 @@ def _listing(client, root: str, listing: Listing):
         listing.read = 0
         for item in client.json_array_items(base + "/exports/json"):
             if not isinstance(item, dict):
-                raise HarvestError(N_("Invalid export of the Opendatasoft catalogue: {url}", url=f"{base}/exports/json"))
+                raise HarvestError(
+                    N_("Invalid export of the Opendatasoft catalogue: {url}", url=f"{base}/exports/json")
+                )
             listing.read += 1
             yield item
         return
@@ -43,7 +50,9 @@ def _listing(client, root: str, listing: Listing):
         page = client.get(base + "/datasets", params={"limit": PAGE, "offset": offset}).json()
         results = page.get("results") if isinstance(page, dict) else None
         if not isinstance(results, list):
-            raise HarvestError(N_("Invalid page of the Opendatasoft catalogue (offset {offset}).", offset=offset))
+            raise HarvestError(
+                N_("Invalid page of the Opendatasoft catalogue (offset {offset}).", offset=offset)
+            )
         if not results:  # a short listing: what was read is imported, nothing withdrawn
             listing.stopped = N_("empty page at offset {offset}", offset=offset)
             return
@@ -78,14 +87,24 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
         for fmt, label in EXPORTS:
             if fmt in ("geojson", "shp") and "geo" not in features:
                 continue
-            resources.append(RemoteResource(url=f"{base}/exports/{fmt}", name=f"Export {label}", format=label,
-                                            conforms_to=conforms if fmt == "csv" else ""))
+            resources.append(
+                RemoteResource(
+                    url=f"{base}/exports/{fmt}",
+                    name=f"Export {label}",
+                    format=label,
+                    conforms_to=conforms if fmt == "csv" else "",
+                )
+            )
     for attachment in item.get("attachments") or []:
         attachment_id = (attachment or {}).get("id")
         if attachment_id:
-            resources.append(RemoteResource(url=f"{base}/attachments/{attachment_id}",
-                                            name=attachment.get("title") or attachment_id,
-                                            format=(attachment.get("mimetype") or "").split("/")[-1]))
+            resources.append(
+                RemoteResource(
+                    url=f"{base}/attachments/{attachment_id}",
+                    name=attachment.get("title") or attachment_id,
+                    format=(attachment.get("mimetype") or "").split("/")[-1],
+                )
+            )
     return RemoteDataset(
         remote_id=dataset_id,
         title=_text(meta.get("title")) or dataset_id,

@@ -1,4 +1,5 @@
 """udata (data.gouv.fr) API v1: /api/1/organizations/{org}/datasets/, paged by next_page."""
+
 from __future__ import annotations
 
 from urllib.parse import urljoin
@@ -19,8 +20,12 @@ def detect(client, root: str) -> bool:
 
 def _pages(client, root: str, config, listing: Listing):
     if not config.remote_organization:
-        raise HarvestError(N_("For a udata source (data.gouv.fr), name the organisation to read: {example}.",
-                              example='{"remote_organization": "…"}'))
+        raise HarvestError(
+            N_(
+                "For a udata source (data.gouv.fr), name the organisation to read: {example}.",
+                example='{"remote_organization": "…"}',
+            )
+        )
     url = root.rstrip("/") + f"/api/1/organizations/{config.remote_organization}/datasets/"
     params = {"page": 1, "page_size": PAGE_SIZE}
     for _ in range(MAX_PAGES):
@@ -31,8 +36,13 @@ def _pages(client, root: str, config, listing: Listing):
             yield from (item for item in page if isinstance(item, dict))
             return
         if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            raise HarvestError(N_("Unexpected response from {url}: a list of datasets, or an object with data "
-                                  "and next_page, is expected.", url=url))
+            raise HarvestError(
+                N_(
+                    "Unexpected response from {url}: a list of datasets, or an object with data "
+                    "and next_page, is expected.",
+                    url=url,
+                )
+            )
         if isinstance(page.get("total"), int):
             listing.announced = page["total"]
         yield from page["data"]
@@ -44,7 +54,9 @@ def _pages(client, root: str, config, listing: Listing):
             listing.stopped = N_("empty page ({url})", url=url)
             return
         url, params = urljoin(url, next_page), None
-    raise HarvestError(N_("More than {pages} pages: endless udata paging at {url}.", pages=MAX_PAGES, url=url))
+    raise HarvestError(
+        N_("More than {pages} pages: endless udata paging at {url}.", pages=MAX_PAGES, url=url)
+    )
 
 
 def to_remote(item: dict, root: str) -> RemoteDataset:
@@ -54,9 +66,15 @@ def to_remote(item: dict, root: str) -> RemoteDataset:
     resources = []
     for r in item.get("resources") or []:
         schema = r.get("schema") or {}
-        resources.append(RemoteResource(url=r.get("url") or "", name=r.get("title") or "",
-                                        format=r.get("format") or "", description=r.get("description") or "",
-                                        conforms_to=schema.get("name") or schema.get("url") or ""))
+        resources.append(
+            RemoteResource(
+                url=r.get("url") or "",
+                name=r.get("title") or "",
+                format=r.get("format") or "",
+                description=r.get("description") or "",
+                conforms_to=schema.get("name") or schema.get("url") or "",
+            )
+        )
     return RemoteDataset(
         remote_id=item["id"],
         slug=item.get("slug") or "",

@@ -1,5 +1,6 @@
 """``metropole_participation_show``: the figures of /participation, for the page, its CSV
 and re-users. Built on ``metropole_territory_show`` (the communes capability's action)."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -33,25 +34,33 @@ def _figures(context) -> dict:
     communes = []
     # the average metadata quality of each organisation (the dataset capability's action)
     qualities = tk.get_action("metropole_quality_show")(
-        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
-        {"organizations": True})["organizations"]
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}, {"organizations": True}
+    )["organizations"]
     waiting = _waiting_counts(context)
     for metro in tk.get_action("metropole_territory_show")(
-            {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
-            {"include_datasets": True}):
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+        {"include_datasets": True},
+    ):
         for c in metro["communes"]:
-            communes.append({**c, "territory": metro["title"],
-                             "quality": qualities.get(c["name"], {}).get("average"),
-                             "missing": c["open_data_obligation"] and not c["datasets"],
-                             "waiting": None if waiting is None else waiting.get(c["name"], 0)})
+            communes.append(
+                {
+                    **c,
+                    "territory": metro["title"],
+                    "quality": qualities.get(c["name"], {}).get("average"),
+                    "missing": c["open_data_obligation"] and not c["datasets"],
+                    "waiting": None if waiting is None else waiting.get(c["name"], 0),
+                }
+            )
     return {
         "open_data_threshold": OPEN_DATA_THRESHOLD,
         "communes": communes,
-        "totals": {"communes": len(communes),
-                   "obliged": sum(1 for c in communes if c["open_data_obligation"]),
-                   "missing": sum(1 for c in communes if c["missing"]),
-                   "contributing": sum(1 for c in communes if c["datasets"]),
-                   "waiting": None if waiting is None else sum(c["waiting"] for c in communes)},
+        "totals": {
+            "communes": len(communes),
+            "obliged": sum(1 for c in communes if c["open_data_obligation"]),
+            "missing": sum(1 for c in communes if c["missing"]),
+            "contributing": sum(1 for c in communes if c["datasets"]),
+            "waiting": None if waiting is None else sum(c["waiting"] for c in communes),
+        },
         "review": waiting is not None,
     }
 

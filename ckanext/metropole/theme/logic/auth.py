@@ -1,4 +1,5 @@
 """Participation figures are public: they are the portal's /participation page."""
+
 import ckan.plugins.toolkit as tk
 
 
