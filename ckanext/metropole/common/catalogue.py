@@ -88,7 +88,7 @@ def common_datasets() -> tuple[CommonDataset, ...]:
             key=tuple(e.get("key") or ()),
             coordinates=dict(e.get("coordinates") or {}),
         )
-        common.schema  # a missing schema file fails at start-up, not in a job
+        schema_descriptor(common.schema_id)  # a missing schema file fails at start-up, not in a job
         result.append(common)
     return tuple(result)
 

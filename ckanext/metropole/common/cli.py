@@ -76,8 +76,8 @@ def validate(everything):
     "publish",
     help=_(
         "Publish for communes their file of the common dataset COMMON_ID and validate it at once.\n\n"
-        "Each file becomes the resource of the commune's dataset COMMUNE-COMMON_ID (created if needed, replaced "
-        "otherwise): taking over existing files, demonstration."
+        "Each file becomes the resource of the commune's dataset COMMUNE-COMMON_ID (created if needed, "
+        "replaced otherwise): taking over existing files, demonstration."
     ),
 )
 @click.argument("common_id")

@@ -93,7 +93,7 @@ def collect(common: catalogue.CommonDataset, communes: list[dict], entries: list
                 count += 1
             contributors.append((commune, e, count))
     return {
-        "columns": columns + [INSEE_COLUMN, NAME_COLUMN],
+        "columns": [*columns, INSEE_COLUMN, NAME_COLUMN],
         "rows": rows,
         "contributors": contributors,
         "left_out": left_out,

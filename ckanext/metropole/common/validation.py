@@ -85,7 +85,7 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:
-        raise FileProblem("encoding", position=e.start)
+        raise FileProblem("encoding", position=e.start) from None
     if "\x00" in text:
         raise FileProblem("encoding", position=text.index("\x00"))
     return text, "Latin-1 (Windows-1252)"
@@ -100,7 +100,7 @@ def read_csv(data: bytes) -> Table:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as e:
-        raise FileProblem("unreadable", detail=str(e))
+        raise FileProblem("unreadable", detail=str(e)) from e
     rows = [r for r in rows if any(c.strip() for c in r)] if rows else []
     if not rows:
         raise FileProblem("empty")
@@ -128,7 +128,7 @@ def read_xlsx(data: bytes) -> Table:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise FileProblem("unreadable", detail=type(e).__name__)
+        raise FileProblem("unreadable", detail=type(e).__name__) from e
     try:
         sheet = book.worksheets[0]
         rows = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
@@ -147,9 +147,9 @@ def read_geojson(data: bytes, common: CommonDataset) -> Table:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
-        raise FileProblem("encoding", position=e.start)
+        raise FileProblem("encoding", position=e.start) from None
     except ValueError as e:
-        raise FileProblem("unreadable", detail=str(e)[:120])
+        raise FileProblem("unreadable", detail=str(e)[:120]) from e
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise FileProblem("not_geojson")

@@ -78,7 +78,7 @@ def from_epci(siren: str, name: str | None = None, title: str | None = None) -> 
             ).format(siren=siren)
         )
     communes = [reference().commune(code) for code in epci.members]
-    missing = [code for code, c in zip(epci.members, communes) if c is None]
+    missing = [code for code, c in zip(epci.members, communes, strict=True) if c is None]
     if missing:
         raise TerritoryError(
             _("Member communes missing from the reference data: {codes}.").format(codes=", ".join(missing))
@@ -141,7 +141,7 @@ def from_codes(
         try:
             siren = check_siren(siren, {})
         except tk.Invalid as e:
-            raise TerritoryError(str(e.error))
+            raise TerritoryError(str(e.error)) from None
     population = sum(c.population or 0 for c in communes)
     return Territory(
         name=name, title=title, siren=siren or None, population=population, communes=communes, source=source
@@ -153,12 +153,14 @@ def read_codes(path: Path) -> list[str]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise TerritoryError(_("Cannot read the file {path}: {reason}.").format(path=path, reason=e.strerror))
+        raise TerritoryError(
+            _("Cannot read the file {path}: {reason}.").format(path=path, reason=e.strerror)
+        ) from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    lines = [line for line in text.splitlines()]
+    lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise TerritoryError(
             _("The file {path} is empty: one INSEE code per line, or a CSV with an insee column.").format(

@@ -124,7 +124,7 @@ def population(value, context):
     except ValueError:
         raise Invalid(
             _("“{value}” is not a number of inhabitants (a whole number is expected).").format(value=value)
-        )
+        ) from None
     if number < 0:
         raise Invalid(_("The population cannot be negative."))
     if number > MAX_POPULATION:

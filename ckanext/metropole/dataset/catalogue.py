@@ -125,7 +125,9 @@ def _search(context, data_dict) -> dict:
     try:
         page = int(page)
     except (TypeError, ValueError):
-        raise tk.ValidationError({"page": [tk._("The page number must be a positive whole number.")]})
+        raise tk.ValidationError(
+            {"page": [tk._("The page number must be a positive whole number.")]}
+        ) from None
     if not 1 <= page <= MAX_PAGE:
         raise tk.ValidationError(
             {"page": [tk._("The page number must be between 1 and %(max)s.") % {"max": MAX_PAGE}]}
@@ -142,7 +144,7 @@ def _search(context, data_dict) -> dict:
         except (ValueError, OverflowError, TypeError):
             raise tk.ValidationError(
                 {"modified_since": [tk._("Invalid date: use the ISO 8601 format (YYYY-MM-DD).")]}
-            )
+            ) from None
         fq_list.append(f"metadata_modified:[{since} TO NOW]")
     return tk.get_action("package_search")(
         context,

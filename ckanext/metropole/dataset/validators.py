@@ -110,7 +110,7 @@ def temporal_end(key, data, errors, context):
         end_date = _parse_date(end)
     except Invalid as e:
         errors[key].append(e.error)
-        raise StopOnError
+        raise StopOnError from None
     data[key] = end_date.isoformat()
     start = data.get(("temporal_start",))
     if not _empty(start):
@@ -227,7 +227,7 @@ def spatial(value, context):
     try:
         parsed = json.loads(value) if isinstance(value, str) else value
     except (TypeError, ValueError, RecursionError):
-        raise Invalid(_("The extent is not valid GeoJSON (JSON text expected)."))
+        raise Invalid(_("The extent is not valid GeoJSON (JSON text expected).")) from None
     if not isinstance(parsed, dict) or parsed.get("type") not in GEOMETRY_TYPES:
         raise Invalid(_("The extent must be a GeoJSON geometry (Point, Polygon, MultiPolygon…)."))
     count = 0

@@ -49,7 +49,7 @@ class Response:
                     line=e.lineno,
                     snippet=snippet,
                 )
-            )
+            ) from None
 
 
 class Client:
@@ -80,10 +80,10 @@ class Client:
             return
         try:
             infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-        except socket.gaierror:
+        except socket.gaierror as e:
             raise HarvestError(
                 N_("The name {host} resolves to no address (DNS): check the source's URL.", host=host)
-            )
+            ) from e
         for info in infos:
             ip = ipaddress.ip_address(info[4][0])
             if (
@@ -117,14 +117,14 @@ class Client:
                     timeout=(min(10, self.timeout), self.timeout),
                     headers={"Accept": accept} if accept else None,
                 )
-            except requests.Timeout:
+            except requests.Timeout as e:
                 raise HarvestError(
                     N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current)
-                )
+                ) from e
             except requests.RequestException as e:
                 raise HarvestError(
                     N_("Cannot connect to {url}: {error}.", url=current, error=type(e).__name__)
-                )
+                ) from e
             with response:
                 if response.is_redirect:
                     location = response.headers.get("Location")
@@ -177,7 +177,7 @@ class Client:
                         url=current,
                         error=str(e),
                     )
-                )
+                ) from e
             body.check_complete()
 
     def _read(self, response, url: str, deadline: float) -> bytes:
@@ -215,7 +215,7 @@ class Client:
                     url=url,
                     error=type(e).__name__,
                 )
-            )
+            ) from e
         body = b"".join(chunks)
         if declared and declared.isdigit() and len(body) < int(declared):
             raise HarvestError(
@@ -253,7 +253,7 @@ class _StreamedBody:
                     url=self.url,
                     error=type(e).__name__,
                 )
-            )
+            ) from e
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise HarvestError(

@@ -52,8 +52,8 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
         }
 
     def validate_config(self, config):
-        # ValueError (a message, in the reader's language) is shown on the form's config field; former key names are
-        # stored under their current ones
+        # ValueError (a message, in the reader's language) is shown on the form's config field;
+        # former key names are stored under their current ones
         return sourceconfig.normalise(config)
 
     def gather_stage(self, harvest_job):

@@ -52,7 +52,7 @@ def parse(text: str | None) -> SourceConfig:
                 line=e.lineno,
                 column=e.colno,
             )
-        )
+        ) from None
     if not isinstance(raw, dict):
         raise ValueError(
             N_(

@@ -82,6 +82,11 @@ def check_text(path: str, fmt: str) -> str | None:
     return _header_problem(names) if len(names) > 1 else None
 
 
+def _starts_with(path: str, magic: bytes) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(magic)) == magic
+
+
 def check_resource(resource_id: str) -> str | None:
     """The problem of an uploaded table's header row (English, see load_errors.yaml), or None."""
     from ckan.lib.uploader import get_resource_uploader
@@ -93,7 +98,7 @@ def check_resource(resource_id: str) -> str | None:
     if not os.path.exists(path):
         return None
     fmt = (resource.get("format") or "").lower()
-    if fmt in ("xlsx", "xls") and open(path, "rb").read(2) == b"PK":
+    if fmt in ("xlsx", "xls") and _starts_with(path, b"PK"):
         return check_xlsx(path)
     if fmt in ("csv", "tsv", "text/csv"):
         return check_text(path, fmt)

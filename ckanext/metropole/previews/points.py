@@ -23,7 +23,7 @@ PAIR = re.compile(r"^\s*\[?\s*([+-]?\d+(?:\.\d+)?)\s*[,;]\s*([+-]?\d+(?:\.\d+)?)
 
 
 def _plausible(lats, lons) -> bool:
-    pairs = [(a, o) for a, o in zip(lats, lons) if a is not None and o is not None]
+    pairs = [(a, o) for a, o in zip(lats, lons, strict=True) if a is not None and o is not None]
     return (
         bool(pairs)
         and all(-90 <= a <= 90 and -180 <= o <= 180 for a, o in pairs)

@@ -8,6 +8,7 @@ result in Redis; until it has run for the dataset's current resources the criter
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import ipaddress
@@ -46,10 +47,8 @@ def definitions() -> tuple[dict, ...]:
 
 def _filled(value, exclude) -> bool:
     if isinstance(value, str) and value[:1] == "[":
-        try:
+        with contextlib.suppress(ValueError):
             value = json.loads(value)
-        except ValueError:
-            pass
     if isinstance(value, (list, tuple)):
         return any(v not in (None, "") and v not in exclude for v in value)
     return value not in (None, "") and value not in exclude

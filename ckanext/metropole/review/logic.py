@@ -7,6 +7,7 @@ one with who (the activity's user) and why (``review_event`` and ``review_commen
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
@@ -79,7 +80,8 @@ def review_submit(context, data_dict):
             {
                 "review_state": [
                     tk._(
-                        "Only a draft or a dataset to be corrected can be submitted (current state: %(state)s)."
+                        "Only a draft or a dataset to be corrected can be submitted "
+                        "(current state: %(state)s)."
                     )
                     % {"state": policy.state_label(state) or tk._("not under review")}
                 ]
@@ -291,8 +293,8 @@ def package_create(original, context, data_dict):
             {
                 "private": [
                     tk._(
-                        "A dataset of your commune becomes public once the métropole has accepted it: create it "
-                        "private, then submit it for review."
+                        "A dataset of your commune becomes public once the métropole has accepted it: "
+                        "create it private, then submit it for review."
                     )
                 ]
             }
@@ -334,10 +336,8 @@ def _comparable(field: str, value):
             (r.get("id") or "", _resource_location(r), (r.get("format") or "").upper()) for r in value or []
         )
     if isinstance(value, str) and value[:1] in "[{":
-        try:
+        with contextlib.suppress(ValueError):
             value = json.loads(value)
-        except ValueError:
-            pass
     if isinstance(value, list):
         return sorted(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v for v in value)
     return value if value not in (None, "") else None
@@ -378,8 +378,8 @@ def package_update(original, context, data_dict):
                 {
                     "private": [
                         tk._(
-                            "This dataset becomes public once the métropole has accepted it (state: %(state)s). "
-                            "Submit it for review instead."
+                            "This dataset becomes public once the métropole has accepted it "
+                            "(state: %(state)s). Submit it for review instead."
                         )
                         % {"state": policy.state_label(state)}
                     ]

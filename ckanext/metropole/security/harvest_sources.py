@@ -17,7 +17,7 @@ def _check(data_dict):
     try:
         safe_url(data_dict.get("url"), {})
     except Invalid as e:
-        raise tk.ValidationError({"url": [e.error]})
+        raise tk.ValidationError({"url": [e.error]}) from None
 
 
 def _is_harvest(data_dict, creating: bool = False) -> bool:

@@ -53,7 +53,7 @@ def _json(text: str | bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise _bad_body(tk._("The request body is not valid UTF-8 text: encode it in UTF-8."))
+            raise _bad_body(tk._("The request body is not valid UTF-8 text: encode it in UTF-8.")) from None
     try:
         return json.loads(text)
     except RecursionError:
@@ -61,9 +61,11 @@ def _json(text: str | bytes):
             tk._("The request body is nested too deeply ({maximum} levels at most).").format(
                 maximum=payload.limit("json_depth")
             )
-        )
+        ) from None
     except ValueError as e:
-        raise _bad_body(tk._("The request body is not valid JSON ({reason}).").format(reason=str(e)[:200]))
+        raise _bad_body(
+            tk._("The request body is not valid JSON ({reason}).").format(reason=str(e)[:200])
+        ) from None
 
 
 def _api_payload(request):

@@ -34,7 +34,7 @@ def parse_bbox(value) -> tuple[float, float, float, float]:
     except (TypeError, ValueError):
         raise ValueError(
             tk._("Expected four numbers separated by commas: west,south,east,north (e.g. 2.9,45.7,3.2,45.9).")
-        )
+        ) from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise ValueError(tk._("The coordinates of the box must be finite numbers."))
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
@@ -110,4 +110,4 @@ def package_search(up, context, data_dict):
                     )
                 ]
             },
-        )
+        ) from None

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_french()
     if args.po:
         seen = set()
-        for package, messages in missing.items():
+        for messages in missing.values():
             for key, (message, where) in sorted(messages.items()):
                 if key in seen:
                     continue

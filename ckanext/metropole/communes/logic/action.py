@@ -42,7 +42,7 @@ def _publication_stats() -> dict[str, dict]:
     try:
         result = conn.search(q="*:*", fq=fq, rows=0, **{"json.facet": json.dumps(facet)})
     except Exception as e:  # pysolr raises its own errors; the API answers 409 "Search error"
-        raise search.SearchError(str(e))
+        raise search.SearchError(str(e)) from e
     buckets = (result.raw_response.get("facets", {}).get("orgs") or {}).get("buckets", [])
     return {b["val"]: {"count": b["count"], "last": b.get("last")} for b in buckets}
 
@@ -153,7 +153,7 @@ def territory_load(context, data_dict):
         terr = _territory(data)
         the_plan = t.plan(terr)
     except t.TerritoryError as e:
-        raise tk.ValidationError({"territory": [str(e)]})
+        raise tk.ValidationError({"territory": [str(e)]}) from None
 
     summary = apply_plan(context, the_plan, dry_run=data["dry_run"])
     return {

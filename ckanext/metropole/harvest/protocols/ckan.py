@@ -104,7 +104,7 @@ def _dkan_listing(client, root: str, config, listing: Listing):
 def _owners(package: dict) -> set[str]:
     """Who publishes a package: its organisation, or DKAN's groups named "group/<name>"."""
     owners = set()
-    for owner in [package.get("organization")] + list(package.get("groups") or []):
+    for owner in [package.get("organization"), *(package.get("groups") or [])]:
         if isinstance(owner, dict):
             for key in ("name", "title"):
                 if isinstance(owner.get(key), str) and owner[key]:

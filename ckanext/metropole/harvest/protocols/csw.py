@@ -63,7 +63,7 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
         except etree.XMLSyntaxError as e:
             raise HarvestError(
                 N_("Unreadable CSW response at {url}: {error}", url=self.url, error=str(e)[:160])
-            )
+            ) from e
         if self._exml.getroot().tag not in CSW_ROOTS:
             raise HarvestError(
                 N_(
@@ -133,7 +133,7 @@ def _pages(client, root: str, listing: Listing):
     csw = GuardedCSW(root, client)
     start = 1
     for _ in range(MAX_PAGES):
-        records, matched, returned, following = csw.iso_page(start, PAGE)
+        records, matched, _returned, following = csw.iso_page(start, PAGE)
         if matched is not None:
             listing.announced = matched
         yield from records

@@ -75,7 +75,7 @@ def _context(client, url: str, fetched: dict, depth: int = 0):
         try:
             document = client.get(url, accept="application/ld+json, application/json").json()
         except HarvestError as e:
-            raise HarvestError(N_("JSON-LD context {url} unreachable: {error}", url=url, error=of(e)))
+            raise HarvestError(N_("JSON-LD context {url} unreachable: {error}", url=url, error=of(e))) from e
         if not isinstance(document, dict) or "@context" not in document:
             raise HarvestError(N_("JSON-LD context {url} invalid (no “@context”).", url=url))
         raw = document["@context"]
@@ -164,7 +164,9 @@ def _parser(client, response):
     try:
         parser.parse(body, _format=fmt)
     except RDFParserException as e:
-        raise HarvestError(N_("Unreadable RDF at {url}: {error}", url=response.url, error=str(e)[:200]))
+        raise HarvestError(
+            N_("Unreadable RDF at {url}: {error}", url=response.url, error=str(e)[:200])
+        ) from e
     return parser
 
 
