@@ -38,7 +38,8 @@ def main() -> None:
         summary = proc.stdout.strip().splitlines()[-1]
         verdict = "OK" if seconds <= goal else "OVER GOAL"
         print(
-            f"territory load --epci {MEL} ({label}): {seconds:6.2f} s (goal <= {goal} s: {verdict}) — {summary}"
+            f"territory load --epci {MEL} ({label}): {seconds:6.2f} s "
+            f"(goal <= {goal} s: {verdict}) — {summary}"
         )
 
 

@@ -43,8 +43,8 @@ def stack_script():
 
 @pytest.fixture(autouse=True)
 def fresh_commune_names():
-    """Each test starts without the commune names (and burst-cached figures) cached by an earlier one (clean_db
-    empties the database without the organisation hooks that clear the cache)."""
+    """Each test starts without the commune names (and burst-cached figures) cached by an earlier one
+    (clean_db empties the database without the organisation hooks that clear the cache)."""
     from ckanext.metropole import burst
     from ckanext.metropole.dataset import communes_field
 
@@ -161,33 +161,32 @@ def ckan_server(ini: Path, url: str, log_path: Path, ckan: tuple[str, ...] = (),
     import requests
 
     port = url.rsplit(":", 1)[1]
-    log = open(log_path, "w")
-    ckan = ckan or (str(ROOT / ".venv" / "bin" / "ckan"),)
-    proc = subprocess.Popen(
-        [*ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", port, "--disable-reloader", "--threaded"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        **popen,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/api/3/action/status_show", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"CKAN did not start on {url}: see {log_path}")
-        yield url
-    finally:
-        proc.terminate()
+    with open(log_path, "w") as log:
+        ckan = ckan or (str(ROOT / ".venv" / "bin" / "ckan"),)
+        proc = subprocess.Popen(
+            [*ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", port, "--disable-reloader", "--threaded"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **popen,
+        )
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(url + "/api/3/action/status_show", timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError(f"CKAN did not start on {url}: see {log_path}")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 CHROMIUM = "/usr/bin/chromium"

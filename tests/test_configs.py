@@ -32,7 +32,7 @@ def _ini(path):
 
 def _stack_constants():
     text = (ROOT / "scripts" / "stack.sh").read_text()
-    return {k: v for k, v in re.findall(r"^(PG_PORT|REDIS_PORT|SOLR_PORT|CKAN_PORT)=(\d+)$", text, re.M)}
+    return dict(re.findall(r"^(PG_PORT|REDIS_PORT|SOLR_PORT|CKAN_PORT)=(\d+)$", text, re.M))
 
 
 def test_dev_and_test_configs_use_the_stack_ports_but_separate_db_and_core():
@@ -69,10 +69,9 @@ def test_docker_compose_matches_the_local_stack():
     plugins = env["CKAN__PLUGINS"].split()
     assert plugins == _ini(ROOT / "test.ini")["ckan.plugins"].split()
     # the development portal adds only the demo's plugin (it serves the demo commune portal)
-    assert (
-        plugins + ["metropole_demo"]
-        == _ini(ROOT / "config" / "development.ini.template")["ckan.plugins"].split()
-    )
+    assert [*plugins, "metropole_demo"] == _ini(ROOT / "config" / "development.ini.template")[
+        "ckan.plugins"
+    ].split()
     assert set(plugins) >= REQUIRED_PLUGINS
     assert env["CKAN__HARVEST__MQ__TYPE"] == "redis"
     assert services["harvest-gather"]["command"] == ["gather-consumer"]
@@ -95,7 +94,7 @@ def test_docker_images_build_on_the_pinned_bases_and_our_schema_generator():
 
 def test_requirements_are_pinned():
     for name in ("requirements.txt", "dev-requirements.txt"):
-        lines = [l.split("#")[0].strip() for l in (ROOT / name).read_text().splitlines()]
+        lines = [raw.split("#")[0].strip() for raw in (ROOT / name).read_text().splitlines()]
         for line in filter(None, lines):
             assert "==" in line, f"{name}: {line} is not pinned"
     reqs = (ROOT / "requirements.txt").read_text()

@@ -7,7 +7,7 @@ from ckanext.metropole.lists import as_list
 
 
 @pytest.mark.parametrize(
-    "value, split, expected",
+    ("value", "split", "expected"),
     [
         (None, None, []),
         ("", None, []),

@@ -21,7 +21,7 @@ OUR_PLUGINS = [
     "metropole_theme",
     "metropole_review",
 ]
-REQUIRED = OUR_PLUGINS + ["scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"]
+REQUIRED = [*OUR_PLUGINS, "scheming_datasets", "harvest", "dcat", "spatial_metadata", "spatial_query"]
 
 
 @pytest.mark.usefixtures("with_plugins")

@@ -38,7 +38,7 @@ def test_shipped_schema_declares_the_version_of_the_manifest():
 
 
 @pytest.mark.parametrize(
-    "value, expected",
+    ("value", "expected"),
     [
         ("atlasante/schema-dae", "defibrillateurs"),
         ("https://schema.data.gouv.fr/schemas/atlasante/schema-dae/1.0.7/schema.json", "defibrillateurs"),

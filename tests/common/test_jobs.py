@@ -72,9 +72,7 @@ def test_valid_invalid_duplicate_then_fixed(territory, agent, run_jobs, app):
         "toilettes.csv",
         f"http://127.0.0.1:5000/jeux-communs/schemas/{TOILETS}/schema.json",
     )
-    beaumont = upload(
-        agent["63032"], territory["63032"], "toilettes-beaumont", BEAUMONT, "toilettes.csv", TOILETS
-    )
+    upload(agent["63032"], territory["63032"], "toilettes-beaumont", BEAUMONT, "toilettes.csv", TOILETS)
     assert status(clermont["id"])["status"] == "pending"  # queued, not yet run
     run_jobs()
 

@@ -101,7 +101,7 @@ def test_duplicate_primary_key_in_a_file(toilets):
 
 def test_missing_required_column_is_named(toilets):
     header = [h for h in TOILETS if h != "gratuit"]
-    rows = [header] + [[c for h, c in zip(TOILETS, r) if h != "gratuit"] for r in GOOD]
+    rows = [header] + [[c for h, c in zip(TOILETS, r, strict=True) if h != "gratuit"] for r in GOOD]
     report = validation.validate(csv_bytes(rows), "CSV", toilets)
     assert report["status"] == "invalid"
     assert {"code": "missing_column", "row": None, "column": "gratuit", "params": {}} in report["errors"]
@@ -142,7 +142,7 @@ def test_geojson_points_fill_the_coordinate_columns(toilets):
 
 
 @pytest.mark.parametrize(
-    "data, declared, code",
+    ("data", "declared", "code"),
     [
         (b"%PDF-1.7\n...", "CSV", "unsupported_format"),
         (b"PK\x03\x04not really a workbook", "XLSX", "unreadable"),

@@ -27,9 +27,9 @@ class TestTerritoryCli:
         shown = _run(cli, "show")
         assert shown.exit_code == 0
         assert "21 communes, dont" in shown.output
-        line = next(l for l in shown.output.splitlines() if l.startswith("63113"))
+        line = next(row for row in shown.output.splitlines() if row.startswith("63113"))
         assert "Clermont-Ferrand" in line and "oui" in line and "clermont-ferrand" in line
-        line = next(l for l in shown.output.splitlines() if l.startswith("63141"))
+        line = next(row for row in shown.output.splitlines() if row.startswith("63141"))
         assert "Durtol" in line and "non" in line
 
     def test_list_file_with_name_title_siren(self, cli, tmp_path):
@@ -52,7 +52,7 @@ class TestTerritoryCli:
         assert helpers.call_action("organization_show", id="metropole-de-lyon")["siren"] == "200046977"
 
     @pytest.mark.parametrize(
-        "args,message",
+        ("args", "message"),
         [
             (["--epci", "999999999"], "SIREN inconnu : 999999999"),
             ([], "soit --epci SIREN, soit --communes FICHIER"),
@@ -66,7 +66,7 @@ class TestTerritoryCli:
         assert helpers.call_action("organization_list") == []
 
     @pytest.mark.parametrize(
-        "content,message",
+        ("content", "message"),
         [("", "est vide"), ("69123\n691\n", "« 691 » (ligne 2)"), ("69123\n99999\n", "99999")],
     )
     def test_bad_files_exit_non_zero_and_create_nothing(self, cli, tmp_path, content, message):

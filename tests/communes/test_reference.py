@@ -30,7 +30,7 @@ def test_reference_has_every_metropole_with_valid_sirens(ref):
 
 
 @pytest.mark.parametrize(
-    "value,valid",
+    ("value", "valid"),
     [
         ("216301135", True),
         ("246300701", True),
@@ -47,7 +47,7 @@ def test_siren_luhn_key(value, valid):
 
 
 @pytest.mark.parametrize(
-    "population,expected", [(None, False), (0, False), (3499, False), (3500, True), (150000, True)]
+    ("population", "expected"), [(None, False), (0, False), (3499, False), (3500, True), (150000, True)]
 )
 def test_open_data_obligation_threshold(population, expected):
     assert obliged(population) is expected

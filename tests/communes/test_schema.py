@@ -64,7 +64,7 @@ class TestOrganisationSchema:
         assert helpers.call_action("organization_show", id=org["id"])["open_data_obligation"] is False
 
     @pytest.mark.parametrize(
-        "data,field,message",
+        ("data", "field", "message"),
         [
             ({"insee_code": "99999"}, "insee_code", "aucune commune du référentiel"),
             ({"insee_code": "6311"}, "insee_code", "5 caractères attendus"),

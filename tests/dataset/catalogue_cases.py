@@ -29,7 +29,7 @@ def _force(dataset_name, resource_urls=None, landing_page=None):
     """Store values that the validators of the day might refuse."""
     pkg = model.Package.get(dataset_name)
     if resource_urls:
-        for resource, url in zip(pkg.resources, resource_urls):
+        for resource, url in zip(pkg.resources, resource_urls, strict=False):
             resource.url = url
             # a schema "URL" that is not one either (what a lenient form or harvest keeps)
             resource.extras = {**(resource.extras or {}), "conforms_to": url}

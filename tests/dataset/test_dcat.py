@@ -21,7 +21,7 @@ def _graph(app, url, fmt):
     return Graph().parse(data=response.body, format=fmt)
 
 
-@pytest.mark.parametrize("ext,fmt", [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
+@pytest.mark.parametrize(("ext", "fmt"), [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
 def test_dataset_carries_the_french_triples(app, create, ext, fmt):
     dataset = create(**full_dataset())
     g = _graph(app, f"/dataset/{dataset['name']}.{ext}", fmt)

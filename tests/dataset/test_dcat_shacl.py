@@ -42,7 +42,7 @@ def shapes() -> Graph:
 
 
 def violations(data: Graph) -> list[str]:
-    conforms, report, _ = validate(
+    _conforms, report, _ = validate(
         data, shacl_graph=shapes(), inference="none", advanced=False, allow_warnings=True
     )
     found = []

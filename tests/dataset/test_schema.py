@@ -56,11 +56,11 @@ def test_licences_are_the_decree_ones_first_with_french_titles():
         "other-open",
         "notspecified",
     }
-    assert next(l for l in licenses if l["id"] == "notspecified")["title"] == "Licence non spécifiée"
+    assert next(lic for lic in licenses if lic["id"] == "notspecified")["title"] == "Licence non spécifiée"
 
 
 @pytest.mark.parametrize(
-    "overrides,field,message",
+    ("overrides", "field", "message"),
     [
         ({"theme": ["sport"]}, "theme", "Choix inattendu : « sport »"),
         ({"theme": []}, "theme", "Choisissez-en au moins un"),

@@ -52,7 +52,7 @@ def _names(**params):
 @pytest.mark.usefixtures("corpus")
 class TestFrenchSearch:
     @pytest.mark.parametrize(
-        "query,expected",
+        ("query", "expected"),
         [
             ("defibrillateur", ["dae"]),
             ("ecoles", ["ecoles"]),

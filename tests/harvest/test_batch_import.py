@@ -268,7 +268,7 @@ def test_a_batch_does_not_look_up_its_own_datasets_in_the_index(
     looked_up = []
     real = search.show
     monkeypatch.setattr(search, "show", lambda reference: looked_up.append(reference) or real(reference))
-    harvester, job, ids = _gathered_job(portal, make_source)
+    harvester, _job, ids = _gathered_job(portal, make_source)
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
     packages = [model.Package.get(name) for name in harvested("royat")]
     assert len(packages) == 5
@@ -312,7 +312,7 @@ def user_selects():
 
 @pytest.mark.ckan_config("ckanext.metropole.harvest.import_batch", "5")
 def test_a_batch_looks_its_writer_up_once_not_per_dataset(portal, make_source, small_pages, user_selects):
-    harvester, job, ids = _gathered_job(portal, make_source)
+    harvester, _job, ids = _gathered_job(portal, make_source)
     del user_selects[:]
     queue.fetch_and_import_stages(harvester, HarvestObject.get(ids[0]))  # the whole batch of 5
     assert len(harvested("royat")) == 5

@@ -138,8 +138,10 @@ def test_a_dcat_blank_node_dataset_is_named_by_its_landing_page():
         "Licence Ouverte Etalab</gmx:Anchor></gmd:useLimitation>",
         # the Géoplateforme (IGN) and geo-ide records of udata's CSW tests (SOURCES.md)
         '<gmd:otherConstraints><gmx:Anchor xlink:href="https://www.etalab.gouv.fr/wp-content/uploads/2018/11/'
-        'open-licence.pdf">Licence Ouverte / Open License (compatible ODC-BY, CC-BY 2.0)</gmx:Anchor></gmd:otherConstraints>',
-        "<gmd:useLimitation><gco:CharacterString>Licence Ouverte 1.0 http://www.data.gouv.fr/Licence-Ouverte-Open-Licence."
+        'open-licence.pdf">Licence Ouverte / Open License (compatible ODC-BY, CC-BY 2.0)</gmx:Anchor>'
+        "</gmd:otherConstraints>",
+        "<gmd:useLimitation><gco:CharacterString>"
+        "Licence Ouverte 1.0 http://www.data.gouv.fr/Licence-Ouverte-Open-Licence."
         "</gco:CharacterString></gmd:useLimitation>",
     ],
     ids=["otherConstraints-anchor", "useLimitation-anchor", "geoplateforme", "geo-ide-text"],

@@ -8,7 +8,7 @@ from ckanext.metropole.harvest.dates import source_date
 
 
 @pytest.mark.parametrize(
-    "raw, expected",
+    ("raw", "expected"),
     [
         # DKAN 7 / Drupal "medium" format, French translated and reordered d/m/Y, or English m/d/Y:
         # the weekday tells day from month (10 December 2019 was a Tuesday, 12 October a Saturday)
@@ -47,7 +47,7 @@ def test_dates_read(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw, word",
+    ("raw", "word"),
     [
         ("10/12/2019 - 09:23", "ambiguë"),  # 10 December or 12 October: never guessed
         ("jeu, 12/10/19 - 09:23", "ambiguë"),  # a Thursday neither way

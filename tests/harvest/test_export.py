@@ -65,7 +65,7 @@ def test_export_is_read_whole_and_every_dataset_searchable_at_the_end(big_portal
 
 
 @pytest.mark.parametrize(
-    "body, fault, expected",
+    ("body", "fault", "expected"),
     [
         (None, "truncated", "tronqu"),
         ('{"error_code": "ODSQLError", "message": "Invalid"}', None, "liste JSON était attendue"),

@@ -9,7 +9,7 @@ from ckanext.metropole.harvest.sourceconfig import SourceConfig
 
 
 @pytest.mark.parametrize(
-    "raw,expected",
+    ("raw", "expected"),
     [
         ("Licence Ouverte v2.0", "lov2"),
         ("licence-ouverte-v2.0", "lov2"),
@@ -29,7 +29,7 @@ def test_licences(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw,expected",
+    ("raw", "expected"),
     [
         # Opendatasoft's licence choices (its API documentation), as metas.default.license says them
         ("Licence Ouverte v2.0 (Etalab)", "lov2"),
@@ -65,7 +65,7 @@ def test_unknown_licence_is_reported():
 
 
 @pytest.mark.parametrize(
-    "raw,expected",
+    ("raw", "expected"),
     [
         ("annual", "ANNUAL"),
         ("Mensuelle", "MONTHLY"),
@@ -105,14 +105,19 @@ def test_word_html_lists_conditional_comments_and_styles():
     span styled mso-list:Ignore inside <![if !supportLists]>, <o:p>, &nbsp;, a conditional
     comment and a <style> block): lists come out as Markdown items, nothing of Word's marks."""
     word = """<style><!-- p.MsoNormal {margin:0cm;} --></style>
-<!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:AllowPNG/></o:OfficeDocumentSettings></xml><![endif]-->
+<!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:AllowPNG/></o:OfficeDocumentSettings></xml>
+<![endif]-->
 <p class=MsoNormal>Fichier FANTOIR :<o:p></o:p></p>
-<p class=MsoListParagraphCxSpFirst style='text-indent:-.25in;mso-list:l0 level1 lfo1'><![if !supportLists]><span
+<p class=MsoListParagraphCxSpFirst
+style='text-indent:-.25in;mso-list:l0 level1 lfo1'><![if !supportLists]><span
 style='font-family:Symbol;mso-fareast-font-family:Symbol;mso-bidi-font-family:
-Symbol'><span style='mso-list:Ignore'>&middot;<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;
+Symbol'><span style='mso-list:Ignore'>&middot;<span
+style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;
 </span></span></span><![endif]>ajout des voies privées<o:p></o:p></p>
-<p class=MsoListParagraphCxSpLast style='text-indent:-.25in;mso-list:l0 level1 lfo1'><![if !supportLists]><span
-style='font-family:Symbol'><span style='mso-list:Ignore'>&middot;<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;
+<p class=MsoListParagraphCxSpLast
+style='text-indent:-.25in;mso-list:l0 level1 lfo1'><![if !supportLists]><span
+style='font-family:Symbol'><span style='mso-list:Ignore'>&middot;<span
+style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;
 </span></span></span><![endif]>suppression des lieux-dits<o:p></o:p></p>
 <p class=MsoNormal><o:p>&nbsp;</o:p></p>
 <p class=MsoListParagraph style='text-indent:-.25in;mso-list:l1 level1 lfo2'><![if !supportLists]><span
@@ -134,7 +139,7 @@ style='mso-list:Ignore'>1.<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp
 
 
 @pytest.mark.parametrize(
-    "remote_id,readable",
+    ("remote_id", "readable"),
     [
         ("https://data.capatlantique.fr/explore/dataset/vanves-fantoir/", "vanves-fantoir"),
         # ArcGIS Online / Hub items: the id parameter, not "item.html" nor "sublayer=0"

@@ -102,7 +102,7 @@ def test_publisher_keeps_one_publisher_of_a_shared_portal(portal, make_source, h
 
 
 @pytest.mark.parametrize(
-    "fault_page,fault,status,message",
+    ("fault_page", "fault", "status", "message"),
     [
         (2, None, 500, "Erreur HTTP 500"),
         (1, "slow", 200, "Délai dépassé"),

@@ -232,7 +232,7 @@ def test_older_udata_api_bare_list(portal, make_source, harvest):
 
 
 @pytest.mark.parametrize(
-    "labels,expected",
+    ("labels", "expected"),
     [
         (["Mobilité et transports"], ["transports"]),
         (["Environnement et climat"], ["environnement"]),

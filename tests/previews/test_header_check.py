@@ -16,7 +16,7 @@ from .test_load import _xlsx
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 @pytest.mark.parametrize(
-    "name,content,fmt,problem",
+    ("name", "content", "fmt", "problem"),
     [
         (
             "fusion.xlsx",

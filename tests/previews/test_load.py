@@ -72,7 +72,7 @@ BROKEN_ROW = (
 
 def _bad_file(case: str, lines: list[str]) -> tuple[str, bytes, str]:
     if case == "broken_line":  # an address with commas, not quoted: two values too many
-        return "casse.csv", ("\n".join(lines[:3] + [BROKEN_ROW] + lines[3:]) + "\n").encode(), "CSV"
+        return "casse.csv", ("\n".join([*lines[:3], BROKEN_ROW, *lines[3:]]) + "\n").encode(), "CSV"
     if case == "encoding":  # bytes that are text in no encoding
         return "encodage.csv", b"nom;valeur\n" + bytes(range(128, 256)) * 4 + b";1\n", "CSV"
     if case == "merged_header":  # a title merged over the columns, the real header below

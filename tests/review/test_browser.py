@@ -65,9 +65,8 @@ def actors(clean_db, clean_index, with_plugins):
 def _axe(page, name, context="document"):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        """async () => await axe.run(%s, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-        % context
+        f"""async () => await axe.run({context}, {{
+        runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})"""
     )
     serious = [
         (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])

@@ -46,7 +46,7 @@ def in_review(people):
 def test_nothing_in_review_leaks(people, in_review, app):
     leaks = []
     for who, headers in (("anonymous", {}), ("other commune's agent", _auth(people.other_agent))):
-        _visit_everything(app, in_review, headers, lambda path, why: leaks.append((who, path, why)))
+        _visit_everything(app, in_review, headers, lambda path, why, who=who: leaks.append((who, path, why)))
     assert leaks == [], leaks
 
 

@@ -49,7 +49,7 @@ def test_anonymous_sees_public_sources_without_their_configuration(app, sources)
 
 
 def test_editor_of_another_commune_sees_neither_private_source_nor_configuration(app, sources):
-    public, private = sources
+    _public, private = sources
     editor = factories.User()
     helpers.call_action("organization_member_create", id="aubiere", username=editor["name"], role="editor")
     listed = _listed(app, _token(editor))

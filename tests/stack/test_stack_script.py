@@ -17,7 +17,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("service,port", [("postgres", 55432), ("redis", 56379), ("solr", 58983)])
+@pytest.mark.parametrize(("service", "port"), [("postgres", 55432), ("redis", 56379), ("solr", 58983)])
 def test_port_taken_by_another_process_is_refused(stack_script, tmp_path, service, port):
     # The test session's own stack holds these ports; a second stack (other state folder)
     # must refuse to start rather than talk to a server that is not its own.

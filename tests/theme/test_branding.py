@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -31,7 +32,7 @@ def test_defaults_pass():
 
 
 @pytest.mark.parametrize(
-    "value,message",
+    ("value", "message"),
     [
         ("bleu", "« bleu » n'est pas une couleur"),
         ("#FFD700", "#FFD700 contraste à 1.4"),
@@ -55,13 +56,13 @@ def test_start_up_messages_are_in_the_portal_language(ckan_config, monkeypatch):
         branding.wcag_color("bleu")
     assert e.value.error == "“bleu” is not a colour in the #RRGGBB format (e.g. #1F4E79)."
     with pytest.raises(
-        RuntimeError, match="the file “/metropole/absent.svg” is not in CKAN's public folders"
+        RuntimeError, match=re.escape("the file “/metropole/absent.svg” is not in CKAN's public folders")
     ):
         branding.check({**GOOD, "ckanext.metropole.logo": "/metropole/absent.svg"})
 
 
 @pytest.mark.parametrize(
-    "override,message",
+    ("override", "message"),
     [
         (
             {"ckanext.metropole.logo": "/metropole/absent.svg"},

@@ -109,7 +109,7 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("name,path", PAGES)
+@pytest.mark.parametrize(("name", "path"), PAGES)
 def test_key_pages_pass_axe(server, browser, portal, name, path):
     page = browser.new_page(locale="fr-FR")
     page.goto(server + path)

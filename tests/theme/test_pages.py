@@ -162,7 +162,10 @@ def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
 
 @pytest.mark.usefixtures("clermont")
 def test_dataset_page_shows_the_spatial_extent_map_when_present(app):
-    extent = '{"type": "Polygon", "coordinates": [[[3.0, 45.7], [3.2, 45.7], [3.2, 45.8], [3.0, 45.8], [3.0, 45.7]]]}'
+    extent = (
+        '{"type": "Polygon", "coordinates": '
+        "[[[3.0, 45.7], [3.2, 45.7], [3.2, 45.8], [3.0, 45.8], [3.0, 45.7]]]}"
+    )
     dataset = make_dataset(
         owner_org=helpers.call_action("organization_show", id="royat")["id"], spatial=extent
     )

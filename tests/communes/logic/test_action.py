@@ -115,7 +115,7 @@ class TestTerritoryLoad:
         assert (result["summary"]["created"], result["summary"]["updated"]) == (1, 1)
 
     @pytest.mark.parametrize(
-        "data,message",
+        ("data", "message"),
         [
             ({"epci": "999999999"}, "SIREN inconnu : 999999999"),
             ({}, "Donnez soit epci"),
