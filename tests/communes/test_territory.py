@@ -6,6 +6,7 @@ import ckan.model as model
 import pytest
 from ckan.tests import factories, helpers
 
+from ckanext.metropole.communes import codes_file
 from ckanext.metropole.communes import territory as t
 
 from ..conftest import make_dataset
@@ -192,7 +193,7 @@ class TestReadCodes:
     def test_one_code_per_line_with_comments_and_blanks(self, tmp_path):
         path = tmp_path / "codes.txt"
         path.write_text("# Métropole de Lyon\n69123\n\n69266  # Villeurbanne\n2a004\n")
-        assert t.read_codes(path) == ["69123", "69266", "2A004"]
+        assert codes_file.read_codes(path) == ["69123", "69266", "2A004"]
 
     @pytest.mark.parametrize(
         "content",
@@ -205,7 +206,7 @@ class TestReadCodes:
     def test_csv_with_insee_column(self, tmp_path, content):
         path = tmp_path / "codes.csv"
         path.write_text(content, encoding="utf-8")
-        assert t.read_codes(path) == ["69123", "69266"]
+        assert codes_file.read_codes(path) == ["69123", "69266"]
 
     @pytest.mark.parametrize(
         ("content", "message"),
@@ -221,9 +222,9 @@ class TestReadCodes:
         path = tmp_path / "codes.csv"
         path.write_text(content)
         with pytest.raises(t.TerritoryError) as e:
-            t.read_codes(path)
+            codes_file.read_codes(path)
         assert message in str(e.value)
 
     def test_missing_file(self, tmp_path):
         with pytest.raises(t.TerritoryError, match="Impossible de lire"):
-            t.read_codes(tmp_path / "absent.txt")
+            codes_file.read_codes(tmp_path / "absent.txt")

@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from ..messages import translate as _
+from . import codes_file
 from . import territory as t
 
 # _: see common/cli.py (help in the portal's language, output in the request's)
@@ -48,7 +49,7 @@ def load(epci, communes_file, name, title, siren, dry_run):
                 _("--siren only goes with --communes: with --epci, the SIREN is the EPCI's.")
             )
         if communes_file:
-            data["communes"] = t.read_codes(communes_file)
+            data["communes"] = codes_file.read_codes(communes_file)
         context = dict(_site_context(), metropole_progress=_progress)
         result = tk.get_action("metropole_territory_load")(context, {k: v for k, v in data.items() if v})
     except t.TerritoryError as e:

@@ -9,12 +9,9 @@ matched by INSEE code, never by name: loading again updates, never duplicates.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -22,7 +19,6 @@ from ckan.plugins.toolkit import _
 from slugify import slugify
 
 from .reference import Commune, obliged, reference
-from .validators import INSEE_RE
 
 # Fields the reference data owns; anything else (description, logo, website…) is the
 # commune's own and never overwritten.
@@ -146,64 +142,6 @@ def from_codes(
     return Territory(
         name=name, title=title, siren=siren or None, population=population, communes=communes, source=source
     )
-
-
-def read_codes(path: Path) -> list[str]:
-    """INSEE codes from a file: one per line, or a CSV with an ``insee`` column."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise TerritoryError(
-            _("Cannot read the file {path}: {reason}.").format(path=path, reason=e.strerror)
-        ) from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise TerritoryError(
-            _("The file {path} is empty: one INSEE code per line, or a CSV with an insee column.").format(
-                path=path
-            )
-        )
-    first = next(line for line in lines if line.strip())
-    codes: list[tuple[int, str]] = []
-    if any(sep in first for sep in ",;\t") or first.strip().lower() == "insee":
-        dialect = (
-            csv.Sniffer().sniff(first, delimiters=",;\t") if any(s in first for s in ",;\t") else csv.excel
-        )
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-        columns = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
-        if "insee" not in columns:
-            raise TerritoryError(
-                _("The CSV file {path} has no “insee” column (columns: {columns}).").format(
-                    path=path, columns=", ".join(c for c in columns if c)
-                )
-            )
-        for number, row in enumerate(reader, start=2):
-            value = (row.get(columns["insee"]) or "").strip()
-            if value:
-                codes.append((number, value))
-    else:
-        for number, line in enumerate(lines, start=1):
-            value = line.split("#", 1)[0].strip()
-            if value:
-                codes.append((number, value))
-    bad = [
-        _("“{value}” (line {number})").format(value=value, number=number)
-        for number, value in codes
-        if not INSEE_RE.match(value.upper())
-    ]
-    if bad:
-        raise TerritoryError(
-            _(
-                "Malformed INSEE codes in {path}: {codes} — 5 characters expected, e.g. 01053 or 2A004."
-            ).format(path=path, codes=", ".join(bad[:10]) + (" …" if len(bad) > 10 else ""))
-        )
-    if not codes:
-        raise TerritoryError(_("No INSEE code in {path}.").format(path=path))
-    return [value.upper() for _, value in codes]
 
 
 # ------------------------------------------------------------------ portal state

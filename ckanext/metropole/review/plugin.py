@@ -2,7 +2,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ..resources import require_plugins
-from . import auth, labels, logic, views
+from . import auth, chained, labels, logic, views
 
 
 @tk.blanket.config_declarations
@@ -25,7 +25,7 @@ class ReviewPlugin(labels.ReviewPermissionLabels, p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
 
     def get_actions(self):
-        return logic.get_actions()
+        return {**logic.get_actions(), **chained.get_actions()}
 
     def get_auth_functions(self):
         return auth.get_auth_functions()

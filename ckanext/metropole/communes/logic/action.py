@@ -16,7 +16,7 @@ from ckan.lib import search
 from ... import burst
 from ...writes import as_caller
 from .. import territory as t
-from ..validators import TERRITORY_LOAD
+from ..validators import INSEE_RE, TERRITORY_LOAD
 from . import schema
 
 
@@ -96,7 +96,7 @@ def _territory(data: dict) -> t.Territory:
             raise t.TerritoryError(tk._("siren only goes with communes: with epci, the SIREN is the EPCI's."))
         return t.from_epci(data["epci"], data.get("name"), data.get("title"))
     codes = [code.strip().upper() for code in data["communes"] if code.strip()]
-    bad = [code for code in codes if not t.INSEE_RE.match(code)]
+    bad = [code for code in codes if not INSEE_RE.match(code)]
     if bad:
         raise t.TerritoryError(
             tk._("Malformed INSEE codes: {codes} — 5 characters expected, e.g. 01053 or 2A004.").format(
