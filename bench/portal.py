@@ -23,6 +23,7 @@ dataset package_create makes from the same form (tests/test_bench.py runs it on 
 The portal is kept while it holds the expected counts and was filled by the same code
 (``fingerprint``: this module, our package, the schemas, the plugins).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +62,7 @@ def describe(filled: dict) -> str:
 
 # ---------------------------------------------------------------- what the portal holds
 
+
 def fingerprint(plugins: str) -> str:
     """Changes when the code that writes or indexes a dataset (or this filler) changes."""
     digest = hashlib.sha256(f"{plugins}|{EPCI}|{DATASETS}|{SHAPES}".encode())
@@ -86,10 +88,16 @@ def state() -> dict:
     from ckan.model.system_info import get_system_info
 
     try:
-        orgs = model.Session.query(model.Group).filter(model.Group.is_organization.is_(True),
-                                                       model.Group.state == "active").count()
-        pkgs = model.Session.query(model.Package).filter(model.Package.name.like(PREFIX + "%"),
-                                                         model.Package.state == "active").count()
+        orgs = (
+            model.Session.query(model.Group)
+            .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+            .count()
+        )
+        pkgs = (
+            model.Session.query(model.Package)
+            .filter(model.Package.name.like(PREFIX + "%"), model.Package.state == "active")
+            .count()
+        )
         marker = get_system_info(MARKER)
     except Exception:  # an empty database: no tables yet
         model.Session.rollback()
@@ -107,9 +115,11 @@ class Facts:
 
         from ckanext.metropole.dataset import vocabularies as v
 
-        groups = (model.Session.query(model.Group)
-                  .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
-                  .order_by(model.Group.name))
+        groups = (
+            model.Session.query(model.Group)
+            .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+            .order_by(model.Group.name)
+        )
         self.orgs = [(g.id, g.name, g.extras.get("insee_code")) for g in groups]
         self.codes = sorted(code for _, _, code in self.orgs if code)
         self.themes = [t["id"] for t in v.themes()]
@@ -122,19 +132,28 @@ def dataset(i: int, facts: Facts) -> dict:
     rnd = random.Random(shape)
     _, org, insee = facts.orgs[shape % len(facts.orgs)]
     # a commune's datasets cover it (and sometimes its neighbours), the métropole's several communes
-    communes = sorted({insee, *rnd.sample(facts.codes, k=shape % 3)} if insee
-                      else rnd.sample(facts.codes, k=1 + shape % 4))
+    communes = sorted(
+        {insee, *rnd.sample(facts.codes, k=shape % 3)} if insee else rnd.sample(facts.codes, k=1 + shape % 4)
+    )
     word = WORDS[i % len(WORDS)]
-    return {"name": f"{PREFIX}{i}", "title": f"Données {word} {i}",
-            "notes": f"Jeu de données sur {word}, numéro {i}.", "owner_org": org,
-            "theme": rnd.sample(facts.themes, k=1 + shape % 2), "communes": communes,
-            "license_id": rnd.choice(["lov2", "odc-odbl"]), "frequency": "ANNUAL",
-            "tags": [{"name": word}, {"name": f"lot-{i % 50}"}],
-            "resources": [{"url": f"http://127.0.0.1/jeu/{i}.csv", "format": rnd.choice(FORMATS),
-                           "name": "Données"}]}
+    return {
+        "name": f"{PREFIX}{i}",
+        "title": f"Données {word} {i}",
+        "notes": f"Jeu de données sur {word}, numéro {i}.",
+        "owner_org": org,
+        "theme": rnd.sample(facts.themes, k=1 + shape % 2),
+        "communes": communes,
+        "license_id": rnd.choice(["lov2", "odc-odbl"]),
+        "frequency": "ANNUAL",
+        "tags": [{"name": word}, {"name": f"lot-{i % 50}"}],
+        "resources": [
+            {"url": f"http://127.0.0.1/jeu/{i}.csv", "format": rnd.choice(FORMATS), "name": "Données"}
+        ],
+    }
 
 
 # ---------------------------------------------------------------- the fill
+
 
 def fill(ckan: Ckan, marker: str) -> float:
     """Reset the database and fill the portal, marked ``marker``; datasets per second."""
@@ -147,13 +166,15 @@ def fill(ckan: Ckan, marker: str) -> float:
     helpers.call_action("metropole_territory_load", epci=EPCI)
     helpers.call_action("metropole_theme_groups_sync")
     facts, user = Facts(), ckan.sysadmin()
-    templates = [ckan.action("package_create", user, **dataset(i, facts))["id"]
-                 for i in progress(range(min(SHAPES, DATASETS)), "templates (package_create)")]
+    templates = [
+        ckan.action("package_create", user, **dataset(i, facts))["id"]
+        for i in progress(range(min(SHAPES, DATASETS)), "templates (package_create)")
+    ]
     clones = _copy_templates(facts, templates)
     from ckan.lib import search
 
     for start in progress(range(0, len(clones), INDEX_CHUNK), "datasets indexed (x500)"):
-        search.rebuild(package_ids=clones[start:start + INDEX_CHUNK], defer_commit=True)
+        search.rebuild(package_ids=clones[start : start + INDEX_CHUNK], defer_commit=True)
     search.commit()
     set_system_info(MARKER, marker)
     model.Session.commit()
@@ -175,8 +196,14 @@ def _copy_templates(facts: Facts, templates: list[str]) -> list[str]:
     import ckan.model as model
 
     t_tag, t_pkg, t_extra, t_res, t_view, t_member, t_pkg_tag = (
-        model.tag_table, model.package_table, model.package_extra_table, model.resource_table,
-        model.resource_view_table, model.member_table, model.package_tag_table)  # (foreign keys' order)
+        model.tag_table,
+        model.package_table,
+        model.package_extra_table,
+        model.resource_table,
+        model.resource_view_table,
+        model.member_table,
+        model.package_tag_table,
+    )  # (foreign keys' order)
     packages, extras = _read(t_pkg, "id", templates), _read(t_extra, "package_id", templates)
     resources = _read(t_res, "package_id", templates)
     views = _read(t_view, "resource_id", [r["id"] for rows in resources.values() for r in rows])
@@ -191,14 +218,33 @@ def _copy_templates(facts: Facts, templates: list[str]) -> list[str]:
         spec, tid = dataset(i, facts), templates[i % len(templates)]
         pid, stamp = str(uuid.uuid4()), now + timedelta(milliseconds=i)
         ids.append(pid)
-        out[t_pkg] += [{**r, "id": pid, "name": spec["name"], "title": spec["title"], "notes": spec["notes"],
-                        "metadata_created": stamp, "metadata_modified": stamp} for r in packages[tid]]
+        out[t_pkg] += [
+            {
+                **r,
+                "id": pid,
+                "name": spec["name"],
+                "title": spec["title"],
+                "notes": spec["notes"],
+                "metadata_created": stamp,
+                "metadata_modified": stamp,
+            }
+            for r in packages[tid]
+        ]
         out[t_extra] += [{**r, "id": str(uuid.uuid4()), "package_id": pid} for r in extras[tid]]
-        for r, res_spec in zip(sorted(resources[tid], key=lambda r: r["position"]), spec["resources"],
-                               strict=True):
+        for r, res_spec in zip(
+            sorted(resources[tid], key=lambda r: r["position"]), spec["resources"], strict=True
+        ):
             res_id = str(uuid.uuid4())
-            out[t_res].append({**r, "id": res_id, "package_id": pid, "url": res_spec["url"], "created": stamp,
-                               "metadata_modified": stamp})
+            out[t_res].append(
+                {
+                    **r,
+                    "id": res_id,
+                    "package_id": pid,
+                    "url": res_spec["url"],
+                    "created": stamp,
+                    "metadata_modified": stamp,
+                }
+            )
             out[t_view] += [{**v, "id": str(uuid.uuid4()), "resource_id": res_id} for v in views[r["id"]]]
         out[t_member] += [{**r, "id": str(uuid.uuid4()), "table_id": pid} for r in members[tid]]
         # the template's keywords, position by position, become the dataset's own
@@ -212,15 +258,19 @@ def _copy_templates(facts: Facts, templates: list[str]) -> list[str]:
             out[t_pkg_tag].append({**r, "id": str(uuid.uuid4()), "package_id": pid, "tag_id": tag_ids[name]})
     for table, rows in out.items():
         for start in range(0, len(rows), 5000):
-            model.Session.execute(table.insert(), rows[start:start + 5000])
+            model.Session.execute(table.insert(), rows[start : start + 5000])
     model.Session.commit()
     return ids
 
 
 def prepare(plugins: str, ckan: Ckan | None = None) -> dict:
     ckan = ckan or Ckan(plugins)
-    want = {"organisations": expected_organisations(), "datasets": DATASETS, "indexed": DATASETS,
-            "fingerprint": fingerprint(plugins)}
+    want = {
+        "organisations": expected_organisations(),
+        "datasets": DATASETS,
+        "indexed": DATASETS,
+        "fingerprint": fingerprint(plugins),
+    }
     started, rate = time.perf_counter(), None
     if state() != want:
         # (the fingerprint of the code this process loaded, not of files changed since)
@@ -228,8 +278,12 @@ def prepare(plugins: str, ckan: Ckan | None = None) -> dict:
     found = state()
     if found != want:
         raise SystemExit(f"the benchmark portal holds {found}, {want} expected")
-    return {"organisations": found["organisations"], "datasets": found["datasets"], "rate": rate,
-            "seconds": time.perf_counter() - started}
+    return {
+        "organisations": found["organisations"],
+        "datasets": found["datasets"],
+        "rate": rate,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 # ---------------------------------------------------------------- the check
@@ -241,10 +295,17 @@ NON_STORED = ["permission_labels", "metropole_quality_org"]
 def _solr_doc(conn, name: str) -> tuple[dict, dict]:
     """(stored fields, indexed terms of the NON_STORED fields) of a dataset's Solr document."""
     doc = conn.search(q=f'name:"{name}"', fl="*", rows=1).docs[0]
-    terms = conn.search(q="*:*", fq=f'id:"{doc["id"]}"', rows=0, facet="true", **{
-        "facet.field": NON_STORED, "facet.mincount": 1}).facets["facet_fields"]
-    return ({k: v for k, v in doc.items() if k not in ("_version_", "indexed_ts")},
-            {field: sorted(terms[field][::2]) for field in NON_STORED})
+    terms = conn.search(
+        q="*:*",
+        fq=f'id:"{doc["id"]}"',
+        rows=0,
+        facet="true",
+        **{"facet.field": NON_STORED, "facet.mincount": 1},
+    ).facets["facet_fields"]
+    return (
+        {k: v for k, v in doc.items() if k not in ("_version_", "indexed_ts")},
+        {field: sorted(terms[field][::2]) for field in NON_STORED},
+    )
 
 
 def compare(plugins: str) -> dict:
@@ -280,10 +341,18 @@ def compare(plugins: str) -> dict:
         return json.loads(_TIME.sub("<time>", text))
 
     c, w = normal({**clone, **clone_terms}), normal({**witness, **witness_terms})
-    differences = {k: {"filled": c.get(k), "package_create": w.get(k)} for k in sorted(set(c) | set(w))
-                   if c.get(k) != w.get(k)}
-    return {"dataset": spec["name"], "copied": i >= SHAPES, "fields": sorted(c), "terms": clone_terms,
-            "differences": differences}
+    differences = {
+        k: {"filled": c.get(k), "package_create": w.get(k)}
+        for k in sorted(set(c) | set(w))
+        if c.get(k) != w.get(k)
+    }
+    return {
+        "dataset": spec["name"],
+        "copied": i >= SHAPES,
+        "fields": sorted(c),
+        "terms": clone_terms,
+        "differences": differences,
+    }
 
 
 if __name__ == "__main__":
