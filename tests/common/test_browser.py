@@ -11,7 +11,7 @@ from ckanext.metropole.communes import territory as t
 from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import ARTIFACTS, AXE
-from ..theme.test_browser import PASSWORD, logged_in, server  # noqa: F401 (server is a fixture)
+from ..theme.test_browser import PASSWORD, logged_in, open_dataset_form, server  # noqa: F401 (fixture)
 from .conftest import CODES, METRO
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="make test installs chromium and axe-core")
@@ -50,7 +50,7 @@ def _axe(page):
 def test_agent_uploads_through_the_form_and_reads_the_report(server, browser, commune_agent, tmp_path):
     page = logged_in(browser, server, "agent-clermont")
 
-    page.goto(server + "/dataset/new")
+    open_dataset_form(page, server + "/dataset/new")
     page.fill("#field-title", "Toilettes publiques de Clermont-Ferrand")
     page.select_option("#field-organizations", label="Clermont-Ferrand", force=True)
     page.select_option("#field-license_id", value="lov2", force=True)

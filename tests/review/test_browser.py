@@ -12,7 +12,7 @@ from ckanext.metropole.communes import territory as t
 from ckanext.metropole.communes.logic.action import apply_plan
 
 from ..conftest import AXE, ckan_server, free_port, ini_text_with, needs_browser
-from ..theme.test_browser import PASSWORD, _shot, logged_in
+from ..theme.test_browser import PASSWORD, _shot, logged_in, open_dataset_form
 from .conftest import CLERMONT
 
 pytestmark = needs_browser
@@ -78,7 +78,7 @@ def _axe(page, name, context="document"):
 
 def test_whole_review_path(server, browser, actors):
     agent = logged_in(browser, server, "agent-aubiere")
-    agent.goto(server + "/dataset/new")
+    open_dataset_form(agent, server + "/dataset/new")
     agent.fill("#field-title", "Défibrillateurs d'Aubière")
     agent.select_option("#field-organizations", label="Aubière", force=True)
     agent.select_option("#field-license_id", value="lov2", force=True)

@@ -61,6 +61,17 @@ def logged_in(browser, server, name):
     return page
 
 
+def open_dataset_form(page, url):
+    """Open a dataset form once CKAN's JavaScript modules are initialised.
+
+    CKAN initialises its modules only after fetching the page's translations (an XHR that can
+    end after the ``load`` event on a busy machine): a title typed before that never reaches the
+    URL field that ``slug-preview`` fills, and the form is refused for a missing name.
+    """
+    page.goto(url)
+    page.wait_for_selector(".slug-preview", state="attached")
+
+
 def _shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -68,7 +79,7 @@ def _shot(page, name):
 def test_editor_publishes_through_the_french_form_and_a_visitor_finds_it(server, browser, portal):
     page = logged_in(browser, server, "agent-royat")
 
-    page.goto(server + "/dataset/new")
+    open_dataset_form(page, server + "/dataset/new")
     page.fill("#field-title", "Bornes à verre")
     page.select_option("#field-organizations", label="Royat", force=True)  # a select2 widget
     page.select_option("#field-license_id", value="lov2", force=True)
