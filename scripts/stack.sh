@@ -253,7 +253,7 @@ start_redis() {
     say "redis: starting on 127.0.0.1:$REDIS_PORT"
     mkdir -p "$STATE/redis"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$REDIS_PID" \
-        --logfile "$REDIS_LOG" --dir "$STATE/redis" --databases 32 --save "" --appendonly no >>"$REDIS_LOG" 2>&1 ||
+        --logfile "$REDIS_LOG" --dir "$STATE/redis" --databases 64 --save "" --appendonly no >>"$REDIS_LOG" 2>&1 ||
         fail_with_log redis "$REDIS_LOG" "failed to start"
     local i
     for i in $(seq 1 50); do
@@ -506,7 +506,7 @@ prepare_dev() {
 # hands them to CKAN through its CKAN_* environment variables.
 TEST_WORKERS=${METROPOLE_TEST_WORKERS:-2}
 TEST_SLOT=${METROPOLE_TEST_SLOT:-}
-case "$TEST_SLOT" in ''|[1-5]) ;; *) die "METROPOLE_TEST_SLOT must be 1 to 5 (got '$TEST_SLOT')" ;; esac
+case "$TEST_SLOT" in ''|[1-9]) ;; *) die "METROPOLE_TEST_SLOT must be 1 to 9 (got '$TEST_SLOT')" ;; esac
 case "$TEST_WORKERS" in [1-4]) ;; *) die "METROPOLE_TEST_WORKERS must be 1 to 4 (got '$TEST_WORKERS')" ;; esac
 
 # The CKAN_* variables of one worker (K) of the current slot, as tests/isolation.py sets them.

@@ -33,10 +33,10 @@ def environment(slot: int, worker: int) -> dict[str, str]:
     """The CKAN_* variables of one worker; empty for test.ini's own names."""
     if not slot and not worker:
         return {}
-    if not 0 <= worker < WORKERS_PER_SLOT or not 0 <= slot <= 5:
+    if not 0 <= worker < WORKERS_PER_SLOT or not 0 <= slot <= 9:
         raise ValueError(f"no test slot for slot {slot}, worker {worker}")
     end = suffix(slot, worker)
-    # Redis: 0 is the portal's, 1 test.ini's, 2 the benchmarks' (stack.sh starts 32: up to 26 here)
+    # Redis: 0 is the portal's, 1 test.ini's, 2 the benchmarks' (stack.sh starts 64: up to 42 here)
     redis_db = 3 + slot * WORKERS_PER_SLOT + worker
     return {
         "CKAN_SQLALCHEMY_URL": f"postgresql://ckan:ckan@{PG}/ckan_test{end}",
