@@ -134,15 +134,20 @@ install_solr_jars() {
     echo "$want" >"$stamp"
 }
 
-# axe-core (npm) audits pages for accessibility in the browser tests.
+# axe-core (npm) audits pages for accessibility in the browser tests; Opendatasoft's own client
+# (@opendatasoft/api-client) drives the Explore API of metropole_explore in its tests.
 AXE_VERSION=4.11.0
+ODS_CLIENT_VERSION=21.8.1
 install_node_tools() {
-    [ -f "$STATE/node/node_modules/axe-core/axe.min.js" ] && return 0
+    [ -f "$STATE/node/node_modules/axe-core/axe.min.js" ] &&
+        grep -qs "\"version\": \"$ODS_CLIENT_VERSION\"" \
+            "$STATE/node/node_modules/@opendatasoft/api-client/package.json" && return 0
     local log=$LOGS/npm.log
-    say "installing axe-core $AXE_VERSION from npm (log: $log)"
+    say "installing axe-core $AXE_VERSION and @opendatasoft/api-client $ODS_CLIENT_VERSION from npm (log: $log)"
     mkdir -p "$STATE/node"
-    (cd "$STATE/node" && npm install --no-audit --no-fund "axe-core@$AXE_VERSION") >"$log" 2>&1 ||
-        fail_with_log npm "$log" "cannot install axe-core"
+    (cd "$STATE/node" && npm install --no-audit --no-fund "axe-core@$AXE_VERSION" \
+        "@opendatasoft/api-client@$ODS_CLIENT_VERSION") >"$log" 2>&1 ||
+        fail_with_log npm "$log" "cannot install the npm packages"
 }
 
 install_all() {
