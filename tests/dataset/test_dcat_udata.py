@@ -100,3 +100,41 @@ def test_one_bad_url_never_takes_a_page_down(app, create):
         read = _read_all(app, ext).by_identifier()
         assert set(read) == {good["id"], bad["id"]}
         assert read[good["id"]].resource_urls == ["https://example.org/a.csv"]
+
+
+# data.gouv.fr's harvester refuses loopback addresses (udata_accepts_url), so the catalogue of
+# a test portal on 127.0.0.1 could never be harvested as it is: this test serves it under a
+# public-looking ckan.site_url (a reserved .example name: nothing is fetched from it), as a
+# portal in production is, and the reader requests its pages from the test app.
+PUBLIC_SITE_URL = "https://data.metropole.example"
+
+
+@pytest.mark.ckan_config("ckan.site_url", PUBLIC_SITE_URL)
+def test_the_portals_own_files_are_distributions_of_its_catalogue(app, create):
+    """#25 item 1: an uploaded file is served from the portal's own address; it is a
+    distribution whatever that address (loopback included) and data.gouv.fr reads it."""
+    resources = [{"url": "dae.csv", "url_type": "upload", "format": "CSV", "name": "Liste"}]
+    dataset = create(**full_dataset(resources=resources))
+    shown = helpers.call_action("package_show", id=dataset["id"])
+    own_url = shown["resources"][0]["url"]
+    assert own_url.startswith(f"{PUBLIC_SITE_URL}/dataset/"), own_url
+    job = None
+    for job in udata.walk(app, "/catalog.ttl", site_url=PUBLIC_SITE_URL):  # noqa: B007
+        pass
+    read = job.by_identifier()[dataset["id"]]
+    assert read.resource_urls == [own_url]
+    assert read.license == "lov2"
+
+
+@pytest.mark.ckan_config("ckan.site_url", "http://127.0.0.1:5000")
+def test_a_loopback_portal_still_publishes_its_own_files(app, create):
+    from ckanext.metropole.dataset import quality
+
+    resources = [{"url": "dae.csv", "url_type": "upload", "format": "CSV", "name": "Liste"}]
+    dataset = create(**full_dataset(resources=resources))
+    turtle = app.get(f"/dataset/{dataset['name']}.ttl").get_data(as_text=True)
+    assert "dcat:distribution" in turtle
+    assert "dcat:downloadURL <http://127.0.0.1:5000/dataset/" in turtle
+    shown = helpers.call_action("package_show", id=dataset["id"])
+    values = {i["id"]: i for d in quality.measure(shown, None)["dimensions"] for i in d["indicators"]}
+    assert values["download_url_valid"]["points"] == values["download_url_valid"]["weight"]

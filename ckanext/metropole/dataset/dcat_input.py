@@ -90,6 +90,21 @@ def valid_url(url) -> bool:
     return address.is_global
 
 
+def own_url(url) -> bool:
+    """A URL under the portal's own ``ckan.site_url`` (its uploaded files, its pages): always a
+    valid IRI of its own catalogue, whatever that address is (a test or staging portal on
+    127.0.0.1 publishes its uploads too; a catalogue without them is an empty one)."""
+    site_url = (tk.config.get("ckan.site_url") or "").rstrip("/")
+    if not isinstance(url, str) or not site_url or len(url) > 2000 or _FORBIDDEN.search(url.strip()):
+        return False
+    return url.strip().startswith(site_url + "/") and urlsplit(site_url).scheme in ("http", "https")
+
+
+def published_url(url) -> bool:
+    """What the catalogue publishes as a distribution's URL: a public URL, or one of its own."""
+    return valid_url(url) or own_url(url)
+
+
 def _format_iris(fmt: str) -> dict:
     if not fmt:
         return {}
@@ -104,7 +119,7 @@ def _format_iris(fmt: str) -> dict:
 def _resource(resource: dict, license_url: str | None) -> dict | None:
     """None when the resource has no URL a re-user could follow."""
     url = (resource.get("url") or "").strip()
-    if not valid_url(url):
+    if not published_url(url):
         return None
     out = {k: resource[k] for k in RESOURCE_FIELDS if resource.get(k) not in (None, "")}
     out["url"] = url

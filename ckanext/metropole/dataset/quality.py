@@ -81,7 +81,7 @@ def _values(dataset: dict, prepared: dict) -> dict[str, float]:
         "temporal": float(bool(prepared.get("temporal_coverage"))),
         "access_url": share(lambda r: bool(r.get("access_url"))),
         "download_url": share(lambda r: bool(r.get("download_url"))),
-        "download_url_valid": share(lambda r: dcat_input.valid_url(r.get("download_url"))),
+        "download_url_valid": share(lambda r: dcat_input.published_url(r.get("download_url"))),
         **_interoperability(published, original_by_id),
         # what DCAT-AP makes mandatory, as published (the SHACL test holds the rest)
         "dcat_ap": float(bool(prepared.get("title") and prepared.get("notes"))),
