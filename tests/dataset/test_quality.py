@@ -115,6 +115,9 @@ class TestQuality:
 
         page = app.get("/dataset/aubiere-0").body
         assert "Qualité des métadonnées" in page and f"{scores[0]} / 405" in page
+        # why, without opening the detail: the indicators losing points and what earns them
+        missing = re.search(r'<ul class="metropole-quality-missing">(.*?)</ul>', page, re.S).group(1)
+        assert "Droits" in missing and "Taille des fichiers" in missing and "Licence" not in missing
 
     def test_commune_page_and_api_say_what_to_fix_first(self, app, create):
         create(**full_dataset(name="aubiere-complet", owner_org="aubiere", communes=["63014"]))

@@ -113,6 +113,14 @@ def test_load_is_idempotent_and_remove_takes_it_all_away(small_demo):
     assert {d["harvest_portal"] for d in harvested["results"]} == {"Portail open data de la Ville de Chamalières (démonstration)"}
     source = helpers.call_action("harvest_source_show", id="portail-ville-de-chamalieres")
     assert source["status"]["last_job"]["status"] == "Finished"
+    # #25 items 1-2: the demo is a model: its uploads are distributions of the catalogue (on the
+    # test's loopback site_url) and each of its datasets reaches the MQA's "Excellent" band
+    for entry in small_demo.datasets:
+        quality = helpers.call_action("metropole_quality_show", id=entry["name"])
+        indicators = [i for d in quality["dimensions"] for i in d["indicators"]]
+        missing = [i["id"] for i in indicators if i["points"] < i["weight"]]
+        assert quality["score"] >= 351, (entry["name"], quality["score"], missing)
+        assert set(missing) <= {"rights"}, (entry["name"], missing)
 
     again = loader.load(small_demo)
     assert again == {"datasets_created": 0, "datasets_kept": 3, "sources_created": 0, "sources_kept": 1, "jobs": []}
