@@ -21,6 +21,7 @@ def get_commands():
     metropole.short_help = _("Commands of the métropole portal (ckanext-metropole).")
     metropole.help = _("Commands of the métropole portal.")
     # Imported here so that each capability registers its subcommands on the group.
+    from .backup.cli import backup
     from .common.cli import common
     from .communes.cli import territory
     from .dataset.cli import themes
@@ -32,4 +33,5 @@ def get_commands():
     metropole.add_command(common)
     metropole.add_command(previews)
     metropole.add_command(demo)
+    metropole.add_command(backup)
     return [metropole]
