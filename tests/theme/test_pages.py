@@ -56,17 +56,21 @@ class TestHome:
         assert 'href="#content"' in html  # skip link
 
     @pytest.mark.ckan_config("ckanext.metropole.home_cache_seconds", "0")
-    def test_home_costs_a_constant_number_of_solr_queries(self, app, solr_requests):
+    def test_home_costs_a_constant_number_of_solr_queries(self, app, solr_requests, ckan_config, monkeypatch):
         app.get("/")
         with_21 = len([c for c in solr_requests if "select" in c])
         helpers.call_action("metropole_territory_load", epci="200093201")  # + the 95 communes of the MEL
         solr_requests.clear()
         text = _text(app.get("/").body)
         with_116 = len([c for c in solr_requests if "select" in c])
-        assert "sur 116" in text
+        # #25 item 7: the MEL loaded beside it, the home page still counts the métropole's own
+        assert "ses 21 communes membres" in text and "sur 21" in text
         # ours (themes, organisations, latest: one query) + the one CKAN's home view makes
         # + the published reuses of the home page (one query): constant, whatever the territory
         assert with_21 == with_116 <= 3
+        # a portal names its own métropole (here by SIREN) when the first loaded is not it
+        monkeypatch.setitem(ckan_config, "ckanext.metropole.territory", "200093201")
+        assert "ses 95 communes membres" in _text(app.get("/").body)
 
     @pytest.mark.ckan_config("ckanext.metropole.home_cache_seconds", "60")
     def test_home_figures_are_cached_briefly(self, app, solr_requests):

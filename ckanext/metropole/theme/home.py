@@ -21,6 +21,24 @@ def _harvest_sources() -> int:
     return model.Session.query(HarvestSource).filter(HarvestSource.active.is_(True)).count()
 
 
+def own_territory(metros: list[dict]) -> dict | None:
+    """The portal's own métropole among the territories loaded (partners and neighbouring EPCI
+    may be loaded beside it): ``ckanext.metropole.territory`` (its URL name or SIREN), else the
+    one loaded first."""
+    wanted = (tk.config.get("ckanext.metropole.territory") or "").strip()
+    if wanted:
+        return next((m for m in metros if wanted in (m["name"], m.get("siren"))), None)
+    if len(metros) < 2:
+        return metros[0] if metros else None
+    first = (
+        model.Session.query(model.Group.name)
+        .filter(model.Group.name.in_([m["name"] for m in metros]))
+        .order_by(model.Group.created, model.Group.name)
+        .first()
+    )
+    return next((m for m in metros if first and m["name"] == first.name), metros[0])
+
+
 def compute() -> dict:
     result = tk.get_action("package_search")(
         {"ignore_auth": True},
@@ -37,10 +55,14 @@ def compute() -> dict:
     theme_counts = {i["name"]: i["count"] for i in facets.get("theme", {}).get("items", [])}
     org_counts = {i["name"]: i["count"] for i in facets.get("organization", {}).get("items", [])}
     communes = []
-    for metro in tk.get_action("metropole_territory_show")({"ignore_auth": True}, {}):
+    metros = tk.get_action("metropole_territory_show")({"ignore_auth": True}, {})
+    for metro in metros:
         for c in metro["communes"]:
             communes.append({**c, "count": org_counts.get(c["name"], 0)})
     communes.sort(key=lambda c: (-c["count"], v.fold(c["title"])))
+    # the figures speak of the métropole's own members, not of every territory loaded
+    own = own_territory(metros)
+    members = {c["name"] for c in own["communes"]} if own else set()
     return {
         "themes": [
             {
@@ -55,8 +77,9 @@ def compute() -> dict:
         "latest": result["results"],
         "figures": {
             "datasets": result["count"],
-            "contributing": sum(1 for c in communes if c["count"]),
-            "communes": len(communes),
+            "contributing": sum(1 for c in communes if c["count"] and c["name"] in members),
+            "communes": len(members),
+            "territory": own["title"] if own else "",
             "sources": _harvest_sources(),
         },
     }
