@@ -28,7 +28,7 @@ from ckanext.dcat.processors import RDFSerializer
 from ckanext.dcat.utils import DEFAULT_CATALOG_ENDPOINT, catalog_uri
 from dateutil.parser import parse as parse_date
 
-from . import dcat_input
+from . import dcat_input, services
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +112,25 @@ def catalogue_publisher(context) -> dict | None:
 
 
 def catalogue_dict(context) -> dict:
+    publisher = catalogue_publisher(context)
     return {
         "title": tk.config.get("ckan.site_title"),
         "description": tk.config.get("ckan.site_description") or None,
         "language": dcat_input.settings()["language"],
-        "publisher": catalogue_publisher(context),
+        "publisher": publisher,
+        # the data services the catalogue lists (dcat:service): the portal's records API
+        "metropole_services": [services.portal_api(publisher)],
     }
+
+
+def _prepared(dataset: dict, orgs: _Organisations, api) -> dict:
+    """A dataset in ckanext-dcat's shapes (dcat_input), its DataStore-loaded resources served
+    by the portal API; ``api`` is that service's dict, or a function returning it (read only
+    for a dataset that has such a resource)."""
+    prepared = dcat_input.for_dcat(dataset, orgs.get(dataset.get("owner_org")))
+    if any(services.is_loaded(r) for r in dataset.get("resources") or []):
+        services.mark_loaded(prepared, dataset, api() if callable(api) else api)
+    return prepared
 
 
 def _search(context, data_dict) -> dict:
@@ -219,10 +232,11 @@ def serialize_catalogue(data_dict, catalog, datasets, pagination) -> str:
 
 def _catalogue(context, data_dict) -> str:
     query = _search(context, data_dict)
-    orgs = _Organisations(context)
-    datasets = [dcat_input.for_dcat(d, orgs.get(d.get("owner_org"))) for d in query["results"]]
+    orgs, catalog = _Organisations(context), catalogue_dict(context)
+    api = catalog["metropole_services"][0]
+    datasets = [_prepared(d, orgs, api) for d in query["results"]]
     paging = hydra_paging(query, data_dict)
-    return serialize_catalogue(data_dict, catalogue_dict(context), datasets, paging)
+    return serialize_catalogue(data_dict, catalog, datasets, paging)
 
 
 @tk.chained_action
@@ -247,7 +261,9 @@ def dcat_dataset_show(up_func, context, data_dict):
     # up_func not called: it would serialise the dataset as stored, not in ckanext-dcat's shapes
     tk.check_access("dcat_dataset_show", context, data_dict)
     dataset = tk.get_action("package_show")(context, data_dict)
-    prepared = dcat_input.for_dcat(dataset, _Organisations(context).get(dataset.get("owner_org")))
+    prepared = _prepared(
+        dataset, _Organisations(context), lambda: services.portal_api(catalogue_publisher(context))
+    )
     return RDFSerializer(profiles=data_dict.get("profiles")).serialize_dataset(
         prepared, _format=data_dict.get("format")
     )

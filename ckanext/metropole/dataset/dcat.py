@@ -20,15 +20,16 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..messages import translate
-from . import dcat_input
+from . import dcat_input, hvd
 from . import vocabularies as v
+from .dcat_services import DataServiceGraph
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 ADMS_PUBLISHER_TYPES = "http://purl.org/adms/publishertype/1.0"
 ADMS_LICENCE_TYPES = "http://purl.org/adms/licencetype/1.0"
 
 
-class MetropoleDCATAPProfile(RDFProfile):
+class MetropoleDCATAPProfile(DataServiceGraph, RDFProfile):
     def graph_from_dataset(self, dataset_dict, dataset_ref):
         self._keywords(dataset_dict, dataset_ref)
         self._concepts(dataset_ref, DCAT.theme, EU_AUTHORITY + "data-theme")
@@ -48,6 +49,9 @@ class MetropoleDCATAPProfile(RDFProfile):
                 self.g.add((location, DCT.identifier, Literal(str(location)[len(commune_prefix) :])))
                 for name in list(self.g.objects(location, SKOS.prefLabel)):
                     self.g.add((location, LOCN.geographicName, Literal(str(name), lang="fr")))
+        self._served_by_portal_api(dataset_dict, dataset_ref)
+        # after the data services: an HVD dataset's services are declared HVD services too
+        hvd.add_to_graph(self.g, dataset_ref, dataset_dict)
 
     def graph_from_catalog(self, catalog_dict, catalog_ref):
         catalog_dict = catalog_dict or {}
@@ -81,14 +85,8 @@ class MetropoleDCATAPProfile(RDFProfile):
                 "name": tk.config.get("ckan.site_title"),
             }
         )
-        ref = URIRef(item["uri"])
-        self.g.add((catalog_ref, DCT.publisher, ref))
-        self.g.add((ref, FOAF.name, Literal(item["name"], lang="fr")))
-        if item.get("identifier"):
-            self.g.add((ref, DCT.identifier, Literal(item["identifier"])))
-        if item.get("type"):
-            self.g.add((ref, DCT.type, URIRef(item["type"])))
-        self._agent(ref)
+        self._publisher(catalog_ref, item)
+        self._catalogue_services(catalog_dict, catalog_ref)
 
     def _keywords(self, dataset_dict, dataset_ref):
         # dataset_dict is in ckanext-dcat's shapes (EU IRIs): the French themes come from
