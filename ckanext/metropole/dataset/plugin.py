@@ -66,6 +66,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_frequency_choices": vocabularies.frequency_choices,
             "metropole_table_schema_choices": vocabularies.table_schema_choices,
             "metropole_commune_choices": vocabularies.commune_choices,
+            "metropole_default_license": vocabularies.default_license,
             "metropole_theme_labels": vocabularies.theme_labels_shown,
             "metropole_commune_names": vocabularies.commune_names,
             "metropole_quality": quality_of,
