@@ -46,6 +46,15 @@ def test_form_is_french_with_controlled_choices(app, agent):
     ):
         assert label in html, label
     assert html.index("Licence Ouverte / Open Licence version 2.0") < html.index("Open Database License")
+    # #25 item 6: the declared default licence is preselected, the communes are typed to search
+    assert re.search(r'<option value="lov2"\s+selected', html)
+    assert re.search(r'<select multiple[^>]*id="field-communes"[^>]*data-module="autocomplete"', html, re.S)
+
+
+@pytest.mark.ckan_config("ckanext.metropole.default_license", "odc-odbl")
+def test_the_default_licence_is_the_portals_declared_one(app, agent):
+    html, _ = _form(app, agent)
+    assert re.search(r'<option value="odc-odbl"\s+selected', html)
 
 
 def test_missing_theme_is_a_french_error_and_nothing_is_saved(app, agent):

@@ -118,3 +118,13 @@ def commune_names(codes) -> list[str]:
 
     names = territory_communes()
     return [f"{names[c]} ({c})" if c in names else c for c in codes or []]
+
+
+def default_license() -> str:
+    """The licence a new dataset's form offers first: ``ckanext.metropole.default_license``
+    when it names a licence of the portal, else the Licence Ouverte 2.0 (the publication
+    criteria ask for an open licence, never "not specified")."""
+    import ckan.plugins.toolkit as tk
+
+    wanted = (tk.config.get("ckanext.metropole.default_license") or "").strip()
+    return wanted if wanted in license_ids() else "lov2"
