@@ -11,6 +11,7 @@ class HarvestError(Exception):
     failure (``"too_large"``), never on the message, which is in the reader's language."""
 
     TOO_LARGE = "too_large"
+    DEADLINE = "deadline"  # a deadline (request, gather, preview) cut the call
 
     def __init__(self, message: Message | str, status: int | None = None, code: str | None = None):
         super().__init__(message)

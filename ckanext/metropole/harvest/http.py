@@ -21,6 +21,7 @@ import ijson
 import requests
 
 from ..messages import N_
+from . import deadline as dl
 from .errors import HarvestError
 
 USER_AGENT = "ckanext-metropole-harvester/0.1 (+https://github.com/ckan)"
@@ -53,7 +54,10 @@ class Response:
 
 
 class Client:
-    def __init__(self, allowed_hosts=None, max_bytes=None, timeout=None, max_redirects=5):
+    """``deadline``: the monotonic time by which the whole harvest (or preview) that owns this
+    client must be over; every request ends by it, or by its own request_deadline if sooner."""
+
+    def __init__(self, allowed_hosts=None, max_bytes=None, timeout=None, max_redirects=5, deadline=None):
         config = tk.config
         if allowed_hosts is None:
             allowed_hosts = config.get("ckanext.metropole.harvest.allowed_hosts") or []
@@ -66,7 +70,9 @@ class Client:
         self.max_stream_bytes = int(config.get("ckanext.metropole.harvest.max_export_bytes") or 2_000_000_000)
         self.timeout = float(timeout or config.get("ckanext.metropole.harvest.timeout") or 30)
         self.max_redirects = max_redirects
-        self.session = requests.Session()
+        self.request_seconds = float(config.get("ckanext.metropole.harvest.request_deadline") or 120)
+        self.deadline = deadline
+        self.session = dl.session()
         self.session.headers["User-Agent"] = USER_AGENT
 
     def check_host(self, url: str) -> None:
@@ -103,25 +109,60 @@ class Client:
                     )
                 )
 
+    def _watchdog(self, whole: bool = False) -> dl.Watchdog:
+        """The watchdog of one call: its own deadline within the harvest's; ``whole``: a call that
+        may take the harvest's whole time (a catalogue export read as it arrives)."""
+        now = time.monotonic()
+        at = now + self.request_seconds
+        if self.deadline is not None and (whole or self.deadline < at):
+            at = self.deadline
+        return dl.Watchdog(at)
+
+    def _cut(self, watchdog: dl.Watchdog, url: str) -> HarvestError:
+        if self.deadline is not None and watchdog.at == self.deadline:
+            return HarvestError(
+                N_(
+                    "The harvest's deadline was reached while querying {url}: the source answers too "
+                    "slowly or not at all; nothing was changed or withdrawn.",
+                    url=url,
+                ),
+                code=HarvestError.DEADLINE,
+            )
+        return HarvestError(
+            N_(
+                "The source did not answer {url} within {seconds:.0f} s (whole-request deadline, "
+                "ckanext.metropole.harvest.request_deadline): the request was cut.",
+                url=url,
+                seconds=self.request_seconds,
+            ),
+            code=HarvestError.DEADLINE,
+        )
+
     @contextlib.contextmanager
-    def _open(self, url: str, params: dict | None = None, accept: str | None = None):
-        """The response at ``url`` after the guarded redirects, its body not read yet."""
+    def _open(self, url: str, params: dict | None = None, accept: str | None = None, watchdog=None):
+        """The response at ``url`` after the guarded redirects, its body not read yet; its
+        connections are cut by ``watchdog`` at its deadline."""
         current = requests.Request("GET", url, params=params).prepare().url
         for _ in range(self.max_redirects + 1):
             self.check_host(current)
+            if watchdog.remaining <= 0:
+                raise self._cut(watchdog, current)
             try:
-                response = self.session.get(
-                    current,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(min(10, self.timeout), self.timeout),
-                    headers={"Accept": accept} if accept else None,
-                )
-            except requests.Timeout as e:
-                raise HarvestError(
-                    N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current)
-                ) from e
+                with watchdog.sending():
+                    response = self.session.get(
+                        current,
+                        stream=True,
+                        allow_redirects=False,
+                        timeout=(min(10, self.timeout, watchdog.remaining), self.timeout),
+                        headers={"Accept": accept} if accept else None,
+                    )
             except requests.RequestException as e:
+                if watchdog.fired:
+                    raise self._cut(watchdog, current) from e
+                if isinstance(e, requests.Timeout):
+                    raise HarvestError(
+                        N_("Timed out ({seconds:.0f} s) querying {url}.", seconds=self.timeout, url=current)
+                    ) from e
                 raise HarvestError(
                     N_("Cannot connect to {url}: {error}.", url=current, error=type(e).__name__)
                 ) from e
@@ -140,9 +181,8 @@ class Client:
 
     def get(self, url: str, params: dict | None = None, accept: str | None = None) -> Response:
         """GET with guards; raises HarvestError on any failure or non-2xx status."""
-        deadline = time.monotonic() + self.timeout * 2
-        with self._open(url, params, accept) as (current, response):
-            body = self._read(response, current, deadline)
+        with self._watchdog() as watchdog, self._open(url, params, accept, watchdog) as (current, response):
+            body = self._read(response, current, watchdog)
             if response.status_code >= 400:
                 raise HarvestError(
                     N_("HTTP error {status} querying {url}.", status=response.status_code, url=current),
@@ -160,8 +200,11 @@ class Client:
         holds one item at a time, whatever the size of the array. A whole catalogue export
         may take long: each read has the timeout, the body is bounded by
         ckanext.metropole.harvest.max_export_bytes. Anything but a complete JSON array raises
-        HarvestError."""
-        with self._open(url, params, "application/json") as (current, response):
+        HarvestError. The whole read ends by the harvest's deadline."""
+        with (
+            self._watchdog(whole=True) as watchdog,
+            self._open(url, params, "application/json", watchdog) as (current, response),
+        ):
             if response.status_code >= 400:
                 raise HarvestError(
                     N_("HTTP error {status} querying {url}.", status=response.status_code, url=current),
@@ -170,7 +213,13 @@ class Client:
             body = _StreamedBody(response, current, self.max_stream_bytes)
             try:
                 yield from ijson.items(body, "item")
+            except HarvestError:
+                if watchdog.fired:
+                    raise self._cut(watchdog, current) from None
+                raise
             except ijson.JSONError as e:
+                if watchdog.fired:
+                    raise self._cut(watchdog, current) from e
                 raise HarvestError(
                     N_(
                         "Invalid or truncated JSON response from {url} ({error}): nothing is kept.",
@@ -178,9 +227,11 @@ class Client:
                         error=str(e),
                     )
                 ) from e
+            if watchdog.fired:
+                raise self._cut(watchdog, current)
             body.check_complete()
 
-    def _read(self, response, url: str, deadline: float) -> bytes:
+    def _read(self, response, url: str, watchdog: dl.Watchdog) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise HarvestError(
@@ -205,10 +256,12 @@ class Client:
                         ),
                         code=HarvestError.TOO_LARGE,
                     )
-                if time.monotonic() > deadline:
-                    raise HarvestError(N_("Timed out reading the response of {url}.", url=url))
+                if watchdog.fired:
+                    raise self._cut(watchdog, url)
                 chunks.append(chunk)
         except requests.RequestException as e:
+            if watchdog.fired:
+                raise self._cut(watchdog, url) from e
             raise HarvestError(
                 N_(
                     "Response interrupted from {url} ({error}): truncated content.",
@@ -216,6 +269,8 @@ class Client:
                     error=type(e).__name__,
                 )
             ) from e
+        if watchdog.fired:  # cut at the deadline: what arrived is not the whole answer
+            raise self._cut(watchdog, url)
         body = b"".join(chunks)
         if declared and declared.isdigit() and len(body) < int(declared):
             raise HarvestError(

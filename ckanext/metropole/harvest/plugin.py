@@ -5,8 +5,9 @@ from ckanext.harvest.interfaces import IHarvester
 
 from ..messages import N_
 from ..resources import require_plugins
-from . import patches, pipeline, sourceconfig
+from . import patches, pipeline, sourceconfig, views
 from .logic import action
+from .logic import preview as preview_action
 
 
 @tk.blanket.config_declarations
@@ -18,6 +19,8 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IBlueprint)
 
     # datasets are written in metropole_dataset's schema, into metropole_communes' organisations
     required_plugins = ("harvest", "metropole_dataset", "metropole_communes")
@@ -32,7 +35,16 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
         patches.check_at_startup()
 
     def get_actions(self):
-        return action.get_actions()
+        return {
+            **action.get_actions(),
+            "metropole_harvest_source_preview": preview_action.metropole_harvest_source_preview,
+        }
+
+    def get_auth_functions(self):
+        return {"metropole_harvest_source_preview": preview_action.metropole_harvest_source_preview_auth}
+
+    def get_blueprint(self):
+        return views.blueprint
 
     def get_helpers(self):
         return {"metropole_harvest_job_warnings": pipeline.job_warnings}

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from urllib.parse import urlsplit
 
 import ckan.model as model
@@ -67,6 +68,14 @@ def _portal_name(source, source_package) -> str:
     )
 
 
+def past_deadline():
+    return N_(
+        "The harvest's deadline ({seconds} s, ckanext.metropole.harvest.gather_deadline) was reached "
+        "before the source's listing ended: nothing was changed or withdrawn.",
+        seconds=tk.config.get("ckanext.metropole.harvest.gather_deadline"),
+    )
+
+
 GATHER_BATCH = 500  # harvest objects written per INSERT while the listing streams
 
 
@@ -88,7 +97,9 @@ def gather(harvester, job) -> list[str]:
     try:
         config = sourceconfig.parse(source.config)
         owner = _owner(source_package)
-        client = Client()
+        # the whole listing ends by the gather's deadline, however slowly the source answers
+        deadline = time.monotonic() + tk.config.get("ckanext.metropole.harvest.gather_deadline")
+        client = Client(deadline=deadline)
         adapter = ADAPTERS[config.protocol] if config.protocol != "auto" else detect(client, source.url)
         listing = Listing()
         # a run from a terminal (ckan harvester run-test) shows the listing's progress; a
@@ -103,6 +114,8 @@ def gather(harvester, job) -> list[str]:
             ascii=True,
         )
         for remote in read:
+            if time.monotonic() > deadline:
+                raise HarvestError(past_deadline(), code=HarvestError.DEADLINE)
             if remote.remote_id in seen:
                 continue  # a listing may repeat an item across pages
             seen.add(remote.remote_id)
