@@ -1,7 +1,7 @@
 # The two commands of the README are `make run` and `make test`; see scripts/stack.sh.
 STACK := bash scripts/stack.sh
 
-.PHONY: run up down test lint bench install status i18n
+.PHONY: run up down test lint bench install status i18n cluster-up cluster-down cluster-status cluster-test
 run:      ## install what is missing, start the stack, serve http://127.0.0.1:5000 (foreground)
 	@$(STACK) run
 up:       ## the same stack in the background; returns once status_show answers
@@ -19,6 +19,15 @@ install:  ## Debian packages, .venv and Solr jars only
 	@$(STACK) install
 status:
 	@$(STACK) status
+CLUSTER := bash scripts/cluster.sh
+cluster-up:     ## the portal as several machines run it, on this one (scripts/cluster.sh; README "Cluster")
+	@$(CLUSTER) up
+cluster-down:   ## stop every node of the cluster
+	@$(CLUSTER) down
+cluster-status: ## one JSON document: every node's role, address and process id
+	@$(CLUSTER) status
+cluster-test:   ## the fault tests (tests_cluster/): cluster up, nodes killed, cluster down
+	@$(CLUSTER) test $(PYTEST_ARGS)
 I18N := ckanext/metropole/i18n
 i18n:     ## extract the messages (.pot: Python, templates, schema/vocabulary YAML), compile the French catalogue (.po -> .mo)
 	@.venv/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \

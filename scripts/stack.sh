@@ -706,6 +706,10 @@ report_left_running() {
     fi
 }
 
+# Sourced by scripts/cluster.sh: the functions above, no command (the cluster reuses the
+# installation and the PostgreSQL, Redis and CKAN steps of this stack).
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 0; fi
+
 cmd=${1:-}
 shift || true
 case "$cmd" in

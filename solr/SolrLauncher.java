@@ -8,15 +8,16 @@ import org.apache.solr.embedded.JettySolrRunner;
 
 /**
  * Serves a real HTTP Solr (context /solr) on 127.0.0.1 from a solr home, for development
- * and tests. Usage: SolrLauncher SOLR_HOME PORT CORE [CORE...]
+ * and tests. Usage: SolrLauncher SOLR_HOME PORT [CORE...]
+ * (no core: a SolrCloud node, started with -DzkHost, whose replicas come from the collection)
  *
  * JettySolrRunner.start() succeeds even when a core fails to load, so every expected core
  * is checked here and the process exits non-zero (3) naming the core and its error.
  */
 public class SolrLauncher {
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            System.err.println("usage: SolrLauncher SOLR_HOME PORT CORE [CORE...]");
+        if (args.length < 2) {
+            System.err.println("usage: SolrLauncher SOLR_HOME PORT [CORE...]");
             System.exit(2);
         }
         String home = args[0];

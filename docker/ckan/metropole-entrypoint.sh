@@ -49,24 +49,34 @@ wait_for redis "$CKAN_REDIS_URL"
 
 role=${1:-web}
 shift || true
-case "$role" in
-    web)
-        # Only the web container migrates and creates the sysadmin: one writer at start-up.
-        ckan -c "$CKAN_INI" db init
-        ckan -c "$CKAN_INI" db pending-migrations --apply
-        if [ -n "${CKAN_SYSADMIN_NAME:-}" ] && ! ckan -c "$CKAN_INI" user show "$CKAN_SYSADMIN_NAME" | grep -q "name=$CKAN_SYSADMIN_NAME"; then
-            ckan -c "$CKAN_INI" user add "$CKAN_SYSADMIN_NAME" email="$CKAN_SYSADMIN_EMAIL" password="$CKAN_SYSADMIN_PASSWORD"
-            ckan -c "$CKAN_INI" sysadmin add "$CKAN_SYSADMIN_NAME"
-        fi
-        # DataStore grants (read role: SELECT only), executed as the database owner
-        ckan -c "$CKAN_INI" datastore set-permissions | python3 -c '
+# Migrations (CKAN's and the plugins'), the sysadmin, the DataStore grants, xloader's token:
+# one writer at start-up (the ckan-init service, or a lone web container).
+init_portal() {
+    ckan -c "$CKAN_INI" db init
+    ckan -c "$CKAN_INI" db pending-migrations --apply
+    if [ -n "${CKAN_SYSADMIN_NAME:-}" ] && ! ckan -c "$CKAN_INI" user show "$CKAN_SYSADMIN_NAME" | grep -q "name=$CKAN_SYSADMIN_NAME"; then
+        ckan -c "$CKAN_INI" user add "$CKAN_SYSADMIN_NAME" email="$CKAN_SYSADMIN_EMAIL" password="$CKAN_SYSADMIN_PASSWORD"
+        ckan -c "$CKAN_INI" sysadmin add "$CKAN_SYSADMIN_NAME"
+    fi
+    # DataStore grants (read role: SELECT only), executed as the database owner
+    ckan -c "$CKAN_INI" datastore set-permissions | python3 -c '
 import os, sys, sqlalchemy
 with sqlalchemy.create_engine(os.environ["CKAN_DATASTORE_WRITE_URL"]).begin() as c:
-    c.exec_driver_sql(sys.stdin.read())'
-        if [ -z "${CKANEXT__XLOADER__API_TOKEN:-}" ] && [ ! -s "$XLOADER_TOKEN_FILE" ] && [ -n "${CKAN_SYSADMIN_NAME:-}" ]; then
-            (umask 077; ckan -c "$CKAN_INI" user token add "$CKAN_SYSADMIN_NAME" xloader | tail -n 1 | tr -d '[:space:]' >"$XLOADER_TOKEN_FILE")
-            use_xloader_token
-        fi
+c.exec_driver_sql(sys.stdin.read())'
+    if [ -z "${CKANEXT__XLOADER__API_TOKEN:-}" ] && [ ! -s "$XLOADER_TOKEN_FILE" ] && [ -n "${CKAN_SYSADMIN_NAME:-}" ]; then
+        (umask 077; ckan -c "$CKAN_INI" user token add "$CKAN_SYSADMIN_NAME" xloader | tail -n 1 | tr -d '[:space:]' >"$XLOADER_TOKEN_FILE")
+        use_xloader_token
+    fi
+}
+
+case "$role" in
+    migrate)
+        init_portal
+        ;;
+    web)
+        # web replicas behind nginx leave it to ckan-init (METROPOLE_SKIP_INIT=1)
+        [ -n "${METROPOLE_SKIP_INIT:-}" ] || init_portal
+        use_xloader_token
         # gunicorn (a pin of requirements.txt) with the settings of `make up`: workers and
         # threads sized to the container's CPUs (METROPOLE_WEB_WORKERS/THREADS override them),
         # the SQLAlchemy pool of each process sized to its threads, bounded queue and timeout.
