@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html import unescape
 
@@ -152,9 +153,22 @@ def test_dataset_page_shows_communes_themes_licence_provenance_and_dcat(app):
         communes=["63014", "63308"],
         harvest_portal="Portail d'Aubière",
         harvest_landing_page="https://aubiere.fr/marches",
+        # on the portal's own domain: the GeoJSON map view needs no proxy
+        resources=[{"url": "http://127.0.0.1:5000/marches.geojson", "format": "GeoJSON", "name": "Marchés"}],
     )
     html = app.get(f"/dataset/{dataset['name']}").body
     text = _text(html)
+    # #25 item 5: the empty fields have no row; the communes are drawn as contours (a feature
+    # each, not their box); the first resource's view is embedded, titled
+    extra = re.search(r'(?s)<section class="additional-info">.*?</section>', html).group(0)
+    assert "Fréquence de mise à jour" not in extra and "Période couverte" not in extra
+    assert "Point de contact" not in extra and "Communes couvertes" in extra
+    extent = json.loads(unescape(re.search(r'data-extent="([^"]+)"', html).group(1)))
+    assert extent["type"] == "FeatureCollection" and len(extent["features"]) == 2
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in extent["features"])
+    view = helpers.call_action("resource_view_list", id=dataset["resources"][0]["id"])[0]
+    assert re.search(rf'<iframe src="[^"]*/view/{view["id"]}" title="Aperçu de Marchés"', html)
+    assert "Aperçu des données : Marchés" in text
     assert "Communes couvertes Aubière (63014), Royat (63308)" in text
     assert "Économie" in text
     assert 'href="https://www.etalab.gouv.fr/licence-ouverte-open-licence" rel="license"' in html

@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import clear_validators_cache
 
 from ..resources import Translation, require_plugins
-from . import branding, home, maps, participation, translations
+from . import branding, dataset_page, home, maps, participation, translations
 from .logic import action, auth
 
 
@@ -37,6 +37,8 @@ class ThemePlugin(p.SingletonPlugin, Translation):
         return {
             "metropole_identity": branding.identity,
             "metropole_home": home.data,
+            "metropole_map_extent": dataset_page.map_extent,
+            "metropole_first_preview": dataset_page.first_preview,
             "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type),
             **maps.helpers(),
         }
