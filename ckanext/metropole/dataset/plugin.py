@@ -4,7 +4,7 @@ import ckan.plugins.toolkit as tk
 
 from .. import cache, pagecache
 from ..resources import config_dir, require_in_option, require_plugins
-from . import catalogue, groups, indexing, quality, validators, vocabularies
+from . import catalogue, groups, hvd, indexing, quality, validators, vocabularies
 from .logic import action, auth
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
@@ -66,6 +66,7 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_frequency_choices": vocabularies.frequency_choices,
             "metropole_table_schema_choices": vocabularies.table_schema_choices,
             "metropole_commune_choices": vocabularies.commune_choices,
+            "metropole_hvd_category_choices": hvd.category_choices,
             "metropole_default_license": vocabularies.default_license,
             "metropole_theme_labels": vocabularies.theme_labels_shown,
             "metropole_commune_names": vocabularies.commune_names,

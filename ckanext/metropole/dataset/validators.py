@@ -13,6 +13,7 @@ from ckan.plugins.toolkit import _, config
 
 from ..lists import as_list
 from ..review.validators import review_field
+from . import hvd
 from . import vocabularies as v
 from .communes_field import default_communes, fresh_territory_communes
 
@@ -263,6 +264,8 @@ def get_validators() -> dict:
         "metropole_spatial_default": spatial_default,
         "metropole_spatial": spatial,
         "metropole_source_date": source_date,
+        "metropole_hvd_category": hvd.category_validator,
+        "metropole_hvd_legislation": hvd.legislation_validator,
         # the schema's review fields are kept from writes outside the review's transitions
         # whether or not metropole_review is enabled (review/validators.py)
         "metropole_review_field": review_field,

@@ -24,13 +24,14 @@ import yaml
 from ckan.lib.helpers import unified_resource_format
 from ckan.lib.redis import connect_to_redis
 
+from ..dataset import hvd
 from ..messages import translate
 from ..resources import config_dir
 
 log = logging.getLogger(__name__)
 
 OK, FAIL, PENDING = "ok", "fail", "pending"
-CHECKS = ("licence_in", "resource_format_in", "min_length", "not_empty", "reachable")
+CHECKS = ("licence_in", "resource_format_in", "min_length", "not_empty", "reachable", "hvd")
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,7 +62,7 @@ def _format_name(fmt) -> str:
     return unified_resource_format(cleaned).upper() if cleaned else ""
 
 
-def _status(crit: dict, pkg: dict) -> tuple[str, str]:
+def _status(crit: dict, pkg: dict) -> tuple[str | None, str]:
     check = crit["check"]
     if check == "licence_in":
         return (OK if pkg.get("license_id") in crit.get("licences", []) else FAIL), ""
@@ -77,6 +78,10 @@ def _status(crit: dict, pkg: dict) -> tuple[str, str]:
         return (OK if len((pkg.get(crit["field"]) or "").strip()) >= int(crit.get("min", 1)) else FAIL), ""
     if check == "not_empty":
         return (OK if _filled(pkg.get(crit["field"]), crit.get("exclude", [])) else FAIL), ""
+    if check == "hvd":  # only a high-value dataset owes it: None leaves it off the list
+        if not hvd.is_hvd(pkg):
+            return None, ""
+        return (OK if hvd.obligations(pkg)[crit["obligation"]] else FAIL), ""
     return _reachability_status(pkg)
 
 
@@ -84,6 +89,8 @@ def evaluate(pkg: dict) -> list[dict]:
     out = []
     for crit in definitions():
         status, detail = _status(crit, pkg)
+        if status is None:
+            continue
         # the labels and helps of config/review_criteria.yaml are English msgids
         label, help_text = crit["label"], crit.get("help") or ""
         out.append(

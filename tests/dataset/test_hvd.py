@@ -1,0 +1,169 @@
+"""High-Value Datasets in DCAT, judged by the official DCAT-AP HVD 3.0.0 SHACL shapes
+(SEMICeu: base, ranges and usage notes; shacl/SOURCES.md) and by DCAT-AP 3.0.1's, with pyshacl:
+an HVD dataset's own document, the catalogue's HVD part (its HVD datasets and the data services
+serving them) and the whole catalogue."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import ckan.plugins.toolkit as tk
+import pytest
+from ckan.tests import helpers
+from pyshacl import validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from . import catalogue_cases as cases
+from .conftest import full_dataset
+from .test_dcat_shacl import violations as dcat_ap_violations
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", "territory")
+
+HVD_SHAPES = Path(__file__).parent / "shacl" / "hvd"
+ELI = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+ADDRESSES = "http://data.europa.eu/bna/c_c3de25e4"
+GEOSPATIAL = "http://data.europa.eu/bna/c_ac64a52d"
+R5R = "http://data.europa.eu/r5r/"
+DCAT = "http://www.w3.org/ns/dcat#"
+
+
+@lru_cache(maxsize=1)
+def hvd_shapes() -> Graph:
+    graph = Graph()
+    for name in ("hvd-SHACL-base.ttl", "hvd-SHACL-ranges.ttl", "hvd-SHACL-usagenotes.ttl"):
+        graph.parse(HVD_SHAPES / name, format="turtle")
+    return graph
+
+
+def hvd_violations(data: Graph) -> list[str]:
+    _conforms, report, _ = validate(
+        data, shacl_graph=hvd_shapes(), inference="none", advanced=True, allow_warnings=True
+    )
+    return [
+        f"{report.value(r, SH.resultPath)} on {report.value(r, SH.focusNode)} "
+        f"[{report.value(r, SH.sourceShape)}]: {report.value(r, SH.resultMessage)}"
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+        if report.value(r, SH.resultSeverity) == SH.Violation
+    ]
+
+
+def hvd_part(catalogue: Graph) -> Graph:
+    """The catalogue's HVD part: its HVD datasets and what describes them (distributions,
+    data services, concepts, agents...), the other datasets left out."""
+    hvd = set(catalogue.subjects(URIRef(R5R + "applicableLegislation"), URIRef(ELI)))
+    others = set(catalogue.subjects(RDF.type, URIRef(DCAT + "Dataset"))) - hvd
+    part = Graph()
+    skipped = set(others)
+    for other in others:
+        skipped.update(catalogue.objects(other, URIRef(DCAT + "distribution")))
+    for s, p, o in catalogue:
+        if s not in skipped and o not in others:
+            part.add((s, p, o))
+    return part
+
+
+def hvd_dataset(**overrides):
+    data = {
+        "name": "adresses-clermont",
+        "title": "Base Adresse Locale de Clermont-Ferrand",
+        "notes": "Adresses de la commune (Base Adresse Locale), au format BAL 1.4.",
+        "theme": ["urbanisme"],
+        "hvd_category": ["c_c3de25e4"],
+        # sent by a client, never kept: the legislation follows the category
+        "applicable_legislation": ["http://example.org/loi"],
+        "resources": [
+            {"url": "http://example.org/bal.csv", "name": "BAL", "format": "CSV"},
+            {
+                "url": "http://example.org/bal-api",
+                "name": "BAL (API)",
+                "format": "CSV",
+                "datastore_active": True,
+            },
+        ],
+    }
+    return full_dataset(**{**data, **overrides})
+
+
+def test_hvd_dataset_and_catalogue_meet_the_hvd_shapes(app, create):
+    hvd = create(**hvd_dataset())
+    create(**full_dataset())
+    shown = helpers.call_action("package_show", id=hvd["id"])
+    assert shown["hvd_category"] == [ADDRESSES]
+    assert shown["applicable_legislation"] == [ELI]
+
+    document = Graph().parse(data=cases.get(app, f"/dataset/{hvd['name']}.ttl").body, format="turtle")
+    ref = next(document.subjects(RDF.type, URIRef(DCAT + "Dataset")))
+    assert set(document.objects(ref, URIRef(R5R + "hvdCategory"))) == {URIRef(ADDRESSES)}
+    assert URIRef(GEOSPATIAL) in set(document.objects(ref, URIRef(DCAT + "theme")))
+    for distribution in document.objects(ref, URIRef(DCAT + "distribution")):
+        assert (distribution, URIRef(R5R + "applicableLegislation"), URIRef(ELI)) in document
+    assert hvd_violations(document) == [], "\n".join(hvd_violations(document))
+    assert dcat_ap_violations(document) == []
+
+    catalogue = Graph().parse(data=cases.get(app, "/catalog.ttl").body, format="turtle")
+    assert len(set(catalogue.subjects(RDF.type, URIRef(DCAT + "Dataset")))) == 2
+    part = hvd_part(catalogue)
+    assert len(set(part.subjects(RDF.type, URIRef(DCAT + "Dataset")))) == 1
+    assert hvd_violations(part) == []
+    assert dcat_ap_violations(catalogue) == []
+
+
+def test_the_hvd_shapes_bite():
+    """Without its category's scheme, its legislation or an API, an HVD dataset fails."""
+    data = Graph()
+    dataset = URIRef("http://example.org/d")
+    data.add((dataset, RDF.type, URIRef(DCAT + "Dataset")))
+    data.add((dataset, URIRef(R5R + "hvdCategory"), URIRef(ADDRESSES)))
+    found = " ".join(hvd_violations(data))
+    for shape in ("DatasetShape/API]", "DatasetShape/HVDELI]", "HVDCategoryRestriction"):
+        assert shape in found, shape
+
+
+def test_an_agent_marks_a_dataset_hvd_and_sees_what_it_lacks(app, create, sysadmin):
+    """The form's field takes the category; the checklist shown before submitting names the
+    HVD obligations the dataset does not meet, and only for an HVD dataset."""
+    lacking = create(
+        **hvd_dataset(
+            name="qualite-air",
+            hvd_category=["http://data.europa.eu/bna/c_63b37dd4"],
+            license_id="odc-odbl",
+            resources=[{"url": "https://example.org/air.pdf", "name": "Rapport", "format": "PDF"}],
+        )
+    )
+    context = {"user": sysadmin["name"]}
+    checklist = helpers.call_action("metropole_review_checklist_show", context=context, id=lacking["id"])
+    status = {c["id"]: c["status"] for c in checklist["criteria"]}
+    assert status["hvd_licence"] == "fail" and status["hvd_api"] == "fail"
+    assert status["hvd_bulk_download"] == "ok"  # a PDF file is still a download
+    labels = " ".join(c["label"] for c in checklist["criteria"] if c["status"] == "fail")
+    assert "Donnée de forte valeur : une API" in labels
+    complete = create(**hvd_dataset())
+    complete_status = {
+        c["id"]: c["status"]
+        for c in helpers.call_action("metropole_review_checklist_show", context=context, id=complete["id"])[
+            "criteria"
+        ]
+    }
+    assert {k: v for k, v in complete_status.items() if k.startswith("hvd_")} == {
+        "hvd_licence": "ok",
+        "hvd_bulk_download": "ok",
+        "hvd_api": "ok",
+    }
+    plain = create(**full_dataset())
+    plain_ids = {
+        c["id"]
+        for c in helpers.call_action("metropole_review_checklist_show", context=context, id=plain["id"])[
+            "criteria"
+        ]
+    }
+    assert not {i for i in plain_ids if i.startswith("hvd_")}
+    # the form offers the EU table, in French, and explains HVD in one line
+    form = app.get("/dataset/new", extra_environ={"REMOTE_USER": sysadmin["name"]}).body
+    assert "Catégorie de données de forte valeur (HVD)" in form
+    assert re.search(r'value="http://data.europa.eu/bna/c_c3de25e4"\s*/>\s*Adresses\s*</option>', form)
+    assert "règlement européen 2023/138" in form
+    with pytest.raises(tk.ValidationError, match="HVD"):
+        create(**full_dataset(name="faux-hvd", hvd_category=["c_inconnue"]))
