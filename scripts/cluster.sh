@@ -247,6 +247,7 @@ start_postgres_pair() {
 # A CKAN web node: the stack's gunicorn start, on the node's port and pid file.
 start_web_node() {
     local n=$1
+    web_sizing
     CKAN_PORT=${WEB_PORTS[$((n - 1))]} CKAN_PID=$CRUN/web$n.pid CKAN_LOG=$CLOGS/web$n.log start_ckan_background
 }
 

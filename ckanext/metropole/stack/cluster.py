@@ -35,7 +35,10 @@ events {{ worker_connections 1024; }}
 http {{
     include {mime_types};
     default_type application/octet-stream;
-    access_log {logs}/nginx-access.log;
+    # which node(s) served each request: "127.0.0.1:5101, 127.0.0.1:5102" is a retried one
+    log_format upstreams '$remote_addr [$time_local] "$request" $status upstream=$upstream_addr '
+                         'upstream_status=$upstream_status $request_time';
+    access_log {logs}/nginx-access.log upstreams;
     sendfile on;
     client_body_temp_path {tmp}/body;
     proxy_temp_path {tmp}/proxy;
