@@ -55,6 +55,13 @@ class TestHome:
         html = app.get("/").body
         assert '<html lang="fr"' in html
         assert 'href="#content"' in html  # skip link
+        # #25 item 3: one menu, short labels; the communes are the portal's organisations
+        nav = re.search(r'(?s)<ul class="navbar-nav[^"]*">(.*?)</ul>', html).group(1)
+        labels = re.findall(r'<a href="[^"]+">([^<]+)</a>', nav)
+        assert labels[:3] == ["Jeux de données", "Communes", "Thèmes"] and labels[-1] == "Participation"
+        assert "Organisations" not in labels and "À propos" not in labels
+        commune_page = app.get("/organization/royat").body
+        assert '<li class="active"><a href="/communes">Communes</a></li>' in commune_page
 
     @pytest.mark.ckan_config("ckanext.metropole.home_cache_seconds", "0")
     def test_home_costs_a_constant_number_of_solr_queries(self, app, solr_requests, ckan_config, monkeypatch):
