@@ -6,7 +6,7 @@ from ckanext.harvest.interfaces import IHarvester
 from ..messages import N_
 from ..resources import require_plugins
 from . import patches, pipeline, sourceconfig, views
-from .logic import action
+from .logic import action, jobs
 from .logic import preview as preview_action
 
 
@@ -37,6 +37,7 @@ class HarvesterPlugin(HarvesterBase, p.SingletonPlugin):
     def get_actions(self):
         return {
             **action.get_actions(),
+            "harvest_jobs_run": jobs.harvest_jobs_run,
             "metropole_harvest_source_preview": preview_action.metropole_harvest_source_preview,
         }
 

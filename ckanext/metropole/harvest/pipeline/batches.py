@@ -11,8 +11,10 @@ import hashlib
 import ckan.model as model
 import sqlalchemy as sa
 from ckan.lib import search
-from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
+from ...messages import stored
+from . import jobdeadline
 from .importing import import_batch
 from .records import BATCH_KEY
 
@@ -65,6 +67,12 @@ def import_object(harvest_object):
             if outcome is not None:
                 return outcome
             # that batch's consumer stopped before reaching this object: import it here
+        job = model.Session.get(HarvestJob, harvest_object.harvest_job_id)
+        if job is not None and jobdeadline.passed(job.created):
+            # nothing more of a job past its deadline is written (nor withdrawn): `ckan
+            # harvester run` ends it (recovery.py)
+            HarvestObjectError.create(stored(jobdeadline.message()), harvest_object, "Import")
+            return False
     with _batch_lock(harvest_object.id):
         others = _claim(harvest_object)
         outcomes = import_batch([harvest_object, *others])
