@@ -98,6 +98,8 @@ ckan.datastore.write_url = postgresql://ckan:ckan@127.0.0.1:$PRIMARY_PORT/ckan_d
 # Reads on the replica; libpq falls back to the primary when the replica does not answer
 # within connect_timeout (several hosts, target_session_attrs: PostgreSQL's own failover).
 ckan.datastore.read_url = postgresql://$ro@/ckan_dev_datastore?host=127.0.0.1,127.0.0.1&port=$REPLICA_PORT,$PRIMARY_PORT&target_session_attrs=prefer-standby&connect_timeout=3
+# pooled read connections are renewed after 20 s: reads return to the replica once it is back
+ckan.datastore.sqlalchemy.pool_recycle = 20
 EOF
     # CKAN's commands read the logging sections of the file they are given: base.ini's
     sed -n '/^\[loggers\]/,$p' "$BASE_INI" >>"$CLUSTER/cluster.ini.tmp"
