@@ -41,7 +41,8 @@ def _reads(cluster, resource_id: str) -> tuple[list, list]:
 
 def _read_sessions(cluster, node: str) -> int:
     """Sessions of the DataStore's read role on that server (the web workers' pools)."""
-    return int(cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'datastore_ro'", node=node))
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE usename = 'datastore_ro'"
+    return int(cluster.psql(sql, node=node))
 
 
 def _wait_reads_on_replica(cluster, resource_id, expected) -> None:
@@ -68,8 +69,7 @@ def test_replica_stopped_reads_fall_back_to_primary(cluster):
         assert _read_sessions(cluster, "postgres-primary") > 0
     finally:
         cluster.start("replica")
-    wait_for(
-        lambda: cluster.psql("SELECT state FROM pg_stat_replication") == "streaming", 60, "the replica streaming"
-    )
+    streaming = "SELECT state FROM pg_stat_replication"
+    wait_for(lambda: cluster.psql(streaming) == "streaming", 60, "the replica streaming")
     # back on the replica once the pools renew their connections (pool_recycle, 20 s)
     _wait_reads_on_replica(cluster, resource_id, before)
