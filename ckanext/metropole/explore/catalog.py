@@ -40,6 +40,25 @@ def resolve(context: dict, dataset_id: str) -> tuple[dict, dict | None]:
     return dataset, (tables[0] if tables else None)
 
 
+def locate(context: dict, dataset_id: str) -> str:
+    """The id of the dataset's DataStore table, once the caller may read it (datastore_search's
+    rule); NotFound otherwise. Reads the model, not package_show: a records query pays for no
+    dataset dictionary."""
+    from ckan import model
+
+    name, _, resource_id = dataset_id.partition(":")
+    dataset = model.Package.get(name)
+    if dataset is None or dataset.state != "active":
+        raise tk.ObjectNotFound()
+    tables = [r.id for r in dataset.resources if tk.asbool((r.extras or {}).get("datastore_active"))]
+    if resource_id:
+        tables = [r for r in tables if r == resource_id]
+    if not tables:
+        raise ODSQLError(f"The dataset {dataset_id} has no records (no DataStore table)")
+    tk.check_access("datastore_search", dict(context), {"resource_id": tables[0]})
+    return tables[0]
+
+
 def table(context: dict, resource: dict | None, with_count: bool = False) -> tuple[dict, int]:
     """The fields of the resource's table (datastore_search checks the caller's access) and its
     number of records."""

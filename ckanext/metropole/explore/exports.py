@@ -14,7 +14,7 @@ import queue
 import threading
 
 from .odsql import ODSQLError
-from .query import check, integer, json_value, plan, read_connection, timezone
+from .query import checked, integer, json_value, plan, read_connection, timezone
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -29,7 +29,7 @@ QUEUE_CHUNKS = 32  # at most 32 x 64 KiB waiting between PostgreSQL and the clie
 CSV_DELIMITERS = {";", ",", "\t", "|"}
 
 
-def prepare(fmt: str, fields, resource_id: str, args):
+def prepare(fmt: str, resource_id: str, args):
     """Checks the query (ODSQLError before any byte is sent) and returns the body's generator."""
     if fmt not in CONTENT_TYPES:
         raise ODSQLError(f"Unknown export format: {fmt}", "InvalidRESTParameterError")
@@ -40,10 +40,14 @@ def prepare(fmt: str, fields, resource_id: str, args):
             "InvalidRESTParameterError",
         )
     offset = max(integer(args, "offset", 0), 0)
-    query = plan(fields, resource_id, args, text=fmt in ("csv", "parquet"))
-    sql = query.sql + (f" LIMIT {limit}" if limit >= 0 else "") + (f" OFFSET {offset}" if offset else "")
     zone = timezone(args)
-    check(sql, query.params)
+
+    def build(fields):
+        query = plan(fields, resource_id, args, text=fmt in ("csv", "parquet"))
+        sql = query.sql + (f" LIMIT {limit}" if limit >= 0 else "") + (f" OFFSET {offset}" if offset else "")
+        return sql, query.params, query, fields
+
+    sql, _, query, fields = checked(resource_id, build)
     if fmt == "csv":
         return _csv(sql, query, args, fields)
     if fmt == "parquet":

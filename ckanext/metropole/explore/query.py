@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 
 import ckan.plugins.toolkit as tk
 import psycopg2
-from ckanext.datastore.backend.postgres import get_read_engine, identifier
+from ckanext.datastore.backend.postgres import _get_type, get_read_engine, identifier
 
+from . import fields as table
 from .odsql import Compiler, Expr, Field, ODSQLError, quote
 
 # ODS's bounds (its InvalidRESTParameterError messages): limit in [-1, 100], offset + limit <= 10,000
 MAX_LIMIT = 100
 MAX_WINDOW = 10_000
 DEFAULT_LIMIT = 10
-MAX_GROUPS = 20_000
-JSON_TYPES = {"geo_point_2d", "json_blob"}  # limit=-1 on an aggregation: every group, up to this many
+MAX_GROUPS = 20_000  # limit=-1 on an aggregation: every group, up to this many
+JSON_TYPES = {"geo_point_2d", "json_blob"}
 
 
 def rest_error(name: str, message: str) -> ODSQLError:
@@ -65,6 +66,7 @@ class Plan:
     count_sql: str
     params: dict = field(default_factory=dict)
     aggregated: bool = False
+    counted_sql: str = ""  # a grouped query with its number of groups in a last column, one scan
 
 
 def plan(fields: dict[str, Field], resource_id: str, args, text: bool = False) -> Plan:
@@ -106,13 +108,16 @@ def plan(fields: dict[str, Field], resource_id: str, args, text: bool = False) -
         order = ["_id ASC"]  # a stable order for pagination (the primary key)
     order_sql = f" ORDER BY {', '.join(order)}" if order else ""
     sql = f"SELECT {select_sql} FROM {table}{where_sql}{group_sql}{order_sql}"
+    # the window runs after the grouping: it counts the groups before LIMIT applies
+    counted = f"SELECT {select_sql}, count(*) OVER () FROM {table}{where_sql}{group_sql}{order_sql}"
     if groups:
         count_sql = f"SELECT count(*) FROM (SELECT 1 FROM {table}{where_sql}{group_sql}) AS groups"
     elif aggregated:
         count_sql = "SELECT 1"
     else:
         count_sql = f"SELECT count(*) FROM {table}{where_sql}"
-    return Plan([(key, expr.type) for key, expr in columns], sql, count_sql, compiler.params, aggregated)
+    described = [(key, expr.type) for key, expr in columns]
+    return Plan(described, sql, count_sql, compiler.params, aggregated, counted if groups else "")
 
 
 def refinement(compiler: Compiler, fields: dict[str, Field], name: str, value: str, negate: bool) -> str:
@@ -158,38 +163,71 @@ def read_connection(export: bool = False):
         connection.close()
 
 
-def run(fields, resource_id: str, args) -> dict:
+# The Data Dictionary's labels of a table's columns (as ckanext.datastore's _get_field_info reads them)
+FIELD_INFO = """
+SELECT pa.attname, pd.description FROM pg_class pc, pg_attribute pa, pg_description pd
+WHERE pa.attrelid = pc.oid AND pd.objoid = pc.oid AND pd.objsubid = pa.attnum AND pc.relname = %(table)s
+  AND pa.attnum > 0
+"""
+
+
+def fields_of(connection, resource_id: str) -> dict[str, Field]:
+    """The API's fields of a DataStore table: its columns (types as the DataStore names them) and
+    their Data Dictionary labels, read on the query's own connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {identifier(resource_id)} LIMIT 0")
+        engine = get_read_engine()
+        columns = [{"id": c.name, "type": _get_type(engine, c.type_code)} for c in cursor.description]
+        cursor.execute(FIELD_INFO, {"table": resource_id})
+        comments = dict(cursor.fetchall())
+    for column in columns:
+        try:
+            column["info"] = json.loads(comments.get(column["id"]) or "{}").get("_info")
+        except (ValueError, AttributeError):  # a comment that is not the DataStore's JSON
+            column["info"] = None
+    return table.table_fields(columns)
+
+
+def run(resource_id: str, args) -> dict:
     """``{"total_count", "results"}`` of a records query."""
     limit, offset = page(args)
     zone = timezone(args)
-    query = plan(fields, resource_id, args)
-    if limit == -1:
-        limit = MAX_GROUPS if query.aggregated else MAX_LIMIT
     with read_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(f"{query.sql} LIMIT {int(limit)} OFFSET {int(offset)}", query.params)
+        query = plan(fields_of(connection, resource_id), resource_id, args)
+        if limit == -1:
+            limit = MAX_GROUPS if query.aggregated else MAX_LIMIT
+        window = f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        cursor.execute((query.counted_sql or query.sql) + window, query.params)
         rows = cursor.fetchall()
-        cursor.execute(query.count_sql, query.params)
-        total = cursor.fetchone()[0]
+        if query.counted_sql and rows:
+            total, rows = rows[0][-1], [row[:-1] for row in rows]
+        else:  # no group on this page (past the last one), or records: counted apart
+            cursor.execute(query.count_sql, query.params)
+            total = cursor.fetchone()[0]
     keys = [key for key, _ in query.columns]
     kinds = [kind for _, kind in query.columns]
     results = [dict(zip(keys, json_row(row, zone, kinds), strict=True)) for row in rows]
     return {"total_count": total, "results": results}
 
 
-def check(sql: str, params: dict) -> None:
-    """Plans a query without running it: its errors (a value of the wrong type, a field outside
-    group_by) are a 400 before an export's first byte is sent."""
+def checked(resource_id: str, build):
+    """``build(fields)``'s (sql, params, ...) once PostgreSQL has planned its query without
+    running it: its errors (a value of the wrong type, a field outside group_by) are a 400 before
+    an export's first byte is sent."""
     with read_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
+        built = build(fields_of(connection, resource_id))
+        cursor.execute(f"EXPLAIN {built[0]}", built[1])
+    return built
 
 
-def record(fields, resource_id: str, record_id: str, args) -> dict | None:
+def record(resource_id: str, record_id: str, args) -> dict | None:
     """One record by its id (the DataStore's ``_id``), or None."""
     if not record_id.isdigit() or len(record_id) > 18:
         return None
     zone = timezone(args)
-    columns = ", ".join(f"{f.sql} AS {quote(f.name)}" for f in fields.values())
     with read_connection() as connection, connection.cursor() as cursor:
+        fields = fields_of(connection, resource_id)
+        columns = ", ".join(f"{f.sql} AS {quote(f.name)}" for f in fields.values())
         sql = f"SELECT {columns} FROM {identifier(resource_id)} WHERE _id = %(id)s"
         cursor.execute(sql, {"id": int(record_id)})
         row = cursor.fetchone()

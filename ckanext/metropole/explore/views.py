@@ -76,21 +76,17 @@ def dataset(dataset_id: str):
     return _answer(compute)
 
 
-def _table(dataset_id: str):
-    context, _, resource = _dataset(dataset_id)
-    if resource is None:
-        raise _Fail(400, "ODSQLError", f"The dataset {dataset_id} has no records (no DataStore table)")
-    fields, _ = catalog.table(context, resource)
-    return fields, resource["id"]
+def _table(dataset_id: str) -> str:
+    return catalog.locate(_context(), dataset_id)
 
 
 @blueprint.route("/catalog/datasets/<dataset_id>/records", strict_slashes=False)
 def records(dataset_id: str):
-    return _answer(lambda: _json(query.run(*_table(dataset_id), flask.request.args)))
+    return _answer(lambda: _json(query.run(_table(dataset_id), flask.request.args)))
 
 
 def _record(dataset_id: str, record_id: str):
-    found = query.record(*_table(dataset_id), record_id, flask.request.args)
+    found = query.record(_table(dataset_id), record_id, flask.request.args)
     if found is None:
         raise _Fail(404, "NoSuchRecord", f"Unknown record: {record_id}")
     return _json(found)
@@ -104,8 +100,7 @@ def record(dataset_id: str, record_id: str):
 @blueprint.route("/catalog/datasets/<dataset_id>/exports/<fmt>", strict_slashes=False)
 def export(dataset_id: str, fmt: str):
     def compute():
-        fields, resource_id = _table(dataset_id)
-        body = exports.prepare(fmt, fields, resource_id, flask.request.args)
+        body = exports.prepare(fmt, _table(dataset_id), flask.request.args)
         filename = f"{dataset_id.split(':')[0]}.{fmt}"
         return flask.Response(
             body,
