@@ -395,7 +395,10 @@ case "$cmd" in
         cluster_up
         cd "$ROOT"
         export METROPOLE_CLUSTER_DIR=$CLUSTER METROPOLE_CLUSTER_HTTP_PORT=$HTTP_PORT
-        "$VENV/bin/pytest" -p no:cacheprovider -c tests_cluster/pytest.ini tests_cluster "$@"
+        # tests_cluster/ whole, unless files of it are named (PYTEST_ARGS="tests_cluster/test_x.py -x")
+        paths=(tests_cluster)
+        for a in "$@"; do case "$a" in tests_cluster/*) paths=() ;; esac; done
+        "$VENV/bin/pytest" -p no:cacheprovider -c tests_cluster/pytest.ini "${paths[@]}" "$@"
         ;;
     *)
         sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'

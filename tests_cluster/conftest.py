@@ -92,11 +92,11 @@ class Cluster:
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
-    def action(self, name: str, token: str | None = None, timeout=30, **data) -> dict:
+    def action(self, action: str, token: str | None = None, /, timeout=30, **data) -> dict:
         headers = {"Authorization": token} if token else {}
-        r = requests.post(f"{self.url}/api/3/action/{name}", json=data, headers=headers, timeout=timeout)
+        r = requests.post(f"{self.url}/api/3/action/{action}", json=data, headers=headers, timeout=timeout)
         body = r.json()
-        assert body.get("success"), f"{name}: {r.status_code} {body.get('error')}"
+        assert body.get("success"), f"{action}: {r.status_code} {body.get('error')}"
         return body["result"]
 
 
