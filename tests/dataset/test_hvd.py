@@ -160,6 +160,35 @@ def test_an_agent_marks_a_dataset_hvd_and_sees_what_it_lacks(app, create, sysadm
         ]
     }
     assert not {i for i in plain_ids if i.startswith("hvd_")}
+    # the participation page and its action: the commune's HVD datasets by category, and what
+    # each lacks
+    figures = helpers.call_action("metropole_participation_show", context=context)
+    clermont = next(c for c in figures["communes"] if c["name"] == "clermont-ferrand")
+    groups = {
+        g["label"]: {d["name"]: [x["id"] for x in d["lacking"]] for d in g["datasets"]}
+        for g in clermont["hvd"]
+    }
+    assert groups == {
+        "Géospatiales": {"adresses-clermont": []},
+        "Observation de la terre et environnement": {"qualite-air": ["licence", "api"]},
+    }
+    assert (clermont["hvd_datasets"], clermont["hvd_lacking"]) == (2, 1)
+    assert (figures["totals"]["hvd"], figures["totals"]["hvd_lacking"]) == (2, 1)
+    page = app.get("/participation").body
+    assert "Données de forte valeur" in page
+    assert "manque : une licence compatible avec CC BY 4.0, une API" in page
+    # the quality score: an HVD dataset lacking an obligation is not DCAT-AP (HVD) compliant
+    from ckanext.metropole.dataset import quality
+
+    def dcat_ap_points(name):
+        shown = helpers.call_action("package_show", id=name)
+        org = helpers.call_action("organization_show", id=shown["owner_org"])
+        measured = quality.measure(shown, org)
+        return next(i for d in measured["dimensions"] for i in d["indicators"] if i["id"] == "dcat_ap")
+
+    assert dcat_ap_points("adresses-clermont")["points"] == 30
+    lacking_points = dcat_ap_points("qualite-air")
+    assert lacking_points["points"] == 0 and "une API" in lacking_points["hint"]
     # the form offers the EU table, in French, and explains HVD in one line
     form = app.get("/dataset/new", extra_environ={"REMOTE_USER": sysadmin["name"]}).body
     assert "Catégorie de données de forte valeur (HVD)" in form

@@ -107,9 +107,10 @@ class TestParticipation:
     def test_obliged_communes_without_data_stand_out(self, app, solr_requests):
         html = app.get("/participation").body
         # whatever the number of communes: one faceted query for the counts, one for the
-        # average metadata quality (metropole_quality_show)
+        # average metadata quality (metropole_quality_show), one for the high-value datasets
         selects = [c for c in solr_requests if "select" in c]
-        assert len(selects) == 2 and sum("metropole_quality_org" in c for c in selects) == 1
+        assert len(selects) == 3 and sum("metropole_quality_org" in c for c in selects) == 1
+        assert sum("hvd_category" in c for c in selects) == 1
         royat = re.search(r'<tr data-insee="63308" class="([^"]*)">', html).group(1)
         aubiere = re.search(r'<tr data-insee="63014" class="([^"]*)">', html).group(1)
         durtol = re.search(r'<tr data-insee="63141" class="([^"]*)">', html).group(1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid
 from ckan.plugins.toolkit import _
 from rdflib import Literal, URIRef
@@ -31,9 +32,9 @@ VCARD = "http://www.w3.org/2006/vcard/ns#"
 ELI_LEGAL_RESOURCE = URIRef("http://data.europa.eu/eli/ontology#LegalResource")
 # What an HVD dataset owes, in the order the agent reads it; labels are English msgids.
 OBLIGATIONS = {
-    "licence": "A licence compatible with CC BY 4.0 or more permissive (Licence Ouverte 2.0, CC BY, CC0…)",
-    "bulk_download": "A bulk download (a file of the whole data)",
-    "api": "An API (a resource loaded into the portal's DataStore, or a web service)",
+    "licence": "a licence compatible with CC BY 4.0",
+    "bulk_download": "a bulk download",
+    "api": "an API",
 }
 
 
@@ -206,3 +207,34 @@ def _typed_contacts(g, subjects) -> None:
                 for value in g.objects(kind, predicate):
                     if isinstance(value, URIRef):
                         g.add((value, RDF.type, RDFS.Resource))
+
+
+# --- per organisation (the participation page) ------------------------------------------
+
+# Solr keeps the stored JSON text of the field: any value marks a dataset that has one
+SEARCH_FILTER = f"+{FIELD}:[* TO *] +dataset_type:dataset"
+
+
+def by_organisation(context: dict) -> dict[str, list[dict]]:
+    """The public HVD datasets of each organisation (by name), grouped by top category:
+    ``[{category, label, datasets: [{name, title, lacking: [{id, label}]}]}]``."""
+    found = tk.get_action("package_search")(
+        {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")},
+        {"fq": SEARCH_FILTER, "rows": 1000, "sort": "title_string asc"},
+    )["results"]
+    out: dict[str, dict[str, dict]] = {}
+    for dataset in found:
+        org = (dataset.get("organization") or {}).get("name")
+        if not org:
+            continue
+        entry = {
+            "name": dataset["name"],
+            "title": dataset.get("title") or dataset["name"],
+            "lacking": [{"id": k, "label": obligation_label(k)} for k in lacking(dataset)],
+        }
+        for top in top_categories(dataset):
+            group = out.setdefault(org, {}).setdefault(
+                top, {"category": top, "label": label(top), "datasets": []}
+            )
+            group["datasets"].append(entry)
+    return {org: sorted(groups.values(), key=lambda g: g["label"]) for org, groups in out.items()}

@@ -19,7 +19,7 @@ from functools import lru_cache
 import ckan.plugins.toolkit as tk
 
 from .. import cache
-from . import dcat_input
+from . import dcat_input, hvd
 from . import vocabularies as v
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,9 @@ def _values(dataset: dict, prepared: dict) -> dict[str, float]:
         "download_url_valid": share(lambda r: dcat_input.published_url(r.get("download_url"))),
         **_interoperability(published, original_by_id),
         # what DCAT-AP makes mandatory, as published (the SHACL test holds the rest)
-        "dcat_ap": float(bool(prepared.get("title") and prepared.get("notes"))),
+        # an HVD dataset's DCAT-AP HVD obligations too (a licence compatible with CC BY 4.0, a
+        # bulk download, an API): its description is not compliant without them
+        "dcat_ap": float(bool(prepared.get("title") and prepared.get("notes")) and not hvd.lacking(dataset)),
         "license": share(lambda r: bool(r.get("license"))),
         "license_vocabulary": share(lambda r: bool(r.get("license"))),
         "access_rights": float(bool(prepared.get("access_rights"))),
@@ -144,6 +146,11 @@ def measure(dataset: dict, org: dict | None) -> dict:
             }
             for ind in dim["indicators"]
         ]
+        for ind in indicators:
+            if ind["id"] == "dcat_ap" and (missing := hvd.lacking(dataset)):
+                ind["hint"] = _t(
+                    "High-value dataset: add what regulation 2023/138 requires ({missing})."
+                ).format(missing=", ".join(hvd.obligation_label(k) for k in missing))
         points = round(sum(i["points"] for i in indicators), 1)
         dimensions.append(
             {

@@ -20,7 +20,9 @@ def index():
         figures, error = None, tk._("Search is unavailable for a moment: please try again shortly.")
     rows = figures["communes"] if figures else []
     totals = (
-        figures["totals"] if figures else {"obliged": 0, "missing": 0, "contributing": 0, "waiting": None}
+        figures["totals"]
+        if figures
+        else {"obliged": 0, "missing": 0, "contributing": 0, "waiting": None, "hvd": 0, "hvd_lacking": 0}
     )
     return tk.render(
         "participation/index.html",
@@ -62,6 +64,8 @@ def csv_download():
             "derniere_publication",
             "qualite_metadonnees_sur_405",
             "en_attente_de_relecture",
+            "donnees_forte_valeur",
+            "donnees_forte_valeur_incompletes",
         ]
     )
     for r in tk.get_action("metropole_participation_show")({}, {})["communes"]:
@@ -78,6 +82,8 @@ def csv_download():
                     (r["last_modified"] or "")[:10],
                     "" if r["quality"] is None else r["quality"],
                     "" if r["waiting"] is None else r["waiting"],
+                    r["hvd_datasets"],
+                    r["hvd_lacking"],
                 )
             ]
         )
