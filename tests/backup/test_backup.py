@@ -6,6 +6,7 @@ answers. The real pg_dump / pg_restore, PostgreSQL and Solr of the test slot."""
 from __future__ import annotations
 
 import io
+import shlex
 import subprocess
 
 import ckan.model as model
@@ -21,6 +22,8 @@ from ckanext.metropole.backup import archive
 
 from ..conftest import DATASET_DEFAULTS, load_territory
 
+# as scripts/stack.sh creates databases: the cluster's superuser on its local socket
+SUPERUSER_PSQL = shlex.split("psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p 55432 -U postgres -d postgres")
 CSV = b"nom;places\nJaude;1200\nGaillard;450\n"
 
 
@@ -55,26 +58,9 @@ def _empty_stack():
     datastore_backend._dispose_engines()
     for option in ("sqlalchemy.url", "ckan.datastore.write_url"):
         name = sa.engine.make_url(tk.config.get(option)).database
+        create = f"CREATE DATABASE {name} OWNER ckan ENCODING 'UTF8' TEMPLATE template0"
         subprocess.run(
-            [
-                "psql",
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "/tmp",
-                "-p",
-                "55432",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-                f"DROP DATABASE {name} WITH (FORCE)",
-                "-c",
-                f"CREATE DATABASE {name} OWNER ckan ENCODING 'UTF8' TEMPLATE template0",
-            ],
+            [*SUPERUSER_PSQL, "-c", f"DROP DATABASE {name} WITH (FORCE)", "-c", create],
             check=True,
             capture_output=True,
         )
