@@ -25,7 +25,7 @@ from ckanext.metropole.review import policy
 
 from ..conftest import ROOT
 from ..review.conftest import smtp  # noqa: F401 (fixture)
-from .conftest import harvested, serve_ods
+from .conftest import ODS, harvested, serve_ods
 from .trickle import Trickle
 
 BOUND = 90  # seconds: bounds every wait below (a CKAN process starts in ~10 s here)
@@ -132,7 +132,7 @@ def test_a_consumer_killed_mid_batch_is_recovered_each_dataset_landing_once(
 
 
 @pytest.mark.usefixtures("small_pages")
-def test_admins_mailed_in_french_on_errors_and_withdrawals_a_job_past_its_deadline_withdraws_nothing(
+def test_admins_mailed_on_errors_and_withdrawals_a_job_past_a_deadline_withdraws_nothing(
     portal, make_source, harvest, smtp, ckan_config, monkeypatch
 ):
     metropole = policy.metropole_of("aubiere")
@@ -150,6 +150,18 @@ def test_admins_mailed_in_french_on_errors_and_withdrawals_a_job_past_its_deadli
     harvest(source)  # ends without error nor withdrawal: nobody is mailed
     assert smtp.messages == [] and len(harvested()) == 5
 
+    # a page that does not come within the request's deadline (the server waits 3 s): the
+    # harvest stops there, changes and withdraws nothing, and says so
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.harvest.request_deadline", 1)
+    serve_ods(portal, prefix="removed", pages=2, fault_page=1, fault="slow")
+    result = harvest(source)
+    [error] = result["gather_errors"]
+    assert "rien n'a été modifié ni retiré" in error and f"{portal.url}{ODS}" in error, error
+    assert "en 1 s" in error and len(harvested()) == 5
+    [cut] = smtp.to(commune_admin["email"])
+    assert "1 erreur(s)" in cut["subject"] and "en 1 s" in cut["body"], cut
+    monkeypatch.setitem(ckan_config, "ckanext.metropole.harvest.request_deadline", 120)
+
     # one dataset gone from the source, and the job passes its deadline before importing
     serve_ods(portal, prefix="removed", pages=2)
     job_id = start_job(source)
@@ -161,8 +173,8 @@ def test_admins_mailed_in_french_on_errors_and_withdrawals_a_job_past_its_deadli
     [error] = gather_errors(job_id)
     assert "échéance" in error and "rien n'a été retiré" in error, error
     assert len(harvested()) == 5  # nothing withdrawn
-    [to_commune] = smtp.to(commune_admin["email"])
-    [to_metropole] = smtp.to(metropole_admin["email"])
+    to_commune = smtp.to(commune_admin["email"])[-1]
+    to_metropole = smtp.to(metropole_admin["email"])[-1]
     assert smtp.to(editor["email"]) == []
     assert "erreur" in to_commune["subject"] and "Portail de aubiere" in to_commune["subject"]
     assert f"/harvest/{source['name']}/job/{job_id}" in to_commune["body"]
@@ -176,7 +188,7 @@ def test_admins_mailed_in_french_on_errors_and_withdrawals_a_job_past_its_deadli
     jobs_run()
     assert len(harvested()) == 4
     mails = smtp.to(commune_admin["email"])
-    assert len(mails) == 2 and "1 jeu(x) de données retiré(s)" in mails[-1]["subject"], mails[-1]
+    assert len(mails) == 3 and "1 jeu(x) de données retiré(s)" in mails[-1]["subject"], mails[-1]
     assert f"/job/{job_id}" in mails[-1]["body"]
 
 

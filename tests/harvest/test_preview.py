@@ -58,7 +58,7 @@ def preview(**data):
 
 @pytest.mark.usefixtures("small_pages")
 @pytest.mark.ckan_config("ckanext.metropole.harvest.preview_items", "2")
-def test_preview_says_what_a_harvest_would_do_and_writes_nothing(portal, make_source, harvest):
+def test_preview_says_what_a_harvest_would_do_and_writes_nothing(app, portal, make_source, harvest):
     serve_ods(portal)
     before = footprint()
     new = preview(url=portal.url, owner_org="aubiere", config='{"default_license": "lov2"}')
@@ -101,27 +101,8 @@ def test_preview_says_what_a_harvest_would_do_and_writes_nothing(portal, make_so
         )
     assert footprint()["harvest_job"] == before["harvest_job"]
 
-
-@pytest.mark.usefixtures("with_plugins")
-@pytest.mark.ckan_config("ckanext.metropole.harvest.preview_deadline", "1")
-def test_preview_ends_by_its_deadline_however_the_source_trickles():
-    for mode in ("headers", "body"):
-        server = Trickle(mode)
-        try:
-            start = time.monotonic()
-            result = preview(url=server.url)
-            assert time.monotonic() - start < 6
-        finally:
-            server.stop()
-        said = result["error"] or result["stopped"]
-        assert "échéance" in said.lower(), said
-        assert result["created"]["count"] == 0
-
-
-@pytest.mark.usefixtures("small_pages")
-def test_source_form_has_a_test_step_showing_the_preview_in_french(app, portal, make_source):
+    # the "Test the source" step of the source form (new and edit), its page in French
     serve_ods(portal)
-    source = make_source(portal.url)
     sysadmin = factories.SysadminWithToken()
     headers = {"Authorization": sysadmin["token"]}
     for path in ("/harvest/new", f"/harvest/edit/{source['name']}"):
@@ -152,3 +133,19 @@ def test_source_form_has_a_test_step_showing_the_preview_in_french(app, portal, 
         headers=headers,
     ).body
     assert 'role="alert"' in page and "JSON" in page
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckanext.metropole.harvest.preview_deadline", "1")
+def test_preview_ends_by_its_deadline_however_the_source_trickles():
+    for mode in ("headers", "body"):
+        server = Trickle(mode)
+        try:
+            start = time.monotonic()
+            result = preview(url=server.url)
+            assert time.monotonic() - start < 6
+        finally:
+            server.stop()
+        said = result["error"] or result["stopped"]
+        assert "échéance" in said.lower(), said
+        assert result["created"]["count"] == 0
