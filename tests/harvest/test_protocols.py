@@ -116,6 +116,10 @@ def test_dcat_source_with_hydra_pages(portal, make_source, harvest, app):
     velos = next(package(n) for n in harvested("cebazat") if "velos" in n)
     assert velos["resources"][0]["conforms_to"].endswith("schema-stationnement/latest/schema.json")
     assert velos["theme"] == ["transports"]
+    # a high-value dataset at the source (DCAT-AP HVD) stays one: its category of the EU table
+    assert velos["hvd_category"] == ["http://data.europa.eu/bna/c_4b74ea13"]
+    assert velos["applicable_legislation"] == ["http://data.europa.eu/eli/reg_impl/2023/138/oj"]
+    assert not piscine.get("hvd_category")
 
 
 def test_dcat_entity_expansion_is_refused(portal, make_source, harvest):

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruct
 from markdownify import MarkdownConverter
 from slugify import slugify
 
+from ..dataset import hvd
 from ..dataset import vocabularies as v
 from ..messages import N_, Message
 from ..resources import config_dir
@@ -366,6 +367,11 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
             if r.url
         ],
     }
+    # a high-value dataset stays one: the categories of the EU table the source gives (its
+    # applicable legislation follows, set by the schema); only then, so that the content hash
+    # of every other harvested dataset is unchanged
+    if categories := [c for c in remote.hvd_categories if c in hvd.concepts()]:
+        dataset["hvd_category"] = categories
     return Mapped(dataset, notes)
 
 

@@ -34,6 +34,8 @@ class RemoteDataset:
     temporal_start: str = ""
     temporal_end: str = ""
     resources: list[RemoteResource] = field(default_factory=list)
+    # high-value dataset categories (DCAT-AP HVD r5r:hvdCategory IRIs), as the source gives them
+    hvd_categories: list[str] = field(default_factory=list)
 
 
 @dataclass

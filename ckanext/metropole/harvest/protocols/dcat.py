@@ -293,6 +293,8 @@ def to_remote(dataset: dict) -> RemoteDataset:
         temporal_start=temporal.get("start") or extras.get("temporal_start") or "",
         temporal_end=temporal.get("end") or extras.get("temporal_end") or "",
         resources=resources,
+        # ckanext-dcat reads r5r:hvdCategory into hvd_category (a field, or an extra's JSON)
+        hvd_categories=as_list(dataset.get("hvd_category") or extras.get("hvd_category")),
     )
 
 
