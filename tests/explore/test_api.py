@@ -211,6 +211,26 @@ def test_private_records_never_leak_and_records_and_exports(portal):
     table = pq.read_table(io.BytesIO(parquet.content))
     assert table.num_rows == len(CITIES) and table.column("population").to_pylist()[0] == 2133111
 
+    # the grammar's other forms, and the catalogue's where/refine/order_by on its metadata
+    records = "catalog/datasets/villes/records"
+    for where, names in [
+        ("name in ('Lyon', 'Paris') and population is not null", ["Lyon", "Paris"]),
+        ("name like 'Mont%' and not country_code = 'CA'", ["Montpellier"]),
+        ('population in [300000..600000[ or `name` = "Bruxelles"', ["Bruxelles", "Lyon", "Montpellier"]),
+        ("modified >= date'2023/01/01' and startswith(name, 'cler')", ["Clermont-Ferrand"]),
+        ("latitude > 50 or longitude < 0", ["Bruxelles", "Montréal"]),
+    ]:
+        found = _get(portal, records, where=where, select="name", order_by="name").json()
+        assert [r["name"] for r in found["results"]] == names, (where, found)
+    formatted = _get(portal, records, select="date_format(modified, 'yyyy/MM') as d", where="name = 'Lyon'")
+    assert formatted.json()["results"] == [{"d": "2022/01"}]
+    catalog = "catalog/datasets"
+    assert _get(portal, catalog, where='search("Villes")').json()["total_count"] == 1
+    assert _get(portal, catalog, where='dataset_id = "prive"').json()["total_count"] == 0  # anonymous
+    assert _get(portal, catalog, where='dataset_id = "prive"', token=own).json()["total_count"] == 1
+    assert _get(portal, catalog, refine="publisher:riom").json()["total_count"] == 0
+    assert _get(portal, catalog, order_by="nope").json()["error_code"] == "ODSQLError"
+
     bad = _get(portal, "catalog/datasets/villes/exports/csv", where="population > 'x'")
     assert bad.status_code == 400 and bad.json()["error_code"] == "ODSQLError"
 
