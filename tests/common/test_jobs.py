@@ -194,8 +194,8 @@ def test_matrix_page_csv_and_api_agree(territory, agent, run_jobs, app):
     assert page.body.count('data-status="valid"') == 1 and page.body.count('data-status="invalid"') == 1
     assert page.body.count('data-status="missing"') == api["totals"]["missing"]
     # #25 item 4: each state a symbol and its words; the missing ones a dash, their words for AT
-    assert '<span aria-hidden="true">✓</span>&nbsp;<span>Valide</span>' in page.body
-    assert '<span aria-hidden="true">–</span>&nbsp;<span class="visually-hidden">Manquant</span>' in page.body
+    assert '<span aria-hidden="true">✓</span> <span>Valide</span>' in page.body
+    assert '<span aria-hidden="true">–</span> <span class="visually-hidden">Manquant</span>' in page.body
 
     export = app.get("/jeux-communs.csv")
     rows = list(csv.reader(io.StringIO(export.body.lstrip("\ufeff")), delimiter=";"))

@@ -229,3 +229,36 @@ def test_french_catalogue_is_compiled(tmp_path):
         }
     assert po == mo, "run `make i18n` after editing the .po"
     assert po["Participation of the communes"] == "Participation des communes"
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_accessibility_declaration_from_its_data_linked_from_the_footer(app, monkeypatch):
+    """#25 item 8: the RGAA model's sections, the state and rate computed from the audit file."""
+    from ckanext.metropole.theme import accessibility
+
+    html = app.get("/accessibilite").body
+    text = _text(html)
+    data = accessibility.declaration()
+    met, failed = data["counts"]["C"], data["counts"]["NC"]
+    assert f"révèle que {round(100 * met / (met + failed))} % des critères" in text
+    for section in (
+        "État de conformité",
+        "est non conforme avec le référentiel général",  # no complete audit yet
+        "Non-conformités",
+        "Dérogations pour charge disproportionnée",
+        "Contenus non soumis à l'obligation d'accessibilité",
+        "Retour d'information et contact",
+        "Voies de recours",
+        "Défenseur des droits, Libre réponse 71120",
+    ):
+        assert section in text, section
+    assert all(item in text for item in data["audit"]["non_conformities"])
+    assert '<a href="/accessibilite">Accessibilité : non conforme</a>' in app.get("/").body
+    # a complete audit at 100 %, 50 % or less decides the state as the RGAA does
+    full = {**data["audit"], "complete": True, "criteria": [{"id": "1.1", "topic": "x", "status": "C"}]}
+    monkeypatch.setattr(accessibility, "_data", lambda: {**data, "audit": full})
+    assert accessibility.declaration()["status"] == "full"
+    full["criteria"].append({"id": "1.2", "topic": "x", "status": "NC"})
+    assert accessibility.declaration()["status"] == "partial"
+    full["criteria"].append({"id": "1.3", "topic": "x", "status": "NC"})
+    assert accessibility.declaration()["status"] == "non"

@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid
 
 from ..messages import N_
+from . import accessibility
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MIN_CONTRAST = 4.5
@@ -112,10 +113,8 @@ def identity() -> dict:
             (label, url)
             for label, url in (
                 (tk._("Legal notice"), config.get("ckanext.metropole.legal_notice_url")),
-                (
-                    tk._("Accessibility: partially compliant"),
-                    config.get("ckanext.metropole.accessibility_url"),
-                ),
+                # the declaration's own state, to /accessibilite unless the option names a page
+                accessibility.footer_link(),
                 (tk._("Contact"), config.get("ckanext.metropole.contact_url")),
             )
             if url

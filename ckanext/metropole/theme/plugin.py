@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import clear_validators_cache
 
 from ..resources import Translation, require_plugins
-from . import branding, dataset_page, home, maps, participation, translations
+from . import accessibility, branding, dataset_page, home, maps, participation, translations
 from .logic import action, auth
 
 
@@ -44,7 +44,7 @@ class ThemePlugin(p.SingletonPlugin, Translation):
         }
 
     def get_blueprint(self):
-        return participation.blueprint
+        return [participation.blueprint, accessibility.blueprint]
 
     def get_actions(self):
         return action.get_actions()
