@@ -11,6 +11,7 @@ import re
 import ckan.plugins.toolkit as tk
 
 from . import fields as table_fields
+from .dates import date_value
 from .odsql import ODSQLError, field_name, parse, unquote_string
 from .query import page
 
@@ -24,6 +25,7 @@ SOLR_FIELDS = {
     "license": "license_id",
     "modified": "metadata_modified",
 }
+SOLR_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/\s])')
 SOLR_SORT = {"title": "title_string", "modified": "metadata_modified", "dataset_id": "name"}
 
 
@@ -186,11 +188,17 @@ def _solr(node) -> str:
         operator = "=" if kind != "compare" else str(node.children[1])
         if right.data == "string" and operator == "=":
             value = _escape(unquote_string(right.children[0]))
-            return f'{SOLR_FIELDS[name]}:"{value}"' if kind != "like" else f"{SOLR_FIELDS[name]}:*{value}*"
+            if kind == "like":  # a wildcard term: every character of Solr's syntax escaped
+                term = SOLR_SPECIAL.sub(r"\\\1", unquote_string(right.children[0]))
+                return f"{SOLR_FIELDS[name]}:*{term}*"
+            return f'{SOLR_FIELDS[name]}:"{value}"'
         if right.data in ("number", "date") and operator in ("<", "<=", ">", ">="):
             value = str(right.children[0])
             if right.data == "date":
-                value = re.sub(r"^date'|'$", "", value, flags=re.I)[:10] + "T00:00:00Z"
+                try:  # a checked date, not the caller's text
+                    value = date_value(value)[:10] + "T00:00:00Z"
+                except ValueError as e:
+                    raise ODSQLError(str(e)) from None
             bound = f"[{value} TO *]" if operator.startswith(">") else f"[* TO {value}]"
             return f"{SOLR_FIELDS[name]}:{bound}"
     raise ODSQLError('Unsupported where on the catalogue: use text, search() or field = "value"')
