@@ -73,7 +73,11 @@ def clear(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as conn:
+            # a portal still running (web nodes, consumers) holds locks: fail, never wait forever
+            conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
             conn.execute(sa.text("DROP OWNED BY CURRENT_USER"))
+    except sa.exc.DBAPIError as e:
+        raise ToolError("DROP OWNED", str(e.orig).strip()) from e
     finally:
         engine.dispose()
 
