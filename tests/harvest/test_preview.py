@@ -68,6 +68,8 @@ def test_preview_says_what_a_harvest_would_do_and_writes_nothing(app, portal, ma
     # first N of each list, counts of all
     assert new["created"]["count"] == 5 and len(new["created"]["items"]) == 2
     assert all(i["name"].startswith("aubiere-") and i["title"] for i in new["created"]["items"])
+    # the schema's validation as package_create's: a sane dataset gets no invalid-field warning
+    assert not [w for i in new["created"]["items"] for w in i["warnings"] if "invalide" in w]
     assert new["updated"]["count"] == new["withdrawn"]["count"] == new["refused"]["count"] == 0
     assert sum(lic["count"] for lic in new["licenses"]) == 5
     assert sum(t["count"] for t in new["themes"]) >= 5 and all(t["title"] for t in new["themes"])
@@ -125,7 +127,10 @@ def test_preview_says_what_a_harvest_would_do_and_writes_nothing(app, portal, ma
     assert footprint() == before
     assert "Jeux de données qui seraient créés" in page and "opendatasoft" in page
     assert re.search(r'<h2 id="preview-created">', page) and "<h1>" in page
-    assert "École" in page or "cole" in page
+    # previewed as a new source, its datasets' names are another source's: each would be refused
+    assert re.search(r'id="preview-refused">[^<]*<span class="badge bg-secondary">5<', page), page
+    assert "déjà prise par un jeu de données qui ne vient pas de cette source" in page
+    assert "Écoles maternelles" in page
     portal.add(ODS, fault="truncated", query={"limit": 1})
     page = app.post(
         "/harvest/preview",

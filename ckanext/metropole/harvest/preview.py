@@ -140,7 +140,8 @@ def _schema_errors(context, dataset, old, source_id) -> dict | None:
     taken = model.Package.get(dataset["name"]) if not package_id else None
     if taken is not None and not _from_source(taken.id, source_id):
         return {"name": [str(N_("already taken by a dataset that does not come from this source"))]}
-    data = {**dataset, "id": package_id} if package_id else dict(dataset)
+    # as package_create / package_update complete it before validating
+    data = {"type": "dataset", **dataset, **({"id": package_id} if package_id else {})}
     plugin = lib_plugins.lookup_package_plugin("dataset")
     action = "package_update" if package_id else "package_create"
     schema = plugin.update_package_schema() if package_id else plugin.create_package_schema()
