@@ -201,11 +201,22 @@ def _drop_all(core_dir: Path) -> None:
 
 @pytest.fixture
 def upgrade_work(tmp_path):
-    run("bash", ROOT / "scripts" / "stack.sh", "start", "postgres", "redis", "solr")
+    # the stack's services (in CI, `make test` stopped them): started if need be, and stopped
+    # again only when this test started them all
+    stack = ROOT / "scripts" / "stack.sh"
+    was_down = not any(_port_open(port) for port in (PG[1], 56379, 58983))
+    run("bash", stack, "start", "postgres", "redis", "solr")
     core_dir = STATE / "solr" / "home" / NAME
     _drop_all(core_dir)
     yield tmp_path, core_dir
     _drop_all(core_dir)
+    if was_down:
+        run("bash", stack, "stop")
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 # the previous release's demo and the upgrade: minutes, more than tests_cluster's default
