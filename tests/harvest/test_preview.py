@@ -84,6 +84,9 @@ def test_preview_says_what_a_harvest_would_do_and_writes_nothing(app, portal, ma
     assert again["created"]["count"] == 0
     assert again["withdrawn"]["count"] == 1 and again["withdrawn"]["items"][0]["name"].startswith("aubiere-")
     assert again["unchanged"] + again["updated"]["count"] == again["read"]
+    # with the configuration being edited: beyond its withdrawal threshold, nothing would be withdrawn
+    strict = preview(url=portal.url, id=source["id"], config='{"max_withdrawal_ratio": 0.1}')
+    assert strict["withdrawn"]["count"] == 0 and "Retrait refusé" in strict["notes"][0], strict["notes"]
 
     # what the form refuses, the preview refuses; its rule is the one of creating a source
     with pytest.raises(tk.ValidationError) as raised:

@@ -9,6 +9,7 @@ validators). A listing cut by the deadline gives what was read, and says so.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 
@@ -25,6 +26,8 @@ from .model import Listing
 from .pipeline.diff import previous_objects
 from .pipeline.importing import ESSENTIAL
 from .protocols import ADAPTERS, detect
+
+log = logging.getLogger(__name__)
 
 SOURCE_TYPE = "intercommunal"
 
@@ -48,6 +51,7 @@ def preview(
         "complete": False,
         "stopped": None,
         "error": None,
+        "notes": [],  # what gather would say of the whole job (a short listing, a refused withdrawal)
         "created": _List(limit),
         "updated": _List(limit),
         "unchanged": 0,
@@ -81,6 +85,15 @@ def preview(
             result["stopped"] = str(of(e))
         else:
             result["error"] = str(of(e))
+    except Exception as e:  # a bug, or a parser meeting an answer nested too deeply: said, no 500
+        log.exception("preview of %s", url)
+        result["error"] = str(
+            N_(
+                "Unexpected error ({type}), nothing was changed or withdrawn: {error}",
+                type=type(e).__name__,
+                error=str(e)[:300],
+            )
+        )
     finally:
         model.Session.rollback()  # reads only: nothing of the session's is kept
     result["announced"] = listing.announced
@@ -89,13 +102,50 @@ def preview(
         result["refused"].add({"name": "", "title": "", "reasons": [str(message)]})
     result["complete"] = listing.complete and not result["stopped"] and not result["error"]
     if result["complete"]:
-        # as gather decides: withdrawn only when the whole listing was read
-        for guid, (_, package_id, state, _) in previous.items():
-            if guid not in seen and package_id and state == "active":
-                pkg = model.Package.get(package_id)
-                result["withdrawn"].add({"name": pkg.name, "title": pkg.title})
+        _withdrawals(result, previous, seen, config)
+    elif not result["stopped"] and not result["error"] and listing.announced:
+        result["notes"].append(
+            str(
+                N_(
+                    "Incomplete listing: the source announces {announced} datasets, {read} read. The "
+                    "datasets read are imported; no dataset is withdrawn until the listing is complete.",
+                    announced=listing.announced,
+                    read=listing.read,
+                )
+            )
+        )
     result["elapsed"] = round(time.monotonic() - start, 1)
     return _as_dict(result)
+
+
+def _withdrawals(result: dict, previous: dict, seen: set, config) -> None:
+    """As gather decides (diff.settle): the datasets gone from a complete listing, unless their
+    share exceeds max_withdrawal_ratio."""
+    active = [pid for (_, pid, state, _) in previous.values() if pid and state == "active"]
+    gone = [
+        package_id
+        for guid, (_, package_id, state, _) in previous.items()
+        if guid not in seen and package_id and state == "active"
+    ]
+    share = len(gone) / len(active) if active else 0.0
+    if gone and share > config.max_withdrawal_ratio:
+        result["notes"].append(
+            str(
+                N_(
+                    "Withdrawal refused: {gone} datasets of {active} ({share:.0%}) have vanished from the "
+                    "source, beyond the threshold of {threshold:.0%} (max_withdrawal_ratio). Nothing was "
+                    "withdrawn: check the source.",
+                    gone=len(gone),
+                    active=len(active),
+                    share=share,
+                    threshold=config.max_withdrawal_ratio,
+                )
+            )
+        )
+        return
+    for package_id in gone:
+        pkg = model.Package.get(package_id)
+        result["withdrawn"].add({"name": pkg.name, "title": pkg.title})
 
 
 def _one(context, result, remote, owner, portal, config, old, source_id) -> None:
