@@ -25,6 +25,7 @@ class Route:
     query: dict = field(default_factory=dict)
     fault: str | None = None  # slow | truncated | oversized | redirect-loop
     hits: int = 0
+    headers: dict = field(default_factory=dict)  # more response headers (Content-Encoding…)
 
 
 class Portal:
@@ -79,11 +80,13 @@ class Portal:
                     self.close_connection = True
                     return
                 body = route.body.replace(b"{root}", portal.url.encode())
-                self._send(route.status, body, route.content_type)
+                self._send(route.status, body, route.content_type, route.headers)
 
-            def _send(self, status, body, content_type):
+            def _send(self, status, body, content_type, headers=None):
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -111,6 +114,7 @@ class Portal:
         status=200,
         content_type="application/json",
         fault=None,
+        headers=None,
     ):
         if fixture:
             body = (FIXTURES / fixture).read_bytes()
@@ -118,7 +122,9 @@ class Portal:
             body = body.encode()
         # most specific first: routes with more query constraints win
         routes = self.routes.setdefault(path, [])
-        routes.insert(0, Route(body, status, content_type, dict(query or {}), fault))
+        routes.insert(
+            0, Route(body, status, content_type, dict(query or {}), fault, headers=dict(headers or {}))
+        )
         routes.sort(key=lambda r: -len(r.query))
         return routes
 

@@ -33,7 +33,8 @@ def test_licences(raw, expected):
     [
         # Opendatasoft's licence choices (its API documentation), as metas.default.license says them
         ("Licence Ouverte v2.0 (Etalab)", "lov2"),
-        ("Licence Ouverte (Etalab)", "fr-lo"),
+        # data.gouv.fr's list names it an alternate title of the Licence Ouverte 2.0
+        ("Licence Ouverte (Etalab)", "lov2"),
         ("CC BY-SA", "cc-by-sa"),
         ("Open Database License (ODbL)", "odc-odbl"),
         ("CC BY", "cc-by"),

@@ -128,7 +128,10 @@ def test_invalid_json_is_reported_and_loses_nothing(portal, source, harvest):
     serve_ods(portal)
     portal.add(ODS, '{"total_count": 5, "results": [', query={"limit": 2, "offset": 2})
     result = harvest(source)
-    assert any("Réponse JSON invalide" in e for e in result["gather_errors"])
+    # the answer stops inside its list: said to be cut short
+    assert any(
+        "La réponse JSON de" in e and "s'arrête au milieu du document" in e for e in result["gather_errors"]
+    )
     assert harvested() == ALL
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import ijson
 import requests
 
 from ..messages import N_
+from . import answers
 from . import deadline as dl
 from .errors import HarvestError
 
@@ -33,24 +33,14 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    charset: str = ""  # as the Content-Type header announces it
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self):
-        try:
-            return json.loads(self.body)
-        except ValueError as e:
-            snippet = self.text()[:80].replace("\n", " ")
-            raise HarvestError(
-                N_(
-                    "Invalid JSON response from {url} ({error}, line {line}): “{snippet}”",
-                    url=self.url,
-                    error=e.msg,
-                    line=e.lineno,
-                    snippet=snippet,
-                )
-            ) from None
+        """The JSON document, or a HarvestError saying what is wrong with the answer."""
+        return answers.decode_json(self.body, self.url, self.content_type, self.charset)
 
 
 class Client:
@@ -188,11 +178,13 @@ class Client:
                     N_("HTTP error {status} querying {url}.", status=response.status_code, url=current),
                     status=response.status_code,
                 )
+            content_type = response.headers.get("Content-Type", "")
             return Response(
                 current,
                 response.status_code,
-                response.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+                content_type.split(";")[0].strip().lower(),
                 body,
+                content_type.lower().partition("charset=")[2].split(";")[0].strip(' "'),
             )
 
     def json_array_items(self, url: str, params: dict | None = None):
@@ -248,20 +240,22 @@ class Client:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise HarvestError(
-                        N_(
-                            "Response too large from {url}: more than {limit} bytes.",
-                            url=url,
-                            limit=self.max_bytes,
-                        ),
-                        code=HarvestError.TOO_LARGE,
-                    )
+                    raise _too_large(response, url, self.max_bytes)
                 if watchdog.fired:
                     raise self._cut(watchdog, url)
                 chunks.append(chunk)
         except requests.RequestException as e:
             if watchdog.fired:
                 raise self._cut(watchdog, url) from e
+            if isinstance(e, requests.exceptions.ContentDecodingError):
+                raise HarvestError(
+                    N_(
+                        "The compressed answer of {url} ({encoding}) cannot be decompressed: it is "
+                        "corrupt or truncated.",
+                        url=url,
+                        encoding=response.headers.get("Content-Encoding", "?"),
+                    )
+                ) from e
             raise HarvestError(
                 N_(
                     "Response interrupted from {url} ({error}): truncated content.",
@@ -284,11 +278,33 @@ class Client:
         return body
 
 
+def _too_large(response, url: str, limit: int) -> HarvestError:
+    """The body grew past the limit. Compressed answers are counted decompressed, as they
+    arrive (urllib3 decompresses at most what is read): a compression bomb stops here."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding and encoding != "identity":
+        return HarvestError(
+            N_(
+                "Response too large from {url} once decompressed ({encoding}): more than {limit} "
+                "bytes. The source compresses far beyond what a catalogue needs.",
+                url=url,
+                encoding=encoding,
+                limit=limit,
+            ),
+            code=HarvestError.TOO_LARGE,
+        )
+    return HarvestError(
+        N_("Response too large from {url}: more than {limit} bytes.", url=url, limit=limit),
+        code=HarvestError.TOO_LARGE,
+    )
+
+
 class _StreamedBody:
     """A response body as a file for ijson: bounded in size, checked to be a JSON array and
     complete (Content-Length), a broken connection reported as a truncated body."""
 
     def __init__(self, response, url: str, max_bytes: int):
+        self.response = response
         self.chunks = response.iter_content(64 * 1024)
         self.url = url
         self.max_bytes = max_bytes
@@ -311,14 +327,7 @@ class _StreamedBody:
             ) from e
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise HarvestError(
-                N_(
-                    "Response too large from {url}: more than {limit} bytes.",
-                    url=self.url,
-                    limit=self.max_bytes,
-                ),
-                code=HarvestError.TOO_LARGE,
-            )
+            raise _too_large(self.response, self.url, self.max_bytes)
         if not self.started and chunk.strip():
             self.started = True
             if not chunk.lstrip().startswith(b"["):

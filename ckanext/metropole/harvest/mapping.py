@@ -18,6 +18,7 @@ from ..dataset import hvd
 from ..dataset import vocabularies as v
 from ..messages import N_, Message
 from ..resources import config_dir
+from . import licences
 from .dates import source_date
 from .model import RemoteDataset
 from .sourceconfig import SourceConfig
@@ -29,7 +30,10 @@ TAG_RE = re.compile(r"[^\w\s\-.]", re.UNICODE)
 def tables() -> dict:
     with open(config_dir() / "harvest_mapping.yaml", encoding="utf-8") as f:
         raw = yaml.safe_load(f)
-    licenses = {v.fold(str(k)): val for k, val in raw["licenses"].items()}
+    national_titles, national_urls = licences.national_keys(raw.get("datagouv_licenses") or {})
+    licenses = {
+        v.fold(str(k)): val for k, val in {**national_titles, **national_urls, **raw["licenses"]}.items()
+    }
     return {
         "licenses": licenses,
         # the same licences compared by letters and digits only ("Licence Ouverte v2.0
@@ -338,7 +342,7 @@ def to_dataset(remote: RemoteDataset, owner: dict, portal: str, config: SourceCo
         notes.append(N_("landing page: {note}", note=landing_note))
     dataset = {
         "name": dataset_name(owner["name"], remote.slug or remote.remote_id),
-        "title": (remote.title or remote.remote_id).strip()[:500],
+        "title": (remote.title or remote.remote_id).strip(),  # bounded by bounds.apply
         "notes": html_to_text(remote.notes),
         "owner_org": owner["id"],
         "theme": themes,

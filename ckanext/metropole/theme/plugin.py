@@ -3,7 +3,7 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import clear_validators_cache
 
 from ..resources import Translation, require_plugins
-from . import accessibility, branding, dataset_page, home, maps, participation, translations
+from . import accessibility, branding, dataset_page, home, maps, participation, resource_pages, translations
 from .logic import action, auth
 
 
@@ -40,6 +40,7 @@ class ThemePlugin(p.SingletonPlugin, Translation):
             "metropole_map_extent": dataset_page.map_extent,
             "metropole_first_preview": dataset_page.first_preview,
             "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type),
+            "metropole_resource_page": resource_pages.resource_page,
             **maps.helpers(),
         }
 

@@ -23,10 +23,11 @@ from ..errors import HarvestError
 from ..http import Client
 from ..model import Listing
 from ..protocols import ADAPTERS, detect
+from . import screening
 from .batches import Batches
-from .diff import is_unchanged, previous_objects, settle
+from .diff import is_unchanged, job_note, previous_objects, settle
 from .identity import identity_keys
-from .records import HASH_KEY, write_objects
+from .records import HASH_KEY, rewrite_object, write_objects
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,11 @@ def past_deadline():
     )
 
 
+def _content(mapped) -> str:
+    notes = payload_of(mapped.notes)
+    return json.dumps({"action": "upsert", "dataset": mapped.dataset, "notes": notes}, ensure_ascii=False)
+
+
 GATHER_BATCH = 500  # harvest objects written per INSERT while the listing streams
 
 
@@ -93,6 +99,7 @@ def gather(harvester, job) -> list[str]:
     now = dt.datetime.utcnow()
     batches = Batches(tk.config.get("ckanext.metropole.harvest.import_batch"))
     unchanged, seen, identity = [], set(), []
+    duplicates = screening.Duplicates()
     rows, extras = [], []
     try:
         config = sourceconfig.parse(source.config)
@@ -116,15 +123,25 @@ def gather(harvester, job) -> list[str]:
         for remote in read:
             if time.monotonic() > deadline:
                 raise HarvestError(past_deadline(), code=HarvestError.DEADLINE)
-            if remote.remote_id in seen:
-                continue  # a listing may repeat an item across pages
-            seen.add(remote.remote_id)
-            mapped = mapping.to_dataset(remote, owner, portal, config)
+            mapped = screening.prepare(remote, owner, portal, config, listing)
+            if mapped is None:
+                continue  # refused alone, its reason noted: the others are still read
             digest = mapping.content_hash(mapped.dataset)
+            # a listing may repeat an item across pages; several datasets may share one
+            # identifier (see screening.Duplicates for which one is kept)
+            seen_as = duplicates.sort(remote, digest)
+            if seen_as in (screening.REPEATED, screening.OLDER):
+                continue
+            seen.add(remote.remote_id)
+            if seen_as == screening.NEWER:
+                if rewrite_object(job.id, remote.remote_id, _content(mapped), digest, rows, extras):
+                    continue
+                unchanged.remove(remote.remote_id)
             old = previous.get(remote.remote_id)
             if is_unchanged(old, digest):
                 unchanged.append(remote.remote_id)
                 continue
+            content = _content(mapped)
             obj_id = model.types.make_uuid()
             rows.append(
                 {
@@ -136,10 +153,7 @@ def gather(harvester, job) -> list[str]:
                     "current": False,
                     "gathered": now,
                     "retry_times": 0,
-                    "content": json.dumps(
-                        {"action": "upsert", "dataset": mapped.dataset, "notes": payload_of(mapped.notes)},
-                        ensure_ascii=False,
-                    ),
+                    "content": content,
                 }
             )
             extras.append(
@@ -157,6 +171,15 @@ def gather(harvester, job) -> list[str]:
             stored(N_("Harvest interrupted, nothing was changed or withdrawn: {error}", error=of(e))), job
         )
         return []
+    except RecursionError:  # a parser met an answer nested thousands of levels deep
+        model.Session.rollback()
+        HarvestGatherError.create(
+            stored(
+                N_("Harvest interrupted, nothing was changed or withdrawn: {error}", error=screening.TOO_DEEP)
+            ),
+            job,
+        )
+        return []
     except Exception as e:  # a bug must not wipe anything either: report it and stop
         model.Session.rollback()
         log.exception("gather failed for %s", source.url)
@@ -172,6 +195,8 @@ def gather(harvester, job) -> list[str]:
         )
         return []
 
+    for note in duplicates.notes():
+        job_note(job, now, note)
     settle(job, source, now, listing, config, previous, seen, identity, batches)
 
     # Unchanged datasets: one row each, in bulk, so the job report counts them.

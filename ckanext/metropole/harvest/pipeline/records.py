@@ -40,3 +40,23 @@ def job_warnings(job_id: str, limit: int = 200) -> list[str]:
         .order_by(HarvestObject.guid != JOB_NOTE_GUID, HarvestObjectExtra.value)
         .limit(limit)
     ]
+
+
+def rewrite_object(job_id: str, guid: str, content: str, digest: str, rows: list, extras: list) -> bool:
+    """Give the object already gathered for ``guid`` in this job another content (a dataset
+    listed again under the same identifier, and kept instead: see screening.Duplicates).
+    False when the job has no such object (the earlier one was unchanged)."""
+    row = next((r for r in rows if r["guid"] == guid), None)
+    if row is not None:  # not written yet
+        row["content"] = content
+        extra = next(e for e in extras if e["harvest_object_id"] == row["id"] and e["key"] == HASH_KEY)
+        extra["value"] = digest
+        return True
+    obj = model.Session.query(HarvestObject).filter_by(harvest_job_id=job_id, guid=guid).first()
+    if obj is None:
+        return False
+    obj.content = content
+    model.Session.query(HarvestObjectExtra).filter_by(harvest_object_id=obj.id, key=HASH_KEY).update(
+        {"value": digest}
+    )
+    return True

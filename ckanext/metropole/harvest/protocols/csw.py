@@ -9,7 +9,6 @@ startPosition/nextRecord; the listing is complete when it matches numberOfRecord
 from __future__ import annotations
 
 import re
-from io import BytesIO
 from urllib.parse import urlencode
 
 from lxml import etree
@@ -18,7 +17,7 @@ from owslib.catalogue import csw2
 from owslib.util import bind_url, nspath_eval
 
 from ...messages import N_
-from .. import mapping
+from .. import answers, mapping
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource, each
 
@@ -27,9 +26,6 @@ PAGE = 50
 MAX_PAGES = 1000
 GMD = "http://www.isotc211.org/2005/gmd"
 URL_RE = re.compile(r"https?://[^\s<>\"')]+")
-ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
-# no DTD, no entity, no network: a catalogue answer cannot make us read anything else
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 ISO_ROOTS = {nspath_eval(tag, csw2.namespaces) for tag in ("gmd:MD_Metadata", "gmi:MI_Metadata")}
 CSW_ROOTS = {
     nspath_eval(tag, csw2.namespaces)
@@ -54,16 +50,8 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
             raise HarvestError(N_("CSW request not supported (only GET requests are sent)."))
         self.request = bind_url(self.url) + self.request
         self.response = self._client.get(self.request, accept="application/xml, text/xml").body
-        if ENTITY_RE.search(self.response[:65536]):
-            raise HarvestError(
-                N_("CSW response refused ({url}): DOCTYPE/ENTITY declaration forbidden.", url=self.url)
-            )
-        try:
-            self._exml = etree.parse(BytesIO(self.response), PARSER)
-        except etree.XMLSyntaxError as e:
-            raise HarvestError(
-                N_("Unreadable CSW response at {url}: {error}", url=self.url, error=str(e)[:160])
-            ) from e
+        # no DTD, no entity, no network; a DOCTYPE refuses the answer (see answers.parse_xml)
+        self._exml = answers.parse_xml(self.response, self.url)
         if self._exml.getroot().tag not in CSW_ROOTS:
             raise HarvestError(
                 N_(
@@ -103,13 +91,30 @@ class GuardedCSW(csw2.CatalogueServiceWeb):
         results = self._exml.find(nspath_eval("csw:SearchResults", csw2.namespaces))
         if results is None:
             raise HarvestError(N_("GetRecords response without SearchResults at {url}.", url=self.url))
-        # ISO 19139 records, and their ISO 19115-2 form (imagery, gridded data) as OWSLib and
-        # ckanext-spatial read them too; ckanext-spatial's ISODocument reads both
-        records = [r for r in results if r.tag in ISO_ROOTS]
 
         def number(name):
             value = results.get(name)
             return int(value) if value and value.strip().lstrip("-").isdigit() else None
+
+        # ISO 19139 records, and their ISO 19115-2 form (imagery, gridded data) as OWSLib and
+        # ckanext-spatial read them too; ckanext-spatial's ISODocument reads both
+        records = [r for r in results if r.tag in ISO_ROOTS]
+        served = [r for r in results if isinstance(r.tag, str)]
+        if served and not records:
+            # a catalogue that ignores outputSchema=gmd answers in Dublin Core (csw:Record):
+            # no identifier, licence or distribution the harvester could rely on
+            raise HarvestError(
+                N_(
+                    "The CSW catalogue {url} answers GetRecords in “{schema}” records, not in ISO 19139 "
+                    "(gmd:MD_Metadata): it does not serve the ISO schema (outputSchema={gmd}) the harvester "
+                    "reads, so none of its {count} records can be read. Ask its administrator to enable "
+                    "ISO 19139 output (GeoNetwork and pycsw do by default).",
+                    url=self.url,
+                    schema=etree.QName(served[0]).localname,
+                    gmd=GMD,
+                    count=number("numberOfRecordsMatched") or len(served),
+                )
+            )
 
         return (
             records,

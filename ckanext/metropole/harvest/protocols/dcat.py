@@ -10,6 +10,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS
 from ...lists import as_list
 from ...messages import N_, of
 from ...resources import config_dir
+from .. import answers
 from ..errors import HarvestError
 from ..model import Listing, RemoteDataset, RemoteResource, each
 
@@ -26,7 +27,6 @@ FORMATS = {
     "application/n-triples": "nt",
 }
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
-ENTITY_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.I)
 # JSON-LD contexts shipped with the package: never fetched (ArcGIS Hub's DCAT-US 1.1 data.json
 # names the first; SEMICeu publishes the DCAT-AP one with its release, on GitHub Pages and in
 # its repository). Any other remote context is fetched only through the guarded client.
@@ -151,13 +151,14 @@ def _format(response) -> str:
 def _parser(client, response):
     from ckanext.dcat.processors import RDFParser, RDFParserException
 
-    if ENTITY_RE.search(response.body[:65536]):
-        # no DTD, no entity: refuses "billion laughs" and external entity expansion
-        raise HarvestError(
-            N_("RDF document refused at {url}: DOCTYPE/ENTITY declaration forbidden.", url=response.url)
-        )
     fmt = _format(response)
     body = response.body
+    if fmt == "xml":
+        # read first by our safe parser: a DOCTYPE (entities, "billion laughs", external
+        # entities) refuses the document before rdflib's parser sees it; what XML forbids is
+        # marked for screening to repair record by record
+        body = answers.scrub_xml(body)
+        answers.parse_xml(body, response.url)
     if fmt == "json-ld":
         body = json.dumps(_inline_contexts(client, response.json(), {}))
     parser = RDFParser()
