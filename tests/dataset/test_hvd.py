@@ -5,6 +5,7 @@ serving them) and the whole catalogue."""
 
 from __future__ import annotations
 
+import csv
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
+from ckanext.metropole.demo import content
+
 from . import catalogue_cases as cases
 from .conftest import full_dataset
 from .test_dcat_shacl import violations as dcat_ap_violations
@@ -25,7 +28,9 @@ pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "with_plugins", 
 HVD_SHAPES = Path(__file__).parent / "shacl" / "hvd"
 ELI = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 ADDRESSES = "http://data.europa.eu/bna/c_c3de25e4"
-GEOSPATIAL = "http://data.europa.eu/bna/c_ac64a52d"
+GOVERNMENT_FINANCE = "http://data.europa.eu/bna/c_4ac557e7"
+STATISTICS = "http://data.europa.eu/bna/c_e1da4e07"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
 R5R = "http://data.europa.eu/r5r/"
 DCAT = "http://www.w3.org/ns/dcat#"
 
@@ -51,17 +56,22 @@ def hvd_violations(data: Graph) -> list[str]:
 
 
 def hvd_part(catalogue: Graph) -> Graph:
-    """The catalogue's HVD part: its HVD datasets and what describes them (distributions,
-    data services, concepts, agents...), the other datasets left out."""
+    """The catalogue's HVD part, as data.europa.eu's HVD view selects it: the catalogue, its
+    HVD datasets, the data services serving them and everything describing those
+    (distributions, agents, contacts, concepts...), the other datasets left out."""
     hvd = set(catalogue.subjects(URIRef(R5R + "applicableLegislation"), URIRef(ELI)))
     others = set(catalogue.subjects(RDF.type, URIRef(DCAT + "Dataset"))) - hvd
-    part = Graph()
-    skipped = set(others)
-    for other in others:
-        skipped.update(catalogue.objects(other, URIRef(DCAT + "distribution")))
-    for s, p, o in catalogue:
-        if s not in skipped and o not in others:
-            part.add((s, p, o))
+    todo = [*catalogue.subjects(RDF.type, URIRef(DCAT + "Catalog")), *hvd]
+    part, seen = Graph(), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in catalogue.predicate_objects(node):
+            if o not in others:
+                part.add((node, p, o))
+                todo.append(o)
     return part
 
 
@@ -87,17 +97,44 @@ def hvd_dataset(**overrides):
     return full_dataset(**{**data, **overrides})
 
 
+def demo_budget(create) -> dict:
+    """A high-value dataset of the demo (a commune's budget, Statistics / government expenditure
+    and revenue), its CSV loaded into the DataStore as the portal's loader does (datastore_create):
+    the portal's records API serves it."""
+    entry = next(d for d in content.read(DEMO).datasets if d["name"] == "budget-primitif-clermont-ferrand")
+    [file] = [r["file"] for r in entry["resources"]]
+    fields = {k: val for k, val in entry.items() if k not in ("resources", "tags")}
+    dataset = create(
+        **fields,
+        tags=[{"name": t} for t in entry.get("tags") or []],
+        resources=[
+            {"url": "http://example.org/budget.csv", "name": "Budget primitif 2024 (CSV)", "format": "CSV"},
+            {"url": "http://example.org/budget-donnees", "name": "Budget (données)", "format": "CSV"},
+        ],
+    )
+    with open(DEMO / "files" / file, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    helpers.call_action(
+        "datastore_create",
+        resource_id=dataset["resources"][1]["id"],
+        fields=[{"id": k, "type": "text"} for k in rows[0]],
+        records=rows,
+        force=True,
+    )
+    return helpers.call_action("package_show", id=dataset["id"])
+
+
 def test_hvd_dataset_and_catalogue_meet_the_hvd_shapes(app, create):
-    hvd = create(**hvd_dataset())
+    hvd = demo_budget(create)
     create(**full_dataset())
-    shown = helpers.call_action("package_show", id=hvd["id"])
-    assert shown["hvd_category"] == [ADDRESSES]
-    assert shown["applicable_legislation"] == [ELI]
+    assert hvd["hvd_category"] == [GOVERNMENT_FINANCE]
+    assert hvd["applicable_legislation"] == [ELI]
+    assert hvd["resources"][1]["datastore_active"] is True
 
     document = Graph().parse(data=cases.get(app, f"/dataset/{hvd['name']}.ttl").body, format="turtle")
     ref = next(document.subjects(RDF.type, URIRef(DCAT + "Dataset")))
-    assert set(document.objects(ref, URIRef(R5R + "hvdCategory"))) == {URIRef(ADDRESSES)}
-    assert URIRef(GEOSPATIAL) in set(document.objects(ref, URIRef(DCAT + "theme")))
+    assert set(document.objects(ref, URIRef(R5R + "hvdCategory"))) == {URIRef(GOVERNMENT_FINANCE)}
+    assert URIRef(STATISTICS) in set(document.objects(ref, URIRef(DCAT + "theme")))
     for distribution in document.objects(ref, URIRef(DCAT + "distribution")):
         assert (distribution, URIRef(R5R + "applicableLegislation"), URIRef(ELI)) in document
     assert hvd_violations(document) == [], "\n".join(hvd_violations(document))
@@ -107,6 +144,16 @@ def test_hvd_dataset_and_catalogue_meet_the_hvd_shapes(app, create):
     assert len(set(catalogue.subjects(RDF.type, URIRef(DCAT + "Dataset")))) == 2
     part = hvd_part(catalogue)
     assert len(set(part.subjects(RDF.type, URIRef(DCAT + "Dataset")))) == 1
+    # the portal's records API, listed by the catalogue, serves it and is an HVD service
+    [service] = {
+        *part.subjects(URIRef(DCAT + "servesDataset"), ref),
+        *(
+            o
+            for d in part.objects(ref, URIRef(DCAT + "distribution"))
+            for o in part.objects(d, URIRef(DCAT + "accessService"))
+        ),
+    }
+    assert (service, URIRef(R5R + "hvdCategory"), URIRef(GOVERNMENT_FINANCE)) in part
     assert hvd_violations(part) == []
     assert dcat_ap_violations(catalogue) == []
 
