@@ -1,7 +1,7 @@
 """Every way a source's answer can be wrong gets a French message naming what the source did
 (issue #24, item 6): nested too deeply, an HTML page for JSON, bytes not in the announced
 encoding, cut short, compressed beyond reason, XML declaring a DOCTYPE or entities (refused,
-never expanded, nothing local read), a CSW catalogue serving only Dublin Core."""
+never expanded, nothing local read); a CSW catalogue serving only Dublin Core: test_hostile_records."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ckanext.metropole.harvest import answers
 from ckanext.metropole.harvest.errors import HarvestError
 from ckanext.metropole.harvest.http import Client
 
-from .conftest import harvested
 from .portal_server import Portal
 
 
@@ -124,34 +123,3 @@ def test_xml_nested_too_deeply_says_so():
     with pytest.raises(HarvestError) as e:
         answers.parse_xml(b"<a>" * 300 + b"</a>" * 300, "https://geo.example.fr/csw")
     assert "imbriquée trop profondément" in str(e.value.message)
-
-
-CSW = "/geonetwork/srv/fre/csw"
-# A CSW 2.0.2 GetRecords answer in the Dublin Core schema (csw:Record of dc: elements, the
-# OGC 07-006r1 default output), as a catalogue ignoring outputSchema=gmd gives it.
-DUBLIN_CORE = """<?xml version="1.0" encoding="UTF-8"?>
-<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"
-    xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0.2">
-  <csw:SearchStatus timestamp="2026-12-08T00:00:00"/>
-  <csw:SearchResults numberOfRecordsMatched="965" numberOfRecordsReturned="2" elementSet="full"
-      nextRecord="3">
-    <csw:Record><dc:identifier>a1</dc:identifier><dc:title>Cadastre</dc:title></csw:Record>
-    <csw:Record><dc:identifier>a2</dc:identifier><dc:title>Bornes</dc:title></csw:Record>
-  </csw:SearchResults>
-</csw:GetRecordsResponse>"""
-
-
-def test_a_csw_serving_only_dublin_core_says_why_nothing_is_read(portal, make_source, harvest):
-    portal.add(
-        CSW,
-        fixture="csw/capabilities.xml",
-        content_type="application/xml",
-        query={"request": "GetCapabilities"},
-    )
-    portal.add(CSW, DUBLIN_CORE, content_type="application/xml", query={"request": "GetRecords"})
-    result = harvest(make_source(portal.url + CSW, owner="cebazat"))
-    assert any(
-        "par des fiches « Record » (Dublin Core), pas en ISO 19139" in e and "aucune de ses 965 fiches" in e
-        for e in result["gather_errors"]
-    ), result["gather_errors"]
-    assert harvested("cebazat") == []

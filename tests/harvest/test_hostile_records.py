@@ -136,7 +136,21 @@ def test_a_bad_record_costs_one_record(portal, make_source, harvest):
     )
 
 
-def test_xml_characters_that_cannot_be_stored_cost_nothing_but_themselves(
+# A CSW 2.0.2 GetRecords answer in the Dublin Core schema (csw:Record of dc: elements, the
+# OGC 07-006r1 default output), as a catalogue ignoring outputSchema=gmd gives it.
+DUBLIN_CORE = """<?xml version="1.0" encoding="UTF-8"?>
+<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0.2">
+  <csw:SearchStatus timestamp="2026-12-08T00:00:00"/>
+  <csw:SearchResults numberOfRecordsMatched="965" numberOfRecordsReturned="2" elementSet="full"
+      nextRecord="3">
+    <csw:Record><dc:identifier>a1</dc:identifier><dc:title>Cadastre</dc:title></csw:Record>
+    <csw:Record><dc:identifier>a2</dc:identifier><dc:title>Bornes</dc:title></csw:Record>
+  </csw:SearchResults>
+</csw:GetRecordsResponse>"""
+
+
+def test_csw_characters_that_cannot_be_stored_cost_only_their_record_and_dublin_core_is_said(
     portal, make_source, harvest, monkeypatch
 ):
     """In XML, a NUL or a surrogate (raw or as a character reference) makes the parser refuse
@@ -154,12 +168,21 @@ def test_xml_characters_that_cannot_be_stored_cost_nothing_but_themselves(
         content_type=xml,
         query={"request": "GetRecords", "startPosition": 2},
     )
-    result = harvest(make_source(portal.url + path, owner="cebazat"))
+    source = make_source(portal.url + path, owner="cebazat")
+    result = harvest(source)
     assert result["gather_errors"] == [] and result["stats"]["added"] == 2, result
     cadastre = package("cebazat-955c3e47-411e-4969-b61b-3556d1b9f879")
     assert cadastre["title"] == "Cadastre\ufffd 2018\ufffd en \ufffdBretagne"
     assert cadastre["notes"].startswith("Le plan\ufffd du cadastre\ufffd")
     assert any("retirés de : notes, title" in w for w in result["warnings"])
+    # the same catalogue answering in Dublin Core only (#24 item 6): why none is read, said
+    portal.add(path, DUBLIN_CORE, content_type=xml, query={"request": "GetRecords", "startPosition": 1})
+    result = harvest(source)
+    assert any(
+        "par des fiches « Record » (Dublin Core), pas en ISO 19139" in e and "aucune de ses 965 fiches" in e
+        for e in result["gather_errors"]
+    ), result["gather_errors"]
+    assert len(harvested("cebazat")) == 2  # nothing withdrawn
 
 
 def test_datasets_sharing_an_identifier_are_said_and_the_latest_is_kept(portal, make_source, harvest):
