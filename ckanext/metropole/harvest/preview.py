@@ -23,6 +23,7 @@ from . import mapping, sourceconfig
 from .errors import HarvestError
 from .http import Client
 from .model import Listing
+from .pipeline import screening
 from .pipeline.diff import previous_objects
 from .pipeline.importing import ESSENTIAL
 from .protocols import ADAPTERS, detect
@@ -149,7 +150,11 @@ def _withdrawals(result: dict, previous: dict, seen: set, config) -> None:
 
 
 def _one(context, result, remote, owner, portal, config, old, source_id) -> None:
-    mapped = mapping.to_dataset(remote, owner, portal, config)
+    # as gather prepares it: text repaired, bounds applied, a record that cannot be read refused alone
+    mapped = screening.prepare(remote, owner, portal, config, alone := Listing())
+    if mapped is None:
+        result["refused"].add({"name": "", "title": remote.title, "reasons": [str(m) for m in alone.refused]})
+        return
     dataset = mapped.dataset
     warnings = [str(n) for n in mapped.notes]
     reasons = _schema_errors(context, dataset, old, source_id)
