@@ -41,6 +41,7 @@ class ThemePlugin(p.SingletonPlugin, Translation):
             "metropole_first_preview": dataset_page.first_preview,
             "humanize_entity_type": tk.chained_helper(translations.humanize_entity_type),
             "metropole_resource_page": resource_pages.resource_page,
+            "metropole_resource_window": resource_pages.resource_window,
             **maps.helpers(),
         }
 

@@ -30,3 +30,15 @@ def resource_page(resources: list) -> dict:
         "total": total,
         "param": PARAM,
     }
+
+
+def resource_window(resources: list, active: str | None) -> dict:
+    """The resources a resource page's sidebar lists: as many as a dataset page shows, around
+    the one displayed; ``hidden``: how many are left out (reached from the dataset's page)."""
+    resources = resources or []
+    size = max(1, tk.config.get("ckanext.metropole.dataset_page_resources"))
+    ids = [r.get("id") for r in resources]
+    at = ids.index(active) if active in ids else 0
+    start = max(0, min(at - size // 2, len(resources) - size))
+    items = resources[start : start + size]
+    return {"items": items, "hidden": len(resources) - len(items), "total": len(resources)}
