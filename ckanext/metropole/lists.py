@@ -34,3 +34,16 @@ def as_list(value, split: str | None = None) -> list[str]:
         value = [value]
     items = (str(x).strip() for x in value if x is not None and x is not missing)
     return [x for x in items if x]
+
+
+def dataset_refs(value) -> list[str]:
+    """Datasets named in a form field (names, ids or pasted addresses, separated by commas or
+    spaces) → their distinct names or ids, in order."""
+    refs = []
+    for ref in as_list(value, split=r"[,\s]+"):
+        ref = ref.rstrip("/")
+        if "/dataset/" in ref:  # a pasted dataset address
+            ref = ref.split("/dataset/", 1)[1].split("/")[0]
+        if ref and ref not in refs:
+            refs.append(ref)
+    return refs

@@ -17,7 +17,19 @@ opendatateam/udata (commit 25b5a2ddd43798da1d7594823e5e9c10ddba34a1, 2026-08-21)
   (a node's ``rdfs:label``, else ``dct:description``, else its IRI), then ``dct:rights``, then
   the distributions' licences (``License.guess``: id, URL, alternate URLs, or host+path);
   spatial coverage only from ``dct:spatial`` nodes carrying a WKT or GeoJSON literal
-  (Polygon/MultiPolygon); ``dct:issued``/``dct:modified`` kept as the source's dates.
+  (Polygon/MultiPolygon); ``dct:issued``/``dct:modified`` kept as the source's dates;
+- udata/harvest/backends/dcat.py ``is_dataset_external_to_this_page``: a ``dcat:Dataset`` node
+  without ``dct:title`` whose only link in the page is a ``dcat:servesDataset`` (or
+  ``dct:hasPart``) is not an item (a data service naming a dataset described elsewhere);
+- data services, read after every page's datasets (``inner_harvest``'s second pass,
+  ``process_one_dataservices_page``): every ``dcat:DataService`` node of a page that no
+  ``dcat:accessService`` of that page names is an item, keyed by ``dct:identifier``
+  (base.py ``process_dataservice``: none → skipped; met before in the job, dataset or service →
+  failed); udata/core/dataservices/rdf.py ``dataservice_from_rdf``: title (required by the
+  model), ``dcat:endpointURL`` and ``dcat:endpointDescription`` (URL fields, validated),
+  licence guessed from ``dct:license``, the datasets served matched by the ``dct:identifier``
+  of each ``dcat:servesDataset`` node among the job's datasets (equal, else ending with it).
+  A ``dcat:DatasetSeries`` is read only if it is also typed ``dcat:Dataset``, as a dataset.
 """
 
 from __future__ import annotations
@@ -134,6 +146,9 @@ class Item:
     geometries: list = field(default_factory=list)
     issued: str | None = None
     modified: str | None = None
+    kind: str = "dataset"
+    base_api_url: str | None = None
+    datasets: list = field(default_factory=list)  # a data service's, by identifier
 
 
 @dataclass
@@ -141,24 +156,40 @@ class Job:
     items: list = field(default_factory=list)
     content_types: list = field(default_factory=list)
     pages: int = 0
+    graphs: list = field(default_factory=list)
 
-    def by_identifier(self) -> dict:
-        return {i.identifier: i for i in self.items if i.status == "done"}
+    def by_identifier(self, kind: str = "dataset") -> dict:
+        return {i.identifier: i for i in self.items if i.status == "done" and i.kind == kind}
+
+
+def _external(graph: Graph, node) -> bool:
+    if graph.value(node, DCT.title) is not None:
+        return False
+    links = list(graph.subject_predicates(node))
+    return len(links) == 1 and links[0][1] in (URIRef(DCAT + "servesDataset"), DCT.hasPart)
+
+
+def _item(job: Job, graph: Graph, node, kind: str, seen: set) -> Item | None:
+    """base.py: an item per node, keyed by dct:identifier (none: skipped; met before: failed);
+    None when it stops there."""
+    identifier = graph.value(node, DCT.identifier)
+    item = Item(identifier=str(identifier) if identifier is not None else "", kind=kind)
+    job.items.append(item)
+    if identifier is None:
+        item.status, item.error = "skipped", "missing identifier"
+        return None
+    if item.identifier in seen:
+        item.status, item.error = "failed", f"Identifier '{item.identifier}' already exists"
+        return None
+    seen.add(item.identifier)
+    return item
 
 
 def read_page(job: Job, graph: Graph) -> None:
     seen = {i.identifier for i in job.items}
     for node in set(graph.subjects(RDF.type, URIRef(DCAT + "Dataset"))):
-        identifier = graph.value(node, DCT.identifier)
-        item = Item(identifier=str(identifier) if identifier is not None else "")
-        job.items.append(item)
-        if identifier is None:
-            item.status, item.error = "skipped", "missing identifier"
+        if _external(graph, node) or (item := _item(job, graph, node, "dataset", seen)) is None:
             continue
-        if item.identifier in seen:
-            item.status, item.error = "failed", f"Identifier '{item.identifier}' already exists"
-            continue
-        seen.add(item.identifier)
         title = graph.value(node, DCT.title)
         if title is None:
             item.status, item.error = "skipped", "missing title on dataset"
@@ -185,6 +216,32 @@ def read_page(job: Job, graph: Graph) -> None:
         item.modified = str(modified) if modified is not None else None
 
 
+def read_services(job: Job, graph: Graph) -> None:
+    seen = {i.identifier for i in job.items if i.status == "done" or i.kind == "dataset"}
+    datasets = {i.identifier for i in job.items if i.kind == "dataset" and i.status == "done"}
+    access = set(graph.objects(None, URIRef(DCAT + "accessService")))
+    for node in set(graph.subjects(RDF.type, URIRef(DCAT + "DataService"))) - access:
+        if (item := _item(job, graph, node, "dataservice", seen)) is None:
+            continue
+        title = graph.value(node, DCT.title)
+        urls = [graph.value(node, URIRef(DCAT + p)) for p in ("endpointURL", "endpointDescription")]
+        if title is None:
+            item.status, item.error = "failed", "title: required"
+            continue
+        if any(u is not None and not udata_accepts_url(str(u)) for u in urls):
+            item.status, item.error = "failed", "invalid URL"
+            continue
+        item.title = str(title)
+        item.base_api_url = str(urls[0]) if urls[0] is not None else None
+        for served in graph.objects(node, URIRef(DCAT + "servesDataset")):
+            ref = graph.value(served, DCT.identifier)
+            ref = str(ref) if ref is not None else ""
+            match = ref if ref in datasets else next((d for d in datasets if ref and d.endswith(ref)), None)
+            if match:
+                item.datasets.append(match)
+        item.license = guess_license(*[str(o) for o in graph.objects(node, DCT.license)]) or "notspecified"
+
+
 def next_page(graph: Graph) -> str | None:
     for cls, prop in (("PartialCollectionView", "next"), ("PagedCollection", "nextPage")):
         view = graph.value(predicate=RDF.type, object=URIRef(HYDRA + cls))
@@ -204,6 +261,10 @@ def walk(app, url: str, ext: str = "ttl", site_url: str = "http://127.0.0.1:5000
         encoding = requests.utils.get_encoding_from_headers(response.headers) or "utf-8"
         graph = Graph().parse(data=response.data.decode(encoding), format=RDF_FORMATS[ext])
         read_page(job, graph)
+        job.graphs.append(graph)
         job.pages += 1
         url = next_page(graph)
+        if not url:  # the second pass, over every page, once all datasets are read
+            for page in job.graphs:
+                read_services(job, page)
         yield job

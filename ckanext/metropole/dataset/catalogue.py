@@ -28,13 +28,23 @@ from ckanext.dcat.processors import RDFSerializer
 from ckanext.dcat.utils import DEFAULT_CATALOG_ENDPOINT, catalog_uri
 from dateutil.parser import parse as parse_date
 
-from . import dcat_input, services
+from . import dcat_input, dcat_records, records, services
+from .dcat import MetropoleDCATAPProfile
 
 log = logging.getLogger(__name__)
 
 EXCLUDED_FIELD = "metropole_dcat_excluded"
 STABLE_SORT = "metadata_created asc, name asc"
 MAX_PAGE = 100_000
+MAX_SERVED = 10_000  # datasets a service names on the first page
+# ckanext-dcat's filters, and ours: data service records are listed by dcat:service
+# (dcat_records), not as datasets; datasets harvested from data.gouv.fr are left out
+CATALOGUE_FQ = (
+    "-dataset_type:harvest",
+    "-dataset_type:showcase",
+    "-dataset_type:dataservice",
+    f"-{EXCLUDED_FIELD}:true",
+)
 # The request parameters a catalogue page's addresses keep (ckanext-dcat's view reads these).
 PAGE_PARAMS = ("modified_since", "profiles", "q", "fq")
 RDF_MEDIA_TYPES = {
@@ -111,26 +121,64 @@ def catalogue_publisher(context) -> dict | None:
     return None
 
 
-def catalogue_dict(context) -> dict:
+def catalogue_dict(context, orgs: _Organisations | None = None) -> dict:
+    """The catalogue; with ``orgs``, on its first page, the data services it lists
+    (dcat:service: the portal's records API, then the data service records), each with the
+    datasets of the catalogue it serves (services.py)."""
     publisher = catalogue_publisher(context)
+    listed = []
+    if orgs is not None:
+        listed = dcat_records.record_services(orgs)
+        for service in listed:
+            ids = service.get("served_datasets") or []
+            service["catalogue_served"] = (
+                _catalogue_ids(context, "id:(" + " OR ".join(f'"{i}"' for i in ids) + ")") if ids else []
+            )
+        if services.portal_api_public():
+            api = services.portal_api(publisher)
+            api["catalogue_served"] = _catalogue_ids(context, f"{records.DATASTORE_FIELD}:true")
+            listed.insert(0, api)
     return {
         "title": tk.config.get("ckan.site_title"),
         "description": tk.config.get("ckan.site_description") or None,
         "language": dcat_input.settings()["language"],
         "publisher": publisher,
-        # the data services the catalogue lists (dcat:service): the portal's records API
-        "metropole_services": [services.portal_api(publisher)],
+        "metropole_services": listed,
     }
 
 
-def _prepared(dataset: dict, orgs: _Organisations, api) -> dict:
+def _prepared(dataset: dict, orgs: _Organisations, api=None) -> dict:
     """A dataset in ckanext-dcat's shapes (dcat_input), its DataStore-loaded resources served
-    by the portal API; ``api`` is that service's dict, or a function returning it (read only
-    for a dataset that has such a resource)."""
+    by the portal API, its series (dcat_records). ``api``: for the dataset's own document, a
+    function returning the portal API's dict, which the document describes with the record
+    services serving the dataset; on a catalogue page, None (services.py)."""
     prepared = dcat_input.for_dcat(dataset, orgs.get(dataset.get("owner_org")))
+    dcat_records.prepare(prepared, dataset, document=api is not None)
     if any(services.is_loaded(r) for r in dataset.get("resources") or []):
-        services.mark_loaded(prepared, dataset, api() if callable(api) else api)
+        services.mark_loaded(prepared, dataset, api() if api is not None else None)
     return prepared
+
+
+def _catalogue_ids(context, fq: str) -> list[str]:
+    """Ids of the catalogue's datasets matching ``fq``, in the catalogue's order."""
+    ids, rows = [], 1000
+    for start in range(0, MAX_SERVED, rows):
+        found = tk.get_action("package_search")(
+            {"ignore_auth": True, "user": context.get("user")},
+            {
+                "q": "*:*",
+                "fq": fq,
+                "fq_list": CATALOGUE_FQ,
+                "fl": "id",
+                "rows": rows,
+                "start": start,
+                "sort": STABLE_SORT,
+            },
+        )["results"]
+        ids += [d["id"] for d in found]
+        if len(found) < rows:
+            break
+    return ids
 
 
 def _search(context, data_dict) -> dict:
@@ -147,7 +195,7 @@ def _search(context, data_dict) -> dict:
         )
     rows = _rows()
     # ckanext-dcat's query (same filters and parameters), with our order and exclusion.
-    fq_list = ["-dataset_type:harvest", "-dataset_type:showcase", f"-{EXCLUDED_FIELD}:true"]
+    fq_list = list(CATALOGUE_FQ)
     if data_dict.get("modified_since"):
         try:
             since = parse_date(data_dict["modified_since"])
@@ -232,9 +280,10 @@ def serialize_catalogue(data_dict, catalog, datasets, pagination) -> str:
 
 def _catalogue(context, data_dict) -> str:
     query = _search(context, data_dict)
-    orgs, catalog = _Organisations(context), catalogue_dict(context)
-    api = catalog["metropole_services"][0]
-    datasets = [_prepared(d, orgs, api) for d in query["results"]]
+    orgs = _Organisations(context)
+    # the services on the first page only (services.py)
+    catalog = catalogue_dict(context, orgs if int(data_dict.get("page") or 1) == 1 else None)
+    datasets = [_prepared(d, orgs) for d in query["results"]]
     paging = hydra_paging(query, data_dict)
     return serialize_catalogue(data_dict, catalog, datasets, paging)
 
@@ -261,6 +310,14 @@ def dcat_dataset_show(up_func, context, data_dict):
     # up_func not called: it would serialise the dataset as stored, not in ckanext-dcat's shapes
     tk.check_access("dcat_dataset_show", context, data_dict)
     dataset = tk.get_action("package_show")(context, data_dict)
+    if dataset.get("type") == "dataservice":
+        return dcat_records.service_document(
+            dataset,
+            _Organisations(context).get(dataset.get("owner_org")),
+            MetropoleDCATAPProfile,
+            data_dict.get("profiles"),
+            data_dict.get("format"),
+        )
     prepared = _prepared(
         dataset, _Organisations(context), lambda: services.portal_api(catalogue_publisher(context))
     )

@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from ..messages import translate
 from . import dcat_input, hvd
 from . import vocabularies as v
+from .dcat_records import RecordsGraph
 from .dcat_services import DataServiceGraph
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
@@ -29,7 +30,7 @@ ADMS_PUBLISHER_TYPES = "http://purl.org/adms/publishertype/1.0"
 ADMS_LICENCE_TYPES = "http://purl.org/adms/licencetype/1.0"
 
 
-class MetropoleDCATAPProfile(DataServiceGraph, RDFProfile):
+class MetropoleDCATAPProfile(DataServiceGraph, RecordsGraph, RDFProfile):
     def graph_from_dataset(self, dataset_dict, dataset_ref):
         self._keywords(dataset_dict, dataset_ref)
         self._concepts(dataset_ref, DCAT.theme, EU_AUTHORITY + "data-theme")
@@ -50,6 +51,7 @@ class MetropoleDCATAPProfile(DataServiceGraph, RDFProfile):
                 for name in list(self.g.objects(location, SKOS.prefLabel)):
                     self.g.add((location, LOCN.geographicName, Literal(str(name), lang="fr")))
         self._served_by_portal_api(dataset_dict, dataset_ref)
+        self._records(dataset_dict, dataset_ref)
         # after the data services: an HVD dataset's services are declared HVD services too
         hvd.add_to_graph(self.g, dataset_ref, dataset_dict)
 

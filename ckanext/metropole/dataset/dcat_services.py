@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF
+from ckanext.dcat.utils import dataset_uri
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
@@ -31,6 +32,8 @@ class DataServiceGraph:
             return
         self.g.add((ref, RDF.type, DCAT.DataService))
         self.g.add((ref, DCT.title, Literal(service["title"], lang="fr")))
+        if service.get("identifier"):
+            self.g.add((ref, DCT.identifier, Literal(service["identifier"])))
         if service.get("description"):
             self.g.add((ref, DCT.description, Literal(service["description"], lang="fr")))
         for key, predicate, cls in (
@@ -77,9 +80,10 @@ class DataServiceGraph:
         loaded = dataset_dict.get(s.LOADED_FIELD)
         if not loaded:
             return
-        ref = URIRef(loaded["service"]["uri"])
-        self._data_service(ref, loaded["service"])
-        self.g.add((ref, DCAT.servesDataset, dataset_ref))
+        ref = URIRef(loaded["uri"])
+        if loaded.get("service"):  # a dataset's own document (module docstring of services.py)
+            self._data_service(ref, loaded["service"])
+            self.g.add((ref, DCAT.servesDataset, dataset_ref))
         suffixes = tuple(f"/resource/{i}" for i in loaded["resources"])
         for distribution in self.g.objects(dataset_ref, DCAT.distribution):
             if str(distribution).endswith(suffixes):
@@ -90,3 +94,10 @@ class DataServiceGraph:
             ref = URIRef(service["uri"])
             self.g.add((catalog_ref, DCAT.service, ref))
             self._data_service(ref, service)
+            # every dataset of the catalogue it serves: a node identified as harvesters link
+            # them, described on its own page
+            for dataset_id in service.get("catalogue_served") or []:
+                dataset_ref = URIRef(dataset_uri({"id": dataset_id}))
+                self.g.add((ref, DCAT.servesDataset, dataset_ref))
+                self.g.add((dataset_ref, RDF.type, DCAT.Dataset))
+                self.g.add((dataset_ref, DCT.identifier, Literal(dataset_id)))

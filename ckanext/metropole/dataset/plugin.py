@@ -4,10 +4,15 @@ import ckan.plugins.toolkit as tk
 
 from .. import cache, pagecache
 from ..resources import config_dir, require_in_option, require_plugins
-from . import catalogue, groups, hvd, indexing, quality, validators, vocabularies
+from . import catalogue, groups, hvd, indexing, quality, records, validators, vocabularies
 from .logic import action, auth
 
 DATASET_SCHEMA = "ckanext.metropole:schemas/dataset.yaml"
+# data services and dataset series: records of their own types (dataset/records.py)
+RECORD_SCHEMAS = (
+    "ckanext.metropole:schemas/dataservice.yaml",
+    "ckanext.metropole:schemas/dataset_series.yaml",
+)
 
 
 def quality_of(pkg: dict) -> dict | None:
@@ -53,12 +58,13 @@ class DatasetPlugin(p.SingletonPlugin):
         tk.add_template_directory(config, "templates")  # the metadata quality snippet
         if not config.get("licenses_group_url"):
             config["licenses_group_url"] = (config_dir() / "licenses.json").resolve().as_uri()
-        require_in_option(
-            config, "scheming.dataset_schemas", DATASET_SCHEMA, "metropole_dataset", "scheming_datasets"
-        )
+        for schema in (DATASET_SCHEMA, *RECORD_SCHEMAS):
+            require_in_option(
+                config, "scheming.dataset_schemas", schema, "metropole_dataset", "scheming_datasets"
+            )
 
     def get_validators(self):
-        return validators.get_validators()
+        return {**validators.get_validators(), **records.get_validators()}
 
     def get_helpers(self):
         return {
@@ -71,6 +77,10 @@ class DatasetPlugin(p.SingletonPlugin):
             "metropole_theme_labels": vocabularies.theme_labels_shown,
             "metropole_commune_names": vocabularies.commune_names,
             "metropole_quality": quality_of,
+            "metropole_series_of": records.series_of,
+            "metropole_series_members": records.members_of,
+            "metropole_services_of": records.services_of,
+            "metropole_served_datasets": records.datasets_of,
             "metropole_organisation_quality": organisation_quality_of,
         }
 
@@ -86,7 +96,11 @@ class DatasetPlugin(p.SingletonPlugin):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict):
+        pkg_dict = records.index_fields(pkg_dict)
         return quality.index_fields(catalogue.index_fields(indexing.before_index(pkg_dict)))
+
+    def before_dataset_search(self, search_params):
+        return records.datasets_only_by_default(search_params)
 
     def after_dataset_search(self, search_results, search_params):
         return indexing.label_facets(search_results)

@@ -7,7 +7,12 @@ resource, and named by those resources' distributions (``dcat:accessService``). 
 description is read from ``config/dcat.yaml`` (``portal_api``), the contact is the catalogue's
 publisher.
 
-A service is handed to the profile as a dict (``describe``): ``uri``, ``title``,
+A catalogue page names a service whole only on its first page, with every dataset of the
+catalogue it serves (an identified ``dcat:Dataset`` node each, described on its own page): a
+harvester reading page after page (data.gouv.fr's) meets each service once, and links it to
+datasets by their ``dct:identifier``. A dataset's own document describes the services serving it.
+
+A service is handed to the profile as a dict: ``uri``, ``identifier``, ``title``,
 ``description``, ``endpoint_url``, ``endpoint_description``, ``documentation``, ``license_id``,
 ``contact`` (name, email, url), ``publisher`` (a ``dcat_input.publisher`` item).
 """
@@ -24,6 +29,13 @@ def portal_api_uri() -> str:
     return tk.config.get("ckan.site_url").rstrip("/") + dcat_input.settings()["portal_api"]["path"]
 
 
+def portal_api_public() -> bool:
+    """The records API is declared only where its address is public: a harvester (data.gouv.fr's
+    refuses loopback and private addresses, failing the service) cannot reach a test or staging
+    portal's API anyway."""
+    return dcat_input.valid_url(portal_api_uri())
+
+
 def is_loaded(resource: dict) -> bool:
     """A resource whose rows the DataStore serves (CKAN's own flag, set by datastore_create)."""
     return tk.asbool(resource.get("datastore_active"))
@@ -36,6 +48,7 @@ def portal_api(org: dict | None) -> dict:
     site = tk.config.get("ckan.site_title")
     service = {
         "uri": portal_api_uri(),
+        "identifier": portal_api_uri(),
         "title": in_portal_language("Records API of %(site)s") % {"site": site},
         "description": in_portal_language(
             "Query the rows of every file loaded into the portal's DataStore: filters, full-text "
@@ -62,11 +75,39 @@ def portal_api(org: dict | None) -> dict:
 LOADED_FIELD = "metropole_portal_api"
 
 
-def mark_loaded(prepared: dict, dataset: dict, api: dict) -> dict:
+def mark_loaded(prepared: dict, dataset: dict, api: dict | None) -> dict:
     """``prepared`` (dcat_input.for_dcat's copy of ``dataset``) names the portal API and the
-    resources it serves, for the profile: their distributions get ``dcat:accessService``."""
+    resources it serves, for the profile: their distributions get ``dcat:accessService``;
+    ``api``, the service's dict, is given for a dataset's own document (described there)."""
     loaded = [r["id"] for r in dataset.get("resources") or [] if is_loaded(r) and r.get("id")]
     kept = {r.get("id") for r in prepared.get("resources") or []}
-    if loaded := [i for i in loaded if i in kept]:
-        prepared[LOADED_FIELD] = {"service": api, "resources": loaded}
+    if (loaded := [i for i in loaded if i in kept]) and portal_api_public():
+        prepared[LOADED_FIELD] = {"uri": portal_api_uri(), "service": api, "resources": loaded}
     return prepared
+
+
+def from_record(record: dict, org: dict | None) -> dict:
+    """A data service record (schemas/dataservice.yaml, package_show) as a service dict; its
+    IRI is its page's address by id (stable when the record is renamed)."""
+    site_url = tk.config.get("ckan.site_url").rstrip("/")
+    service = {
+        "uri": f"{site_url}/dataservice/{record['id']}",
+        "identifier": record["id"],
+        "title": record.get("title") or record["name"],
+        "description": record.get("notes"),
+        "endpoint_url": record.get("endpoint_url"),
+        "endpoint_description": record.get("endpoint_description"),
+        "documentation": record.get("documentation"),
+        "landing_page": record.get("harvest_landing_page"),
+        "license_id": record.get("license_id"),
+        "access_rights": dcat_input.settings()["access_rights_public"],
+        "served_datasets": [i for i in record.get("served_datasets") or [] if isinstance(i, str)],
+    }
+    contacts = [c for c in record.get("contact") or [] if isinstance(c, dict)]
+    if contacts and (contacts[0].get("name") or contacts[0].get("email")):
+        service["contact"] = {"name": contacts[0].get("name"), "email": contacts[0].get("email")}
+    elif org and org.get("email"):
+        service["contact"] = {"name": org.get("title") or org["name"], "email": org["email"]}
+    if org:
+        service["publisher"] = dcat_input.publisher(org)
+    return dcat_input.xml_safe(service)

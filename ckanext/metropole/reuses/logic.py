@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 
-from ..lists import as_list
+from ..lists import as_list, dataset_refs
 
 _ = tk._
 REUSE_TYPE = "reuse"
@@ -34,20 +34,9 @@ def http_url(value, context):
     return str(value).strip()
 
 
-def _dataset_refs(value) -> list[str]:
-    refs = []
-    for ref in as_list(value, split=r"[,\s]+"):
-        ref = ref.rstrip("/")
-        if "/dataset/" in ref:  # a pasted dataset address
-            ref = ref.split("/dataset/", 1)[1].split("/")[0]
-        if ref and ref not in refs:
-            refs.append(ref)
-    return refs
-
-
 def datasets(value, context):
     """One or more datasets of the portal (names, ids or addresses) → their ids, as JSON."""
-    refs = _dataset_refs(value)
+    refs = dataset_refs(value)
     if not refs:
         raise tk.Invalid(_("Name at least one dataset of the portal."))
     ids = []
