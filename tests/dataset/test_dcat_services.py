@@ -4,6 +4,8 @@ resource, those resources' distributions reaching it; judged by the DCAT-AP 3.0.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import helpers
@@ -202,3 +204,44 @@ def test_service_and_series_records_in_pages_and_catalogue(app, create, sysadmin
     assert read[service["id"]].base_api_url == "https://api.example.org/gtfs-rt"
     assert read[service["id"]].license == "lov2"
     assert set(job.by_identifier()) == {d["id"] for d in [*years, bus, series]}
+
+
+@pytest.mark.ckan_config("ckanext.metropole.dataservice.read_openapi", "true")
+def test_openapi_endpoint_description_is_read_checked_and_published(app, create, monkeypatch):
+    """An OpenAPI document (the OpenAPI Initiative's petstore example, fixtures/SOURCES.md) is
+    read by openapi-spec-validator: valid, its version is the service's dct:conformsTo; invalid,
+    the record is refused with the validator's first error; not OpenAPI (a WMS capabilities
+    document), it is kept as a plain description. The remote documents are handed over in
+    place of the network (openapi.fetch)."""
+    from ckanext.metropole.dataset import openapi
+
+    petstore = (Path(__file__).parent / "fixtures" / "openapi-petstore.yaml").read_text()
+    documents = {
+        "https://api.example.org/openapi.yaml": petstore,
+        "https://api.example.org/broken.yaml": petstore.replace("  version: 1.0.0\n", ""),
+        "https://wms.example.org/?SERVICE=WMS&REQUEST=GetCapabilities": "<WMS_Capabilities/>",
+    }
+    monkeypatch.setattr(openapi, "fetch", documents.get)
+
+    def service(name, description):
+        return create(
+            type="dataservice",
+            name=name,
+            title="API",
+            notes="Une API.",
+            owner_org="clermont-auvergne-metropole",
+            endpoint_url="https://api.example.org/",
+            endpoint_description=description,
+            license_id="lov2",
+        )
+
+    read = service("api-petstore", "https://api.example.org/openapi.yaml")
+    assert read["endpoint_standard"] == "https://spec.openapis.org/oas/v3.0.0"
+    doc = Graph().parse(data=cases.get(app, "/dataset/api-petstore.ttl").body, format="turtle")
+    assert violations(doc) == []
+    ref = next(doc.subjects(RDF.type, DCAT.DataService))
+    assert str(doc.value(ref, DCTERMS.conformsTo)) == "https://spec.openapis.org/oas/v3.0.0"
+    with pytest.raises(tk.ValidationError, match=r"OpenAPI document is not valid \(info: 'version'"):
+        service("api-cassee", "https://api.example.org/broken.yaml")
+    wms = service("wms-plan", "https://wms.example.org/?SERVICE=WMS&REQUEST=GetCapabilities")
+    assert not wms.get("endpoint_standard")

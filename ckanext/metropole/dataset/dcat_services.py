@@ -46,6 +46,9 @@ class DataServiceGraph:
                 self.g.add((ref, predicate, URIRef(url)))
                 if cls is not None:
                     self.g.add((URIRef(url), RDF.type, cls))
+        if dcat_input.valid_url(service.get("conforms_to")):  # the OpenAPI version (openapi.py)
+            self.g.add((ref, DCT.conformsTo, URIRef(service["conforms_to"])))
+            self.g.add((URIRef(service["conforms_to"]), RDF.type, DCT.Standard))
         lic = dcat_input.license_for(service.get("license_id"))
         if dcat_input.valid_url(lic.get("url")):
             self.g.add((ref, DCT.license, URIRef(lic["url"])))

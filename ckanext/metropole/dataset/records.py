@@ -14,6 +14,7 @@ import json
 import ckan.plugins.toolkit as tk
 
 from ..lists import as_list, dataset_refs
+from . import openapi
 
 SERVICE_TYPE = "dataservice"
 SERIES_TYPE = "dataset_series"
@@ -55,7 +56,11 @@ def series_members(value, context):
 
 
 def get_validators() -> dict:
-    return {"metropole_served_datasets": served_datasets, "metropole_series_members": series_members}
+    return {
+        "metropole_served_datasets": served_datasets,
+        "metropole_series_members": series_members,
+        "metropole_openapi_description": openapi.endpoint_description,
+    }
 
 
 def index_fields(pkg_dict: dict) -> dict:

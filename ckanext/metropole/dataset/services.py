@@ -98,6 +98,7 @@ def from_record(record: dict, org: dict | None) -> dict:
         "endpoint_url": record.get("endpoint_url"),
         "endpoint_description": record.get("endpoint_description"),
         "documentation": record.get("documentation"),
+        "conforms_to": record.get("endpoint_standard"),
         "landing_page": record.get("harvest_landing_page"),
         "license_id": record.get("license_id"),
         "access_rights": dcat_input.settings()["access_rights_public"],
