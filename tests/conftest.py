@@ -231,3 +231,46 @@ def serious_axe_violations(page) -> list:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+class Inbox:
+    """Messages received by a real SMTP server (aiosmtpd) on 127.0.0.1 (fixture ``smtp``)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "subject": str(message["subject"]),
+                "body": message.get_body(("plain",)).get_content(),
+            }
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address):
+        return [m for m in self.messages if address in m["to"]]
+
+
+@pytest.fixture
+def smtp(ckan_config, monkeypatch):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:  # a free port (Controller checks it is up by connecting)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{port}")
+        yield inbox
+    finally:
+        controller.stop()

@@ -62,10 +62,20 @@ def test_dev_and_test_configs_use_the_stack_ports_but_separate_db_and_core():
 def test_docker_compose_matches_the_local_stack():
     compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"ckan", "harvest-gather", "harvest-fetch", "harvest-run", "db", "solr", "redis"} <= set(services)
+    # the tested cluster's topology (make cluster-up): web replicas behind nginx, SolrCloud with
+    # ZooKeeper, PostgreSQL with its streaming replica, the harvest consumers, the jobs worker
+    assert {
+        "web", "nginx", "harvest-gather", "harvest-fetch", "harvest-run", "worker",
+        "db", "db-replica", "zookeeper", "solr1", "solr2", "redis",
+    } <= set(services)  # fmt: skip
     for name, service in services.items():
-        assert "healthcheck" in service, name
-    env = services["ckan"]["environment"]
+        # one-shot set-up services (migrations, configset upload) end instead of staying healthy
+        assert "healthcheck" in service or service.get("restart") == "no", name
+    env = services["web"]["environment"]
+    for name in ("ckan-init", "harvest-gather", "harvest-fetch", "harvest-run", "worker"):
+        # one CKAN configuration for every node (METROPOLE_* say only which node runs the set-up)
+        ckan_only = {k: v for k, v in services[name]["environment"].items() if k.startswith("CKAN")}
+        assert ckan_only == {k: v for k, v in env.items() if k.startswith("CKAN")}, name
     plugins = env["CKAN__PLUGINS"].split()
     assert plugins == _ini(ROOT / "test.ini")["ckan.plugins"].split()
     # the development portal adds only the demo's plugin (it serves the demo commune portal)
@@ -76,7 +86,7 @@ def test_docker_compose_matches_the_local_stack():
     assert env["CKAN__HARVEST__MQ__TYPE"] == "redis"
     assert services["harvest-gather"]["command"] == ["gather-consumer"]
     assert services["harvest-fetch"]["command"] == ["fetch-consumer"]
-    assert services["db"]["image"] == "postgres:15"
+    assert services["db"]["image"] == services["db-replica"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert (ROOT / "docker" / ".env.example").is_file()
 
@@ -121,7 +131,7 @@ def test_datastore_and_jobs_worker_are_part_of_every_stack():
     assert "stop_worker" in stack.split("    stop)", 1)[1].split(";;", 1)[0]
     compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())
     assert compose["services"]["worker"]["command"] == ["worker"]
-    env = compose["services"]["ckan"]["environment"]
+    env = compose["services"]["web"]["environment"]
     assert "CKAN_DATASTORE_WRITE_URL" in env and "CKAN_DATASTORE_READ_URL" in env
     assert any("10-datastore.sh" in v for v in compose["services"]["db"]["volumes"])
 
@@ -138,7 +148,7 @@ HARDENING = {
 
 
 def test_hardening_settings_in_every_config():
-    env = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())["services"]["ckan"][
+    env = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())["services"]["web"][
         "environment"
     ]
     docker = {k.lower().replace("__", "."): str(v) for k, v in env.items()}

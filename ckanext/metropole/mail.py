@@ -6,6 +6,9 @@ so a server that accepts the connection and never answers (or a firewall droppin
 request for ever. Setting ``socket.setdefaulttimeout`` around it would change the sockets every
 other thread of the process opens meanwhile (database, Solr, Redis); the timeout belongs to
 this one connection.
+
+Shared by the capabilities that mail people (the review, the harvest's job reports): each passes
+the timeout of its own declared option, so none depends on another's configuration.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ import ckan
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.mailer import MailerException
-
-TIMEOUT = "ckanext.metropole.review.smtp_timeout"
 
 
 def message(user: model.User, subject: str, body: str) -> EmailMessage:
@@ -57,15 +58,16 @@ def _tls_context() -> ssl.SSLContext | None:
         ) from e
 
 
-def mail_user(user: model.User, subject: str, body: str) -> None:
-    """Send, or raise MailerException (as CKAN's mailer does) on any failure, a timeout included."""
+def mail_user(user: model.User, subject: str, body: str, timeout: float) -> None:
+    """Send, or raise MailerException (as CKAN's mailer does) on any failure, a timeout included
+    (``timeout``: seconds allowed to each operation on the connection)."""
     config = tk.config
     server = config.get("smtp.server") or ""
     parsed = urlparse(server if "://" in server else f"smtp://{server}")
     if not parsed.hostname:
         raise MailerException("SMTP server hostname is not configured")
     try:
-        with smtplib.SMTP(parsed.hostname, parsed.port or 0, timeout=config.get(TIMEOUT)) as connection:
+        with smtplib.SMTP(parsed.hostname, parsed.port or 0, timeout=timeout) as connection:
             connection.ehlo()
             if config.get("smtp.starttls"):
                 if not connection.has_extn("STARTTLS"):

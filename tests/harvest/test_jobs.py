@@ -24,7 +24,6 @@ from ckanext.metropole.messages import display
 from ckanext.metropole.review import policy
 
 from ..conftest import ROOT
-from ..review.conftest import smtp  # noqa: F401 (fixture)
 from .conftest import ODS, harvested, serve_ods
 from .trickle import Trickle
 

@@ -16,8 +16,8 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject, HarvestObjectError
 
+from .. import mail
 from ..messages import N_, display
-from ..review import policy, smtp
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,9 @@ def recipients(owner_org: str | None) -> list[model.User]:
     if org is None:
         return []
     groups = [org.id]
-    metropole = policy.metropole_of(org.id)
-    if metropole is not None:
+    # the métropole the commune belongs to: its organisation's reference field (communes capability)
+    metropole = model.Group.get((org.extras or {}).get("member_of") or None)
+    if metropole is not None and metropole.state == "active":
         groups.append(metropole.id)
     return (
         model.Session.query(model.User)
@@ -117,7 +118,7 @@ def job_ended(job_id: str) -> int:
     sent = 0
     for user in recipients(org.id if org else None):
         try:
-            smtp.mail_user(user, subject, body)
+            mail.mail_user(user, subject, body, tk.config.get("ckanext.metropole.harvest.smtp_timeout"))
             sent += 1
         except Exception as e:  # a mail that cannot go never fails the run that ended the job
             log.error("harvest: report of job %s not mailed to %s: %s", job_id, user.name, e)

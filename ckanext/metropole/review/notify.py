@@ -1,5 +1,5 @@
 """E-mails of the review, sent as CKAN's mailer sends them (``smtp.*`` options) over a
-connection with a timeout (smtp.py).
+connection with a timeout (ckanext/metropole/mail.py).
 
 A mail that cannot be sent never undoes a transition: the failure is logged and returned
 to the caller, who shows it to the person acting.
@@ -12,7 +12,8 @@ import logging
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from . import policy, smtp
+from .. import mail
+from . import policy
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def _send(users: list[model.User], subject: str, body: str) -> dict:
         if not user.email:
             continue
         try:
-            smtp.mail_user(user, subject, body)
+            mail.mail_user(user, subject, body, tk.config.get("ckanext.metropole.review.smtp_timeout"))
             sent += 1
         except Exception as e:  # MailerException, or a mis-set smtp.* option: the transition stands
             log.error("review: mail to %s not sent: %s", user.name, e)
