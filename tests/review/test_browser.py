@@ -154,3 +154,58 @@ def test_whole_review_path(server, browser, actors):
     _axe(agent, "activity stream", "'.activity'")
     shown = helpers.call_action("package_show", id=name)
     assert shown["review_state"] == "published" and shown["private"] is False
+
+
+def _tab_to(page, selector, limit=80):
+    """Press Tab (and only Tab) until the focus is on ``selector``: the keyboard's way there."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} never reached by Tab")
+
+
+def _press_enter(page):
+    """Enter on the focused button, waiting for the page it leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+
+def test_keyboard_alone_creates_submits_and_accepts(server, browser, actors):
+    """#25: the keyboard alone publishes a dataset, submits it and accepts it (RGAA 12.11)."""
+    agent = logged_in(browser, server, "agent-aubiere")
+    open_dataset_form(agent, server + "/dataset/new")
+    _tab_to(agent, "#field-title")
+    agent.keyboard.type("Bancs publics d'Aubière")
+    _tab_to(agent, "#field-notes")
+    agent.keyboard.type(NOTES)
+    _tab_to(agent, "input[name=theme][value=equipements]")
+    agent.keyboard.press("Space")
+    _tab_to(agent, "#field-frequency")
+    agent.keyboard.type("Annuelle")  # a select's own type-ahead
+    assert agent.eval_on_selector("#field-frequency", "s => s.value") == "ANNUAL"
+    # the organisation (the agent's only one) and the licence (the declared default) are preselected
+    _tab_to(agent, "button[name=save]")
+    _press_enter(agent)
+    assert agent.url.endswith("/resource/new"), agent.url
+    _tab_to(agent, "#resource-link-button")
+    agent.keyboard.press("Enter")
+    _tab_to(agent, "#field-resource-url")
+    agent.keyboard.type("https://www.aubiere.fr/bancs.csv")
+    _tab_to(agent, "button[name=save][value=go-metadata]")
+    _press_enter(agent)
+    name = agent.url.rstrip("/").rsplit("/", 1)[-1]
+    _tab_to(agent, ".metropole-review-status button[type=submit]")
+    _press_enter(agent)
+    _shot(agent, "review-keyboard-01-submitted")
+    assert "est soumis à la relecture de la métropole" in agent.content(), agent.inner_text("#content")[:1500]
+
+    reviewer = logged_in(browser, server, "relecteur-metropole")
+    reviewer.goto(server + "/moderation")
+    _tab_to(reviewer, f"[data-dataset='{name}'] form[action$='/accept'] button")
+    _press_enter(reviewer)
+    assert "est accepté et public" in reviewer.content()
+    _shot(reviewer, "review-keyboard-02-accepted")
+    shown = helpers.call_action("package_show", id=name)
+    assert shown["review_state"] == "published" and shown["license_id"] == "lov2"
