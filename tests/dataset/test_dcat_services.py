@@ -116,6 +116,7 @@ def test_service_and_series_records_in_pages_and_catalogue(app, create, sysadmin
         license_id="lov2",
         served_datasets="arrets-bus",
         contact=[{"name": "Service mobilité", "email": "mobilite@example.org"}],
+        hvd_category=["c_4ac557e7"],
     )
     series = create(
         type="dataset_series",
@@ -175,6 +176,10 @@ def test_service_and_series_records_in_pages_and_catalogue(app, create, sysadmin
         assert svc not in set(whole.objects(URIRef(PUBLIC), DCAT.dataset))
         assert set(whole.objects(svc, DCAT.servesDataset)) == {uri["arrets-bus"]}
         assert str(whole.value(svc, DCAT.endpointURL)) == "https://api.example.org/gtfs-rt"
+        # an HVD service: its category and the regulation (DCAT-AP HVD)
+        r5r = "http://data.europa.eu/r5r/"
+        assert str(whole.value(svc, URIRef(r5r + "hvdCategory"))).endswith("c_4ac557e7")
+        assert whole.value(svc, URIRef(r5r + "applicableLegislation")) is not None
         assert (ser, RDF.type, DCAT.DatasetSeries) in whole and ser in set(
             whole.objects(URIRef(PUBLIC), DCAT.dataset)
         )

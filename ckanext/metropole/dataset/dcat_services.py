@@ -10,7 +10,7 @@ from ckanext.dcat.utils import dataset_uri
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from . import dcat_input
+from . import dcat_input, hvd
 from . import services as s
 
 ACCESS_RIGHTS = "http://publications.europa.eu/resource/authority/access-right"
@@ -65,6 +65,8 @@ class DataServiceGraph:
             self._add_contact_to_graph(ref, DCAT.contactPoint, {"uri": f"{ref}#contact", **contact})
         if service.get("publisher"):
             self._publisher(ref, service["publisher"])
+        if service.get("hvd_category"):  # an HVD service: its categories and the regulation
+            hvd.add_to_graph(self.g, ref, service)
 
     def _publisher(self, subject, item: dict) -> None:
         """An organisation (``dcat_input.publisher`` item) as ``dct:publisher`` of subject."""

@@ -99,6 +99,7 @@ def from_record(record: dict, org: dict | None) -> dict:
         "endpoint_description": record.get("endpoint_description"),
         "documentation": record.get("documentation"),
         "conforms_to": record.get("endpoint_standard"),
+        "hvd_category": record.get("hvd_category"),
         "landing_page": record.get("harvest_landing_page"),
         "license_id": record.get("license_id"),
         "access_rights": dcat_input.settings()["access_rights_public"],
