@@ -22,13 +22,14 @@ import requests
 
 from bench import portal
 from bench.bench_load import STATE, serve, stop
-from bench.common import full_plugins, percentiles, ratio, run_variant, size
+from bench.common import BENCH_OVERRIDES, full_plugins, percentiles, ratio, run_variant, size
 
 ROWS = size(1_000_000, 2_000)
 RUNS = size(40, 3)
 DATASET = "bench-explore"
 COMMUNES = 95  # as the MEL's communes
 PEAK_GOAL_MB = 100
+SAME_COLUMNS = ["commune", "annee", "montant", "objet", "date_de_decision", "latitude", "longitude"]
 
 # the table: subsidies of the communes (SCDL subventions' kind of columns)
 FIELDS = [
@@ -42,7 +43,7 @@ FIELDS = [
 ]
 FILL = f"""
 INSERT INTO {{table}} ("Commune", "Année", "Montant", "Objet", "Date de décision", "Latitude", "Longitude")
-SELECT 'Commune ' || (i % {COMMUNES}), 2015 + i % 10, round((i * 7919 % 100000) / 10.0, 2),
+SELECT 'Commune ' || (i % {COMMUNES}), 2015 + i % 10, round((i::bigint * 7919 % 100000) / 10.0, 2),
        'Subvention n° ' || i || ' pour l''association ' || (i % 5000),
        date '2015-01-01' + (i % 3650), 50.5 + (i % 1000) / 10000.0, 3.0 + (i % 977) / 10000.0
 FROM generate_series(1, {ROWS}) AS i
@@ -115,9 +116,13 @@ def timed(session, url: str) -> float:
     return time.perf_counter() - t0
 
 
-def p95(session, url: str) -> float:
-    session.get(url, timeout=300)  # warm-up (plans, caches)
-    return percentiles([timed(session, url) for _ in range(RUNS)])["p95"]
+def p95s(session, ours: str, stock: str) -> tuple[float, float]:
+    """p95 of each side, their requests interleaved: a burst of load elsewhere on the machine
+    falls on both."""
+    session.get(ours, timeout=300)  # warm-up (plans, caches)
+    session.get(stock, timeout=300)
+    samples = [(timed(session, ours), timed(session, stock)) for _ in range(RUNS)]
+    return tuple(percentiles([sample[side] for sample in samples])["p95"] for side in (0, 1))
 
 
 def queries(base: str, rid: str) -> list[tuple[str, str, str]]:
@@ -196,8 +201,24 @@ def export(label: str, path: str, server=None) -> dict:
             stop(proc)
 
 
+def has_organisation() -> bool:
+    """Whether the benchmark database already holds an organisation for the dataset (any state
+    of the benchmark portal will do: its fingerprint, which changes with every edit of the
+    code, is other benchmarks' business)."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(BENCH_OVERRIDES["sqlalchemy.url"])
+        with engine.connect() as connection:
+            query = "SELECT count(*) FROM \"group\" WHERE is_organization AND state = 'active'"
+            return connection.exec_driver_sql(query).scalar() > 0
+    except sa.exc.DBAPIError:  # no tables yet
+        return False
+
+
 def main() -> None:
-    portal.ensure()
+    if not has_organisation():
+        portal.ensure()
     table = run_variant("bench.bench_explore", full_plugins(), "prepare")
     rid = table["resource_id"]
     made = f"filled in {table['seconds']:.0f} s" if table["seconds"] else "kept from an earlier run"
@@ -208,10 +229,12 @@ def main() -> None:
     try:
         session = requests.Session()
         for label, ours, stock in queries(url, rid):
-            o, s = p95(session, ours), p95(session, stock)
+            o, s = p95s(session, ours, stock)
             verdict = "OK" if o <= s else "OVER GOAL"
             print(f"{label:36}{o * 1000:>8.0f}ms{s * 1000:>9.0f}ms{ratio(o, s):>8}   {verdict}")
-        ours = export("ours", f"/api/explore/v2.1/catalog/datasets/{DATASET}/exports/csv", shared)
+        # the columns of the dump (no geo_point_2d), without a BOM: the same bytes to write
+        same = urlencode({"select": ", ".join(SAME_COLUMNS), "with_bom": "false"})
+        ours = export("ours", f"/api/explore/v2.1/catalog/datasets/{DATASET}/exports/csv?{same}", shared)
         stock = export("stock", f"/datastore/dump/{rid}?format=csv", shared)
     finally:
         stop(proc)

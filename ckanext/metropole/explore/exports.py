@@ -82,16 +82,25 @@ def _csv(sql: str, query, args, fields):
 
 
 class _QueueWriter:
-    """The file COPY writes into: chunks go to a bounded queue (COPY waits when it is full)."""
+    """The file COPY writes into (one call per row): rows gathered into chunks of CHUNK bytes,
+    which go to a bounded queue (COPY waits when it is full)."""
 
     def __init__(self, chunks: queue.Queue, stop: threading.Event):
         self.chunks, self.stop = chunks, stop
+        self.buffer = bytearray()
 
     def write(self, data):
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self):
         if self.stop.is_set():
             raise OSError("export abandoned by the client")
-        self.chunks.put(bytes(data))
-        return len(data)
+        if self.buffer:
+            self.chunks.put(bytes(self.buffer))
+            self.buffer = bytearray()
 
 
 def _copy(sql: str, params: dict, options: str):
@@ -104,14 +113,15 @@ def _copy(sql: str, params: dict, options: str):
             with read_connection(export=True) as connection, connection.cursor() as cursor:
                 statement = cursor.mogrify(sql, params).decode()
                 copy = f"COPY ({statement}) TO STDOUT WITH ({options})"
-                cursor.copy_expert(copy, _QueueWriter(chunks, stop), CHUNK)
+                writer = _QueueWriter(chunks, stop)
+                cursor.copy_expert(copy, writer, CHUNK)
+                writer.flush()
             chunks.put(done)
         except Exception as e:  # handed to the response's generator, which raises it
             chunks.put(e)
 
     thread = threading.Thread(target=produce, name="explore-export", daemon=True)
     thread.start()
-    pending = []
     try:
         while True:
             item = chunks.get()
@@ -119,12 +129,7 @@ def _copy(sql: str, params: dict, options: str):
                 break
             if isinstance(item, Exception):
                 raise item
-            pending.append(item)
-            if sum(map(len, pending)) >= CHUNK:
-                yield b"".join(pending)
-                pending = []
-        if pending:
-            yield b"".join(pending)
+            yield item
     finally:
         stop.set()
         with contextlib.suppress(queue.Empty):  # unblock a producer waiting on a full queue

@@ -173,7 +173,8 @@ class Compiler:
                 sql = quote(field_name(node.children[0]))
             else:
                 sql = self.value(node).sql
-            terms.append(f"{sql} {'DESC' if descending else 'ASC'} NULLS LAST")
+            # PostgreSQL's own null order (as datastore_search sorts): an index on the field serves it
+            terms.append(f"{sql} {'DESC' if descending else 'ASC'}")
         return terms
 
     def alias(self, node: Tree) -> str:
