@@ -236,3 +236,10 @@ def test_private_records_never_leak_and_records_and_exports(portal):
 
     page = requests.get(f"{portal['url']}/dataset/villes/resource/{portal['resource_id']}", timeout=60).text
     assert "/api/explore/v2.1/catalog/datasets/villes/exports/parquet" in page and "Exporter" in page
+    # the current view's filters (CKAN's ?filters=Column:value) go with the links
+    filtered = requests.get(
+        f"{portal['url']}/dataset/villes/resource/{portal['resource_id']}",
+        params={"filters": "Country Code:BE"},
+        timeout=60,
+    ).text
+    assert "/exports/csv?refine=country_code%3ABE" in filtered
