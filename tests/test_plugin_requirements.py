@@ -197,6 +197,21 @@ def _demo(app):
     assert page.status_code == 200 and page.json == {"total_count": 0, "results": []}
 
 
+def _explore(app):
+    from ckan.tests import factories
+
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"])  # (CKAN's schema here)
+    call_action(
+        "datastore_create",
+        {"ignore_auth": True},
+        resource={"package_id": dataset["id"], "name": "parkings.csv"},
+        force=True,
+        records=[{"nom": "Jaude", "places": 600}, {"nom": "Delille", "places": 450}],
+    )
+    page = app.get(f"/api/explore/v2.1/catalog/datasets/{dataset['name']}/records?select=sum(places) as n")
+    assert page.status_code == 200 and page.json == {"total_count": 1, "results": [{"n": 1050}]}
+
+
 # One quick call of each plugin: an action, or a page for those without one. The first action
 # called builds CKAN's whole action registry, where a chain without its base fails.
 PROBES = {
@@ -212,6 +227,7 @@ PROBES = {
     "metropole_chart_view": lambda app: _table_view(app, "metropole_chart_view", "metropole-chart"),
     "metropole_points_view": lambda app: _table_view(app, "metropole_points_view", "points.geojson"),
     "metropole_demo": _demo,
+    "metropole_explore": _explore,
 }
 
 
