@@ -262,3 +262,25 @@ def test_accessibility_declaration_from_its_data_linked_from_the_footer(app, mon
     assert accessibility.declaration()["status"] == "partial"
     full["criteria"].append({"id": "1.3", "topic": "x", "status": "NC"})
     assert accessibility.declaration()["status"] == "non"
+
+
+def test_dataset_map_draws_an_outline_beyond_30_communes_and_keeps_a_finer_extent():
+    from ckanext.metropole.communes import geometry
+    from ckanext.metropole.theme import dataset_page
+
+    codes = sorted(c for c in geometry._all() if c.startswith("59"))[:40]  # 40 communes of the Nord
+    outline = json.loads(dataset_page.map_extent({"communes": codes}))
+    assert len(outline["features"]) == 1  # their union, not 40 contours
+    assert outline["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    few = json.loads(dataset_page.map_extent({"communes": codes[:2]}))
+    assert len(few["features"]) == 2
+    # a dataset's own extent, finer than its communes' box, is drawn too; their box is not
+    point = '{"type": "Point", "coordinates": [3.06, 50.63]}'
+
+    def drawn(spatial):
+        shown = dataset_page.map_extent({"communes": codes[:2], "spatial": spatial})
+        return len(json.loads(shown)["features"])
+
+    assert drawn(point) == 3
+    assert drawn(json.dumps(geometry.extent(codes[:2]))) == 2
+    assert dataset_page.map_extent({"communes": [], "spatial": point}) == point
