@@ -38,6 +38,9 @@ from .test_load import _xlsx
         ),
         ("bon.csv", b"nom,places\nJaude,620\n", "CSV", None),
     ],
+    # named by file: the workbooks' bytes hold their creation time, and two xdist workers that
+    # build them in different seconds would collect different test ids (collection error)
+    ids=["fusion.xlsx", "trou.xlsx", "doublon.csv", "bon.csv"],
 )
 def test_uploaded_header_rows(name, content, fmt, problem):
     from ckan.tests import factories
