@@ -228,7 +228,8 @@ def test_private_records_never_leak_and_records_and_exports(portal):
     assert _get(portal, catalog, where='search("Villes")').json()["total_count"] == 1
     assert _get(portal, catalog, where='dataset_id = "prive"').json()["total_count"] == 0  # anonymous
     assert _get(portal, catalog, where='dataset_id = "prive"', token=own).json()["total_count"] == 1
-    assert _get(portal, catalog, refine="publisher:riom").json()["total_count"] == 0
+    assert _get(portal, catalog, refine="publisher:Riom").json()["total_count"] == 0
+    assert _get(portal, catalog, refine="publisher:Royat").json()["total_count"] == 1
     assert _get(portal, catalog, order_by="nope").json()["error_code"] == "ODSQLError"
 
     bad = _get(portal, "catalog/datasets/villes/exports/csv", where="population > 'x'")

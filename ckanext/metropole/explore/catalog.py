@@ -138,6 +138,8 @@ def search(context: dict, args) -> dict:
             key, sep, wanted = value.partition(":")
             if not sep or key not in SOLR_FIELDS:
                 raise ODSQLError(f"Unknown field: {key} (in {name})")
+            if key == "publisher":
+                wanted = _organisation_name(wanted)
             fq.append(f'{sign}{SOLR_FIELDS[key]}:"{_escape(wanted)}"')
     result = tk.get_action("package_search")(
         dict(context),
@@ -160,6 +162,19 @@ def search(context: dict, args) -> dict:
     if args.get("select"):
         datasets = [_select(d, args["select"]) for d in datasets]
     return {"total_count": result["count"], "results": datasets}
+
+
+def _organisation_name(publisher: str) -> str:
+    """The organisation a publisher is (ODS shows its title, Solr indexes its name)."""
+    from ckan import model
+
+    found = (
+        model.Session.query(model.Group.name)
+        .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+        .filter(model.Group.title.ilike(publisher.replace("\\", "").replace("%", "").replace("_", "\\_")))
+        .first()
+    )
+    return found[0] if found else publisher
 
 
 def _escape(value: str) -> str:
