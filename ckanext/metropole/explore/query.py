@@ -142,13 +142,15 @@ def timeout_ms(export: bool = False) -> int:
 
 
 @contextlib.contextmanager
-def read_connection(export: bool = False):
+def read_connection(export: bool = False, with_fields: bool = False):
     """A connection of the DataStore's read-only engine, in a transaction bounded by a statement
-    timeout; SQL errors of a query become ODSQLErrors (a 400)."""
+    timeout; SQL errors of a query become ODSQLErrors (a 400). ``with_fields``: the caller's first
+    statement is :func:`fields_of`, which sets the timeout in the same round trip."""
     connection = get_read_engine().raw_connection()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = %s", (timeout_ms(export),))
+        if not with_fields:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", (timeout_ms(export),))
         yield connection
     except psycopg2.errors.QueryCanceled:
         raise ODSQLError("Query timeout: the query took too long, add a filter or an aggregation") from None
@@ -166,6 +168,7 @@ def read_connection(export: bool = False):
 # A table's columns, their types and Data Dictionary comments (where ckanext.datastore keeps a
 # column's label: its _get_field_info reads the same), in one round trip
 COLUMNS = """
+SET LOCAL statement_timeout = %(timeout)s;
 SELECT a.attname, a.atttypid, d.description FROM pg_attribute a
 LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.objsubid = a.attnum
 WHERE a.attrelid = %(table)s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
@@ -177,7 +180,7 @@ def fields_of(connection, resource_id: str) -> dict[str, Field]:
     their Data Dictionary labels, read on the query's own connection."""
     engine = get_read_engine()
     with connection.cursor() as cursor:
-        cursor.execute(COLUMNS, {"table": identifier(resource_id)})
+        cursor.execute(COLUMNS, {"table": identifier(resource_id), "timeout": timeout_ms()})
         rows = cursor.fetchall()
     columns = []
     for name, oid, comment in rows:
@@ -193,7 +196,7 @@ def run(resource_id: str, args) -> dict:
     """``{"total_count", "results"}`` of a records query."""
     limit, offset = page(args)
     zone = timezone(args)
-    with read_connection() as connection, connection.cursor() as cursor:
+    with read_connection(with_fields=True) as connection, connection.cursor() as cursor:
         query = plan(fields_of(connection, resource_id), resource_id, args)
         if limit == -1:
             limit = MAX_GROUPS if query.aggregated else MAX_LIMIT
@@ -215,7 +218,7 @@ def checked(resource_id: str, build):
     """``build(fields)``'s (sql, params, ...) once PostgreSQL has planned its query without
     running it: its errors (a value of the wrong type, a field outside group_by) are a 400 before
     an export's first byte is sent."""
-    with read_connection() as connection, connection.cursor() as cursor:
+    with read_connection(with_fields=True) as connection, connection.cursor() as cursor:
         built = build(fields_of(connection, resource_id))
         cursor.execute(f"EXPLAIN {built[0]}", built[1])
     return built
@@ -226,7 +229,7 @@ def record(resource_id: str, record_id: str, args) -> dict | None:
     if not record_id.isdigit() or len(record_id) > 18:
         return None
     zone = timezone(args)
-    with read_connection() as connection, connection.cursor() as cursor:
+    with read_connection(with_fields=True) as connection, connection.cursor() as cursor:
         fields = fields_of(connection, resource_id)
         columns = ", ".join(f"{f.sql} AS {quote(f.name)}" for f in fields.values())
         sql = f"SELECT {columns} FROM {identifier(resource_id)} WHERE _id = %(id)s"
