@@ -30,6 +30,8 @@ def test_anonymous_reads_the_participation_figures(app):
         "contributing": 1,
         "missing": obliged - 1,
         "waiting": None,
+        "hvd": 0,  # no dataset marked high-value (tests/dataset/test_hvd.py counts them)
+        "hvd_lacking": 0,
     }
     assert result["review"] is False  # test.ini: publication review off
 
