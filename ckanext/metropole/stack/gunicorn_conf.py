@@ -2,9 +2,12 @@
 with ``CKAN_INI`` naming the ini (``--bind`` given on the command line). Used by ``make up``,
 the docker web container and the load benchmark alike. Sizes: ``server.sizing``."""
 
+from ckanext.metropole.stack import gunicorn_write
 from ckanext.metropole.stack.server import sizing
 
 _size = sizing()
+# a page's head and body in one write: a node killed mid-response never sends half a page
+gunicorn_write.install()
 
 wsgi_app = "ckanext.metropole.stack.wsgi:application"
 worker_class = "gthread"
