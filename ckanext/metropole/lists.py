@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import missing
 
 
@@ -47,3 +48,25 @@ def dataset_refs(value) -> list[str]:
         if ref and ref not in refs:
             refs.append(ref)
     return refs
+
+
+def dataset_ids(refs: list[str], public_only: bool = False) -> list[str]:
+    """The ids of the portal's active datasets named by ``refs`` (dataset_refs), distinct, in
+    order; ``public_only``: private ones count as unknown. Raise ``tk.Invalid`` naming the first
+    reference that is not such a dataset (a reuse, a data service link datasets this way)."""
+    ids = []
+    for ref in refs:
+        try:
+            pkg = tk.get_action("package_show")({"ignore_auth": True}, {"id": ref})
+        except tk.ObjectNotFound:
+            pkg = None
+        if (
+            not pkg
+            or pkg.get("type") != "dataset"
+            or pkg.get("state") != "active"
+            or (public_only and pkg.get("private"))
+        ):
+            raise tk.Invalid(tk._("Unknown dataset on the portal: %(ref)s") % {"ref": ref})
+        if pkg["id"] not in ids:
+            ids.append(pkg["id"])
+    return ids

@@ -13,7 +13,7 @@ import json
 
 import ckan.plugins.toolkit as tk
 
-from ..lists import as_list, dataset_refs
+from ..lists import as_list, dataset_ids, dataset_refs
 from . import openapi
 
 SERVICE_TYPE = "dataservice"
@@ -29,17 +29,7 @@ def _dataset_ids(value) -> list[str]:
     refs = dataset_refs(value)
     if len(refs) > MAX_LINKS:
         raise tk.Invalid(tk._("At most %(max)s datasets.") % {"max": MAX_LINKS})
-    ids = []
-    for ref in refs:
-        try:
-            pkg = tk.get_action("package_show")({"ignore_auth": True}, {"id": ref})
-        except tk.ObjectNotFound:
-            pkg = None
-        if not pkg or pkg.get("type") != "dataset" or pkg.get("state") != "active":
-            raise tk.Invalid(tk._("Unknown dataset on the portal: %(ref)s") % {"ref": ref})
-        if pkg["id"] not in ids:
-            ids.append(pkg["id"])
-    return ids
+    return dataset_ids(refs)
 
 
 def served_datasets(value, context):

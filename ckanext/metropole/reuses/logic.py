@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 
-from ..lists import as_list, dataset_refs
+from ..lists import as_list, dataset_ids, dataset_refs
 
 _ = tk._
 REUSE_TYPE = "reuse"
@@ -39,17 +39,7 @@ def datasets(value, context):
     refs = dataset_refs(value)
     if not refs:
         raise tk.Invalid(_("Name at least one dataset of the portal."))
-    ids = []
-    for ref in refs:
-        try:
-            pkg = tk.get_action("package_show")({"ignore_auth": True}, {"id": ref})
-        except tk.ObjectNotFound:
-            pkg = None
-        if not pkg or pkg.get("type") != "dataset" or pkg.get("state") != "active" or pkg.get("private"):
-            raise tk.Invalid(_("Unknown dataset on the portal: %(ref)s") % {"ref": ref})
-        if pkg["id"] not in ids:
-            ids.append(pkg["id"])
-    return json.dumps(ids)
+    return json.dumps(dataset_ids(refs, public_only=True))
 
 
 # ---------------------------------------------------------------- auth
