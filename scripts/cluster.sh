@@ -51,14 +51,7 @@ mkdir -p "$CRUN" "$CLOGS" "$STORAGE"
 # ---------------------------------------------------------------- the stack's functions, retargeted
 
 # PostgreSQL runs as the postgres user when we are root: its folders must be reachable by it.
-pg_parent() {
-    if is_root && ! runuser -u postgres -- test -x "$CLUSTER" 2>/dev/null; then
-        echo "/var/lib/postgresql/metropole-cluster-$(echo "$CLUSTER" | cksum | cut -d' ' -f1)"
-    else
-        echo "$CLUSTER/pg"
-    fi
-}
-PG_PARENT=$(pg_parent)
+PG_PARENT=$(pg_home "$CLUSTER" metropole-cluster "$CLUSTER")
 PRIMARY_DIR=$PG_PARENT/primary
 REPLICA_DIR=$PG_PARENT/replica
 

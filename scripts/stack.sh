@@ -161,14 +161,17 @@ install_all() {
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user,
 # in a folder that user can reach (the checkout may sit under a private home).
-pg_data_dir() {
-    if is_root && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
-        echo "/var/lib/postgresql/metropole-$(echo "$ROOT" | cksum | cut -d' ' -f1)/data"
+# pg_home DIR NAME: the folder of PostgreSQL's files for the state folder DIR (DIR/pg, or
+# /var/lib/postgresql/NAME-<hash of DIR's checkout> when postgres cannot reach DIR).
+# Also used by scripts/cluster.sh for its primary and replica.
+pg_home() {
+    if is_root && ! runuser -u postgres -- test -x "$1" 2>/dev/null; then
+        echo "/var/lib/postgresql/$2-$(echo "$3" | cksum | cut -d' ' -f1)"
     else
-        echo "$STATE/pg/data"
+        echo "$1/pg"
     fi
 }
-PGDATA_DIR=$(pg_data_dir)
+PGDATA_DIR=$(pg_home "$STATE" metropole "$ROOT")/data
 PG_LOG=$(dirname "$PGDATA_DIR")/postgres.log
 
 as_pg() {
